@@ -1,0 +1,348 @@
+//! One provider, end to end: load → transform → progenitor → formatted, byte-reproducible text.
+
+use crate::load::{LoadedSpec, load_spec};
+use crate::manifest::Provider;
+use crate::report::Report;
+use crate::transform::{TRANSFORMATIONS, TYPED_RESPONSES_EXTENSION, TypedResponses, transform, variant_key};
+use anyhow::{Context, Result, anyhow, bail};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Everything `cargo xtask generate` writes for one provider.
+#[derive(Debug)]
+pub struct GeneratedProvider {
+    /// Files that are fully generated and compared by `--check` (path relative to the workspace root).
+    pub files: Vec<(PathBuf, String)>,
+    /// Files written only when missing (the crate's scaffold: Cargo.toml, lib.rs).
+    pub scaffold: Vec<(PathBuf, String)>,
+    pub report: Report,
+    /// The transformed document (what progenitor saw).
+    pub document: Value,
+    pub elapsed: Duration,
+}
+
+/// Loads the provider's spec (refusing a hash mismatch), its patch files, and transforms it.
+pub fn prepare(root: &Path, provider: &Provider) -> Result<(LoadedSpec, Value, Report)> {
+    let spec_path = provider.spec_path(root);
+    let loaded = load_spec(&spec_path, Some(&provider.sha256))?;
+    let mut patches = Vec::new();
+    for file in &provider.patches {
+        let path = root.join("specs").join(file);
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading patch {}", path.display()))?;
+        let value: Value = serde_yaml::from_str(&text).map_err(|e| match e.location() {
+            Some(l) => anyhow!("{}:{}:{}: {e}", path.display(), l.line(), l.column()),
+            None => anyhow!("{}: {e}", path.display()),
+        })?;
+        patches.push((file.clone(), value));
+    }
+    let mut document = loaded.document.clone();
+    let mut report = Report::default();
+    transform(&mut document, &patches, &mut report).with_context(|| format!("transforming {}", spec_path.display()))?;
+    Ok((loaded, document, report))
+}
+
+/// Parses a transformed document into `openapiv3` types; errors name the JSON path.
+pub fn to_openapi(document: &Value, origin: &str) -> Result<openapiv3::OpenAPI> {
+    serde_path_to_error::deserialize(document).map_err(|e| anyhow!("{origin}: at `{}`: {}", e.path(), e.inner()))
+}
+
+fn settings() -> progenitor::GenerationSettings {
+    let mut settings = progenitor::GenerationSettings::new();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        .with_map_type("::std::collections::BTreeMap")
+        .with_derive("PartialEq")
+        .with_derive("::schemars::JsonSchema")
+        .with_inner_type(quote!(::agentdial_core::Auth))
+        .with_pre_hook(quote!(::agentdial_core::hooks::pre_request));
+    settings
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+/// Runs progenitor, turning its panics into errors.
+fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progenitor::Generator), String> {
+    let settings = settings();
+    let mut generator = progenitor::Generator::new(&settings);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generator.generate_tokens(spec)));
+    std::panic::set_hook(previous);
+    match result {
+        Ok(Ok(tokens)) => Ok((tokens, generator)),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(payload) => Err(format!("progenitor panicked: {}", panic_message(&*payload))),
+    }
+}
+
+/// After a failure, generates each operation alone to name the one at fault.
+fn locate_failure(document: &Value, origin: &str) -> String {
+    let Some(paths) = document.get("paths").and_then(Value::as_object) else { return String::new() };
+    let mut empty = document.clone();
+    empty["paths"] = serde_json::json!({});
+    if let Ok(spec) = to_openapi(&empty, origin)
+        && run_progenitor(&spec).is_err()
+    {
+        return " (while converting `components.schemas`, before any operation)".into();
+    }
+    for (path, item) in paths {
+        for method in crate::visit::METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let mut single = empty.clone();
+            let mut only = serde_json::Map::new();
+            if let Some(params) = item.get("parameters") {
+                only.insert("parameters".into(), params.clone());
+            }
+            only.insert(method.into(), op.clone());
+            single["paths"] = serde_json::json!({ path: only });
+            if let Ok(spec) = to_openapi(&single, origin)
+                && run_progenitor(&spec).is_err()
+            {
+                let id = op.get("operationId").and_then(Value::as_str).unwrap_or("?");
+                return format!(" (in operation `{id}`: {} {path})", method.to_uppercase());
+            }
+        }
+    }
+    String::new()
+}
+
+/// Reads the security scheme the document applies (top-level `security` first, else the only scheme).
+fn auth_scheme_tokens(document: &Value) -> Result<(TokenStream, String)> {
+    let schemes = document.pointer("/components/securitySchemes").and_then(Value::as_object);
+    let chosen = document
+        .get("security")
+        .and_then(Value::as_array)
+        .and_then(|reqs| reqs.iter().find_map(|r| r.as_object().and_then(|o| o.keys().next().cloned())))
+        .or_else(|| schemes.filter(|s| s.len() == 1).and_then(|s| s.keys().next().cloned()));
+    let Some(name) = chosen else { return Ok((quote!(::agentdial_core::AuthScheme::None), "none".into())) };
+    let Some(scheme) = schemes.and_then(|s| s.get(&name)) else {
+        bail!("`security` names the scheme {name:?}, which `components.securitySchemes` does not define");
+    };
+    let field = |k: &str| scheme.get(k).and_then(Value::as_str).unwrap_or_default();
+    Ok(match (field("type"), field("scheme").to_ascii_lowercase().as_str(), field("in")) {
+        ("http", "bearer", _) | ("oauth2", _, _) | ("openIdConnect", _, _) => {
+            (quote!(::agentdial_core::AuthScheme::Bearer), format!("`{name}`: `Authorization: Bearer KEY`"))
+        }
+        ("http", "basic", _) => (quote!(::agentdial_core::AuthScheme::Basic), format!("`{name}`: HTTP basic")),
+        ("apiKey", _, "header") => {
+            let header = field("name");
+            let prefix = field("x-agentdial-value-prefix");
+            (
+                quote!(::agentdial_core::AuthScheme::Header { name: #header, prefix: #prefix }),
+                format!("`{name}`: header `{header}: {prefix}KEY`"),
+            )
+        }
+        ("apiKey", _, "query") => {
+            let param = field("name");
+            (quote!(::agentdial_core::AuthScheme::Query { name: #param }), format!("`{name}`: query parameter `{param}`"))
+        }
+        (t, s, i) => bail!("security scheme {name:?} (type {t:?}, scheme {s:?}, in {i:?}) is not supported"),
+    })
+}
+
+/// `typed()` on each unified body component (see `unify_response_bodies`).
+fn typed_response_tokens(document: &Value, generated_text: &str) -> Result<TokenStream> {
+    let mut out = TokenStream::new();
+    let mut errors = Vec::new();
+    crate::visit::for_each_operation(&mut document.clone(), &mut |_, path, method, op| {
+        let Some(ext) = op.get(TYPED_RESPONSES_EXTENSION) else { return Ok(()) };
+        let entries: Vec<TypedResponses> = serde_json::from_value(ext.clone())?;
+        let op_id = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned();
+        for entry in entries {
+            for name in [&entry.body, &entry.typed] {
+                if !generated_text.contains(&format!("pub struct {name}")) && !generated_text.contains(&format!("pub enum {name}")) {
+                    errors.push(format!("typify did not name the synthesized schema `{name}` as expected"));
+                }
+            }
+            let body = format_ident!("{}", entry.body);
+            let typed = format_ident!("{}", entry.typed);
+            let mut arms = Vec::new();
+            let mut ranges = Vec::new();
+            let mut default = None;
+            for status in &entry.statuses {
+                let key = variant_key(status);
+                if status == "default" {
+                    default = Some(quote!(_ => #key,));
+                } else if let Ok(code) = status.parse::<u16>() {
+                    arms.push(quote!(#code => #key,));
+                } else if let Some(d) = status.chars().next().and_then(|c| c.to_digit(10)) {
+                    let (lo, hi) = (d as u16 * 100, d as u16 * 100 + 99);
+                    ranges.push(quote!(#lo..=#hi => #key,));
+                }
+            }
+            let fallback = default.unwrap_or_else(|| {
+                let msg = format!("status {{other}} is not documented for `{op_id}` ({} {path})", method.to_uppercase());
+                quote!(other => return Err(<::serde_json::Error as ::serde::de::Error>::custom(format!(#msg))),)
+            });
+            let doc = format!(
+                "Decodes this {} body into the type the document gives for `status` ({}).",
+                entry.class,
+                entry.statuses.join(", ")
+            );
+            out.extend(quote! {
+                impl types::#body {
+                    #[doc = #doc]
+                    pub fn typed(&self, status: ::reqwest::StatusCode) -> ::std::result::Result<types::#typed, ::serde_json::Error> {
+                        let key = match status.as_u16() {
+                            #(#arms)*
+                            #(#ranges)*
+                            #fallback
+                        };
+                        let mut tagged = ::serde_json::Map::new();
+                        tagged.insert(key.to_owned(), ::serde_json::to_value(self)?);
+                        ::serde_json::from_value(::serde_json::Value::Object(tagged))
+                    }
+                }
+            });
+        }
+        Ok(())
+    })?;
+    if !errors.is_empty() {
+        bail!(errors.join("; "));
+    }
+    Ok(out)
+}
+
+fn spec_module_tokens(provider: &Provider, loaded: &LoadedSpec, document: &Value) -> Result<TokenStream> {
+    let servers: Vec<String> = document
+        .get("servers")
+        .and_then(Value::as_array)
+        .map(|s| s.iter().filter_map(|s| s.get("url").and_then(Value::as_str).map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let default_base_url = servers.first().cloned().unwrap_or_default();
+    let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or_default();
+    let version = document.pointer("/info/version").and_then(Value::as_str).unwrap_or_default();
+    let file = format!("specs/{}", provider.spec);
+    let sha = &loaded.sha256;
+    let (auth, auth_doc) = auth_scheme_tokens(document)?;
+    let auth_doc = format!("How the document says to authenticate: {auth_doc}.");
+    let source = &provider.source;
+    Ok(quote! {
+        /// Facts read from the provider's OpenAPI document when this crate was generated.
+        pub mod spec {
+            /// The vendored document, relative to the workspace root.
+            pub const FILE: &str = #file;
+            /// sha256 of the vendored document.
+            pub const SHA256: &str = #sha;
+            /// Where the document was published.
+            pub const SOURCE: &str = #source;
+            /// `info.title`.
+            pub const TITLE: &str = #title;
+            /// `info.version`.
+            pub const VERSION: &str = #version;
+            /// Every `servers[].url`, in document order.
+            pub const SERVERS: &[&str] = &[#(#servers),*];
+            /// The first server: where a client sends requests unless told otherwise.
+            pub const DEFAULT_BASE_URL: &str = #default_base_url;
+            #[doc = #auth_doc]
+            pub const AUTH: ::agentdial_core::AuthScheme = #auth;
+        }
+
+        impl Client {
+            /// A client for [`spec::DEFAULT_BASE_URL`] that authenticates with `key` as [`spec::AUTH`] says.
+            pub fn with_api_key(key: impl Into<::agentdial_core::ApiKey>) -> ::std::result::Result<Self, ::agentdial_core::BuildError> {
+                Self::from_options(::agentdial_core::ClientOptions::new(key))
+            }
+
+            /// A client from options (base-URL override, timeouts, user agent, own `reqwest::Client`).
+            pub fn from_options(options: ::agentdial_core::ClientOptions) -> ::std::result::Result<Self, ::agentdial_core::BuildError> {
+                let (baseurl, http, auth) = options.build(spec::DEFAULT_BASE_URL, spec::AUTH)?;
+                Ok(Self::new_with_client(&baseurl, http, auth))
+            }
+        }
+    })
+}
+
+/// What the crate needs in its Cargo.toml beyond the fixed set.
+#[derive(Debug, Clone, Copy)]
+pub struct Uses {
+    pub chrono: bool,
+    pub uuid: bool,
+    pub regress: bool,
+}
+
+/// Generates one provider.
+pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedProvider> {
+    let start = Instant::now();
+    let (loaded, document, report) = prepare(root, provider)?;
+    let origin = format!("specs/{}", provider.spec);
+    let spec = to_openapi(&document, &origin)?;
+    let (tokens, generator) = run_progenitor(&spec).map_err(|e| {
+        anyhow!("{}: progenitor failed on {origin}{}: {e}", provider.name, locate_failure(&document, &origin))
+    })?;
+    let type_space = generator.get_type_space();
+    let uses = Uses { chrono: type_space.uses_chrono(), uuid: type_space.uses_uuid(), regress: type_space.uses_regress() };
+    let progenitor_text = tokens.to_string();
+    let mut all = tokens;
+    all.extend(typed_response_tokens(&document, &progenitor_text)?);
+    all.extend(spec_module_tokens(provider, &loaded, &document)?);
+    let file: syn::File = syn::parse2(all).context("progenitor produced tokens that do not parse as Rust")?;
+    let body = prettyplease::unparse(&file);
+    let generated = format!(
+        "// @generated by `cargo xtask generate` from `{origin}`\n// (sha256 {}) with progenitor 0.15.1. Do not edit: change the spec's\n// transformations in build-support or its patch file, then regenerate.\n\n{body}",
+        loaded.sha256
+    );
+    let why: Vec<(&str, &str)> =
+        std::iter::once(("provider_patch", "provider-specific fixes from the patch files listed in specs/providers.toml"))
+            .chain(TRANSFORMATIONS.iter().map(|(name, _, why)| (*name, *why)))
+            .collect();
+    let markdown = report.to_markdown(&provider.name, &provider.spec, &loaded.sha256, &why);
+    let dir = PathBuf::from("crates").join(&provider.name);
+    let files = vec![(dir.join("src").join("generated.rs"), generated), (dir.join("TRANSFORMATIONS.md"), markdown)];
+    let scaffold = vec![
+        (dir.join("Cargo.toml"), scaffold_cargo_toml(provider, &document, uses)),
+        (dir.join("src").join("lib.rs"), scaffold_lib_rs(provider, &document)),
+    ];
+    Ok(GeneratedProvider { files, scaffold, report, document, elapsed: start.elapsed() })
+}
+
+fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses) -> String {
+    let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or(&provider.name);
+    let mut deps = String::from(
+        "agentdial-core = { path = \"../core\" }\nprogenitor-client.workspace = true\nreqwest.workspace = true\nschemars.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
+    );
+    if uses.chrono {
+        deps.push_str("chrono.workspace = true\n");
+    }
+    if uses.uuid {
+        deps.push_str("uuid.workspace = true\n");
+    }
+    if uses.regress {
+        deps.push_str("regress.workspace = true\n");
+    }
+    format!(
+        "[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"Typed Rust client for the {title}, generated from its OpenAPI document.\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n[dependencies]\n{deps}",
+        provider.crate_name()
+    )
+}
+
+fn scaffold_lib_rs(provider: &Provider, document: &Value) -> String {
+    let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or(&provider.name);
+    format!(
+        r#"//! Typed client for the {title}, generated by progenitor from `specs/{spec}`.
+//!
+//! - [`Client::with_api_key`] / [`Client::from_options`] build a client that authenticates as the
+//!   document's security scheme says ([`spec::AUTH`]) against [`spec::DEFAULT_BASE_URL`].
+//! - [`types`] holds one Rust type per schema; [`builder`] the request builders.
+//! - `TRANSFORMATIONS.md` lists every change made to the document before generation.
+
+#[rustfmt::skip]
+#[allow(clippy::all, unused_imports, rustdoc::all)]
+mod generated;
+
+pub use agentdial_core::{{ApiKey, BuildError, ClientOptions}};
+pub use generated::*;
+"#,
+        spec = provider.spec
+    )
+}

@@ -1,0 +1,20 @@
+//! Build-time support for agentdial: loads a vendored OpenAPI document, applies explicit,
+//! reviewable transformations so that progenitor can generate a client from it, and renders the
+//! generated code and the type surface that the snapshot tests guard.
+//!
+//! Nothing here runs inside the published provider crates; `cargo xtask generate` drives it.
+
+pub mod generate;
+pub use generate::{GeneratedProvider, generate_provider};
+pub mod load;
+pub mod manifest;
+pub mod report;
+pub mod surface;
+pub mod transform;
+pub mod visit;
+
+
+pub use load::{LoadedSpec, load_spec};
+pub use manifest::{Manifest, Provider};
+pub use report::{Report, ReportEntry};
+pub use transform::transform;

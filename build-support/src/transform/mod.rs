@@ -1,0 +1,115 @@
+//! The transformations applied to every document before progenitor sees it.
+//!
+//! Each transformation is one function `fn(&mut Value, &mut Report) -> Result<()>` that fires only
+//! where its defect is present and records every change it makes. Provider-specific fixes are not
+//! here: they are JSON Patch files next to the vendored spec, listed in `specs/providers.toml`.
+
+mod descriptions;
+mod examples;
+mod openapi31;
+mod operation_ids;
+mod parameters;
+mod refs;
+mod required;
+mod responses;
+
+pub use descriptions::sanitize_descriptions;
+pub use examples::widen_contradicted_types;
+pub use openapi31::downgrade_openapi_31;
+pub use operation_ids::synthesize_operation_ids;
+pub use parameters::strip_auth_header_parameters;
+pub use refs::wrap_ref_siblings;
+pub use required::drop_undefined_required;
+pub use responses::{TYPED_RESPONSES_EXTENSION, TypedResponses, split_default_response, unify_response_bodies, variant_key};
+
+use crate::report::Report;
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+pub type Transformation = fn(&mut Value, &mut Report) -> Result<()>;
+
+/// The general transformations in the order they run, with the reason each exists.
+pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
+    (
+        "downgrade_openapi_31",
+        downgrade_openapi_31,
+        "progenitor and openapiv3 accept only OpenAPI 3.0; 3.1 constructs are rewritten to their 3.0.3 equivalents, unknown ones are refused",
+    ),
+    (
+        "wrap_ref_siblings",
+        wrap_ref_siblings,
+        "openapiv3 drops keywords next to `$ref` (description, nullable); wrapping the reference in `allOf` keeps them",
+    ),
+    (
+        "drop_undefined_required",
+        drop_undefined_required,
+        "typify turns a required name without a property into a required `serde_json::Value`, so documented responses without it fail to parse",
+    ),
+    (
+        "widen_contradicted_types",
+        widen_contradicted_types,
+        "a schema whose own example has another JSON type cannot deserialize that example; the type is widened to accept both",
+    ),
+    (
+        "synthesize_operation_ids",
+        synthesize_operation_ids,
+        "progenitor refuses operations without an operationId; a readable, deterministic, unique one is derived",
+    ),
+    (
+        "strip_auth_header_parameters",
+        strip_auth_header_parameters,
+        "an `Authorization` header parameter would become a required argument of every method; auth comes from the security scheme instead",
+    ),
+    (
+        "split_default_response",
+        split_default_response,
+        "progenitor counts a `default` response as both success and error and panics; next to explicit successes it means the error ranges 4XX and 5XX",
+    ),
+    (
+        "unify_response_bodies",
+        unify_response_bodies,
+        "progenitor panics when one operation has several success or several error body types; they become one body decoded per status into a typed enum",
+    ),
+    (
+        "sanitize_descriptions",
+        sanitize_descriptions,
+        "descriptions become rustdoc: indented text and bare code fences would be compiled as doctests",
+    ),
+];
+
+/// Applies the provider's patch files (in order), then every general transformation.
+pub fn transform(document: &mut Value, patches: &[(String, Value)], report: &mut Report) -> Result<()> {
+    for (name, patch) in patches {
+        apply_patch(document, name, patch, report)?;
+    }
+    for (name, f, _) in TRANSFORMATIONS {
+        f(document, report).with_context(|| format!("transformation `{name}`"))?;
+    }
+    Ok(())
+}
+
+/// Applies one provider patch file: a JSON Patch (RFC 6902) document, written in YAML, whose
+/// operations may carry a `reason` that goes into the report.
+pub fn apply_patch(document: &mut Value, file: &str, patch: &Value, report: &mut Report) -> Result<()> {
+    let ops = patch.as_array().with_context(|| format!("{file}: a patch file is a list of JSON Patch operations"))?;
+    for (i, op) in ops.iter().enumerate() {
+        let mut op = op.clone();
+        let reason = op.as_object_mut().and_then(|o| o.remove("reason")).and_then(|r| r.as_str().map(str::to_owned));
+        let parsed: json_patch::PatchOperation =
+            serde_json::from_value(op.clone()).with_context(|| format!("{file}: operation {i} is not a JSON Patch operation"))?;
+        json_patch::patch(document, &[parsed.clone()]).with_context(|| format!("{file}: operation {i} does not apply: {op}"))?;
+        let pointer = op.get("path").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let verb = op.get("op").and_then(Value::as_str).unwrap_or_default();
+        let what = match reason {
+            Some(r) => format!("{file}: `{verb}`: {r}"),
+            None => format!("{file}: `{verb}`"),
+        };
+        report.record("provider_patch", pointer, what);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) fn yaml(text: &str) -> Value {
+    serde_yaml::from_str(text).expect("test YAML")
+}

@@ -1,0 +1,232 @@
+//! Runtime pieces shared by the generated agentdial provider crates.
+//!
+//! Each provider crate's generated `Client` carries an [`Auth`] as its progenitor "inner" value:
+//! the API key (never printed) and the way the provider's OpenAPI document says to send it. The
+//! generated code calls [`hooks::pre_request`] before every request, which applies the key and
+//! removes the `api-version` header progenitor adds (none of our providers asks for it).
+
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+use std::time::Duration;
+
+/// An API key. Its `Debug` and `Display` never show the key.
+#[derive(Clone)]
+pub struct ApiKey(SecretString);
+
+impl ApiKey {
+    /// Wraps a key. Surrounding whitespace (a trailing newline from a file or an env var) is removed.
+    pub fn new(key: impl Into<String>) -> Self {
+        let key: String = key.into();
+        Self(SecretString::from(key.trim().to_owned()))
+    }
+
+    /// Whether the key is empty (after trimming).
+    pub fn is_empty(&self) -> bool {
+        self.0.expose_secret().is_empty()
+    }
+
+    /// The key itself. Only the request hook should need this.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(s: String) -> Self {
+        Self::new(s)
+    }
+}
+impl From<&str> for ApiKey {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([REDACTED])")
+    }
+}
+
+/// How a provider's document says to authenticate (read from its `securitySchemes` at generation time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// `Authorization: Bearer KEY` (`type: http, scheme: bearer`; also oauth2 / openIdConnect tokens).
+    Bearer,
+    /// `type: http, scheme: basic`, with the key as `user:password`.
+    Basic,
+    /// `type: apiKey, in: header`: header `name` with value `prefix` + key.
+    Header { name: &'static str, prefix: &'static str },
+    /// `type: apiKey, in: query`.
+    Query { name: &'static str },
+    /// The document declares no security scheme.
+    None,
+}
+
+impl AuthScheme {
+    /// The header name and value this scheme sends for `key`, if it uses a header.
+    pub fn header_for(&self, key: &ApiKey) -> Option<(reqwest::header::HeaderName, String)> {
+        use reqwest::header::{AUTHORIZATION, HeaderName};
+        match self {
+            AuthScheme::Bearer => Some((AUTHORIZATION, format!("Bearer {}", key.expose()))),
+            AuthScheme::Basic => {
+                use base64::Engine as _;
+                Some((AUTHORIZATION, format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(key.expose()))))
+            }
+            AuthScheme::Header { name, prefix } => {
+                Some((HeaderName::from_bytes(name.as_bytes()).ok()?, format!("{prefix}{}", key.expose())))
+            }
+            AuthScheme::Query { .. } | AuthScheme::None => None,
+        }
+    }
+}
+
+/// The inner value of every generated `Client`: the key and how to send it.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub key: ApiKey,
+    pub scheme: AuthScheme,
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the API key is empty")]
+    EmptyKey,
+    #[error("the API key contains characters that cannot be sent in an HTTP header")]
+    InvalidKey,
+    #[error("base URL {url:?} is not an absolute http(s) URL: {reason}")]
+    InvalidBaseUrl { url: String, reason: String },
+    #[error("building the HTTP client failed: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// Options for building a provider client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub key: ApiKey,
+    /// Overrides the document's first server URL.
+    pub base_url: Option<String>,
+    /// Whole-request timeout (default 30 s). Not applied to a caller-supplied `http_client`.
+    pub timeout: Duration,
+    /// Connect timeout (default 10 s). Not applied to a caller-supplied `http_client`.
+    pub connect_timeout: Duration,
+    /// `User-Agent` (default `agentdial/<version>`). Not applied to a caller-supplied `http_client`.
+    pub user_agent: String,
+    /// Use this `reqwest::Client` instead of building one.
+    pub http_client: Option<reqwest::Client>,
+}
+
+impl ClientOptions {
+    pub fn new(key: impl Into<ApiKey>) -> Self {
+        Self {
+            key: key.into(),
+            base_url: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: concat!("agentdial/", env!("CARGO_PKG_VERSION")).to_owned(),
+            http_client: None,
+        }
+    }
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Validates the options and returns what a generated `Client::new_with_client` takes:
+    /// base URL (without a trailing slash), HTTP client, and [`Auth`].
+    pub fn build(self, default_base_url: &str, scheme: AuthScheme) -> Result<(String, reqwest::Client, Auth), BuildError> {
+        if self.key.is_empty() && scheme != AuthScheme::None {
+            return Err(BuildError::EmptyKey);
+        }
+        if let Some((_, value)) = scheme.header_for(&self.key)
+            && reqwest::header::HeaderValue::from_str(&value).is_err()
+        {
+            return Err(BuildError::InvalidKey);
+        }
+        let url = self.base_url.unwrap_or_else(|| default_base_url.to_owned());
+        let parsed = reqwest::Url::parse(&url).map_err(|e| BuildError::InvalidBaseUrl { url: url.clone(), reason: e.to_string() })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+            return Err(BuildError::InvalidBaseUrl { url, reason: "the scheme must be http or https".into() });
+        }
+        let http = match self.http_client {
+            Some(c) => c,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent)
+                .build()?,
+        };
+        Ok((url.trim_end_matches('/').to_owned(), http, Auth { key: self.key, scheme }))
+    }
+}
+
+pub mod hooks {
+    use super::Auth;
+
+    /// Runs before every request of a generated client: applies the key as the document's security
+    /// scheme says (a sensitive header value, so it is not logged by reqwest/hyper) and removes the
+    /// `api-version` header progenitor adds on its own.
+    pub fn pre_request(auth: &Auth, request: &mut reqwest::Request) {
+        request.headers_mut().remove("api-version");
+        if let super::AuthScheme::Query { name } = auth.scheme {
+            request.url_mut().query_pairs_mut().append_pair(name, auth.key.expose());
+            return;
+        }
+        if let Some((name, value)) = auth.scheme.header_for(&auth.key)
+            && let Ok(mut value) = reqwest::header::HeaderValue::from_str(&value)
+        {
+            value.set_sensitive(true);
+            request.headers_mut().insert(name, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_is_never_printed() {
+        let options = ClientOptions::new("sk_live_secret");
+        assert!(!format!("{options:?}").contains("sk_live_secret"));
+        let (_, _, auth) = options.build("https://example.test/v1/", AuthScheme::Bearer).unwrap();
+        assert!(!format!("{auth:?}").contains("sk_live_secret"));
+        assert_eq!(auth.key.expose(), "sk_live_secret");
+    }
+
+    #[test]
+    fn rejects_empty_key_bad_key_and_relative_url() {
+        assert!(matches!(ClientOptions::new("  ").build("https://x.test", AuthScheme::Bearer), Err(BuildError::EmptyKey)));
+        assert!(matches!(ClientOptions::new("a\nb").build("https://x.test", AuthScheme::Bearer), Err(BuildError::InvalidKey)));
+        assert!(matches!(
+            ClientOptions::new("k").base_url("/v1").build("https://x.test", AuthScheme::Bearer),
+            Err(BuildError::InvalidBaseUrl { .. })
+        ));
+        assert!(matches!(
+            ClientOptions::new("k").base_url("ftp://x.test").build("https://x.test", AuthScheme::Bearer),
+            Err(BuildError::InvalidBaseUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn header_schemes() {
+        let key = ApiKey::new("k1");
+        assert_eq!(AuthScheme::Bearer.header_for(&key).unwrap().1, "Bearer k1");
+        let (name, value) = AuthScheme::Header { name: "Authorization", prefix: "api-key " }.header_for(&key).unwrap();
+        assert_eq!((name.as_str(), value.as_str()), ("authorization", "api-key k1"));
+        assert_eq!(AuthScheme::Basic.header_for(&ApiKey::new("u:p")).unwrap().1, "Basic dTpw");
+    }
+}
