@@ -213,7 +213,40 @@ fn typed_response_tokens(document: &Value, generated_text: &str) -> Result<Token
     Ok(out)
 }
 
-fn spec_module_tokens(provider: &Provider, loaded: &LoadedSpec, document: &Value) -> Result<TokenStream> {
+/// `spec::SCHEMAS` and `spec::decode_schema`: from a schema's name in the document to its Rust type.
+fn schema_table_tokens(document: &Value, generated_text: &str) -> Result<TokenStream> {
+    use heck::ToUpperCamelCase;
+    let names: Vec<String> =
+        document.pointer("/components/schemas").and_then(Value::as_object).map(|s| s.keys().cloned().collect()).unwrap_or_default();
+    let mut rows = Vec::new();
+    let mut arms = Vec::new();
+    for name in &names {
+        let rust = name.to_upper_camel_case();
+        let defined = ["struct", "enum", "type"].iter().any(|k| generated_text.contains(&format!("pub {k} {rust} ")) || generated_text.contains(&format!("pub {k} {rust}(")));
+        if !defined {
+            bail!("component schema {name:?} was expected to generate as `types::{rust}`, which does not exist");
+        }
+        let ident = format_ident!("{}", rust);
+        rows.push(quote!((#name, #rust)));
+        arms.push(quote!(#name => ::serde_json::from_value::<super::types::#ident>(value).and_then(::serde_json::to_value),));
+    }
+    Ok(quote! {
+        /// Every component schema of the document: its name there and the Rust type generated for it in [`types`](super::types).
+        pub const SCHEMAS: &[(&str, &str)] = &[#(#rows),*];
+
+        /// Deserializes `value` as the type generated for the component schema `name` and serializes
+        /// it back; `None` if the document has no schema of that name. For tools and tests that work
+        /// from schema names (documented examples, recorded payloads).
+        pub fn decode_schema(name: &str, value: ::serde_json::Value) -> ::std::option::Option<::std::result::Result<::serde_json::Value, ::serde_json::Error>> {
+            ::std::option::Option::Some(match name {
+                #(#arms)*
+                _ => return ::std::option::Option::None,
+            })
+        }
+    })
+}
+
+fn spec_module_tokens(provider: &Provider, loaded: &LoadedSpec, document: &Value, schema_table: TokenStream) -> Result<TokenStream> {
     let servers: Vec<String> = document
         .get("servers")
         .and_then(Value::as_array)
@@ -246,6 +279,8 @@ fn spec_module_tokens(provider: &Provider, loaded: &LoadedSpec, document: &Value
             pub const DEFAULT_BASE_URL: &str = #default_base_url;
             #[doc = #auth_doc]
             pub const AUTH: ::agentdial_core::AuthScheme = #auth;
+
+            #schema_table
         }
 
         impl Client {
@@ -282,10 +317,11 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
     })?;
     let type_space = generator.get_type_space();
     let uses = Uses { chrono: type_space.uses_chrono(), uuid: type_space.uses_uuid(), regress: type_space.uses_regress() };
-    let progenitor_text = tokens.to_string();
+    let progenitor_text = prettyplease::unparse(&syn::parse2(tokens.clone()).context("progenitor produced tokens that do not parse as Rust")?);
     let mut all = tokens;
     all.extend(typed_response_tokens(&document, &progenitor_text)?);
-    all.extend(spec_module_tokens(provider, &loaded, &document)?);
+    let schema_table = schema_table_tokens(&document, &progenitor_text)?;
+    all.extend(spec_module_tokens(provider, &loaded, &document, schema_table)?);
     let file: syn::File = syn::parse2(all).context("progenitor produced tokens that do not parse as Rust")?;
     let body = prettyplease::unparse(&file);
     let generated = format!(

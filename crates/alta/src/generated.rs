@@ -899,6 +899,36 @@ pub mod spec {
     pub const DEFAULT_BASE_URL: &str = "https://api.altahq.com/v1";
     ///How the document says to authenticate: `bearerAuth`: `Authorization: Bearer KEY`.
     pub const AUTH: ::agentdial_core::AuthScheme = ::agentdial_core::AuthScheme::Bearer;
+    /// Every component schema of the document: its name there and the Rust type generated for it in [`types`](super::types).
+    pub const SCHEMAS: &[(&str, &str)] = &[
+        ("TriggerAssistantCallRequest", "TriggerAssistantCallRequest"),
+        ("Error", "Error"),
+    ];
+    /// Deserializes `value` as the type generated for the component schema `name` and serializes
+    /// it back; `None` if the document has no schema of that name. For tools and tests that work
+    /// from schema names (documented examples, recorded payloads).
+    pub fn decode_schema(
+        name: &str,
+        value: ::serde_json::Value,
+    ) -> ::std::option::Option<
+        ::std::result::Result<::serde_json::Value, ::serde_json::Error>,
+    > {
+        ::std::option::Option::Some(
+            match name {
+                "TriggerAssistantCallRequest" => {
+                    ::serde_json::from_value::<
+                        super::types::TriggerAssistantCallRequest,
+                    >(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "Error" => {
+                    ::serde_json::from_value::<super::types::Error>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
 }
 impl Client {
     /// A client for [`spec::DEFAULT_BASE_URL`] that authenticates with `key` as [`spec::AUTH`] says.

@@ -2379,6 +2379,74 @@ pub mod spec {
         name: "Authorization",
         prefix: "api-key ",
     };
+    /// Every component schema of the document: its name there and the Rust type generated for it in [`types`](super::types).
+    pub const SCHEMAS: &[(&str, &str)] = &[
+        ("Call", "Call"),
+        ("Error", "Error"),
+        ("Thread", "Thread"),
+        ("PolicyEvaluation", "PolicyEvaluation"),
+        ("Agent", "Agent"),
+        ("EndUser", "EndUser"),
+        ("Integration", "Integration"),
+        ("Tag", "Tag"),
+        ("User", "User"),
+        ("PolicyEvaluationItem", "PolicyEvaluationItem"),
+    ];
+    /// Deserializes `value` as the type generated for the component schema `name` and serializes
+    /// it back; `None` if the document has no schema of that name. For tools and tests that work
+    /// from schema names (documented examples, recorded payloads).
+    pub fn decode_schema(
+        name: &str,
+        value: ::serde_json::Value,
+    ) -> ::std::option::Option<
+        ::std::result::Result<::serde_json::Value, ::serde_json::Error>,
+    > {
+        ::std::option::Option::Some(
+            match name {
+                "Call" => {
+                    ::serde_json::from_value::<super::types::Call>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "Error" => {
+                    ::serde_json::from_value::<super::types::Error>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "Thread" => {
+                    ::serde_json::from_value::<super::types::Thread>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "PolicyEvaluation" => {
+                    ::serde_json::from_value::<super::types::PolicyEvaluation>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "Agent" => {
+                    ::serde_json::from_value::<super::types::Agent>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "EndUser" => {
+                    ::serde_json::from_value::<super::types::EndUser>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "Integration" => {
+                    ::serde_json::from_value::<super::types::Integration>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "Tag" => {
+                    ::serde_json::from_value::<super::types::Tag>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "User" => {
+                    ::serde_json::from_value::<super::types::User>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "PolicyEvaluationItem" => {
+                    ::serde_json::from_value::<super::types::PolicyEvaluationItem>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
 }
 impl Client {
     /// A client for [`spec::DEFAULT_BASE_URL`] that authenticates with `key` as [`spec::AUTH`] says.

@@ -2099,6 +2099,58 @@ pub mod spec {
     pub const DEFAULT_BASE_URL: &str = "https://api.fluents.ai";
     ///How the document says to authenticate: `bearer`: `Authorization: Bearer KEY`.
     pub const AUTH: ::agentdial_core::AuthScheme = ::agentdial_core::AuthScheme::Bearer;
+    /// Every component schema of the document: its name there and the Rust type generated for it in [`types`](super::types).
+    pub const SCHEMAS: &[(&str, &str)] = &[
+        ("CreateCallDto", "CreateCallDto"),
+        ("CallDto", "CallDto"),
+        ("BadRequestError", "BadRequestError"),
+        ("NotFoundError", "NotFoundError"),
+        ("CallControllerCreateCallErrorBody", "CallControllerCreateCallErrorBody"),
+        ("CallControllerCreateCallError", "CallControllerCreateCallError"),
+    ];
+    /// Deserializes `value` as the type generated for the component schema `name` and serializes
+    /// it back; `None` if the document has no schema of that name. For tools and tests that work
+    /// from schema names (documented examples, recorded payloads).
+    pub fn decode_schema(
+        name: &str,
+        value: ::serde_json::Value,
+    ) -> ::std::option::Option<
+        ::std::result::Result<::serde_json::Value, ::serde_json::Error>,
+    > {
+        ::std::option::Option::Some(
+            match name {
+                "CreateCallDto" => {
+                    ::serde_json::from_value::<super::types::CreateCallDto>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "CallDto" => {
+                    ::serde_json::from_value::<super::types::CallDto>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "BadRequestError" => {
+                    ::serde_json::from_value::<super::types::BadRequestError>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "NotFoundError" => {
+                    ::serde_json::from_value::<super::types::NotFoundError>(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "CallControllerCreateCallErrorBody" => {
+                    ::serde_json::from_value::<
+                        super::types::CallControllerCreateCallErrorBody,
+                    >(value)
+                        .and_then(::serde_json::to_value)
+                }
+                "CallControllerCreateCallError" => {
+                    ::serde_json::from_value::<
+                        super::types::CallControllerCreateCallError,
+                    >(value)
+                        .and_then(::serde_json::to_value)
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
 }
 impl Client {
     /// A client for [`spec::DEFAULT_BASE_URL`] that authenticates with `key` as [`spec::AUTH`] says.
