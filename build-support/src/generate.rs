@@ -181,6 +181,7 @@ fn typed_response_tokens(document: &Value, generated_text: &str) -> Result<Token
                 }
             }
             let fallback = default.unwrap_or_else(|| {
+                let path = path.replace('{', "{{").replace('}', "}}");
                 let msg = format!("status {{other}} is not documented for `{op_id}` ({} {path})", method.to_uppercase());
                 quote!(other => return Err(<::serde_json::Error as ::serde::de::Error>::custom(format!(#msg))),)
             });
@@ -334,12 +335,35 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
             .collect();
     let markdown = report.to_markdown(&provider.name, &provider.spec, &loaded.sha256, &why);
     let dir = PathBuf::from("crates").join(&provider.name);
+    check_crate_dependencies(&root.join(&dir).join("Cargo.toml"), uses)?;
     let files = vec![(dir.join("src").join("generated.rs"), generated), (dir.join("TRANSFORMATIONS.md"), markdown)];
     let scaffold = vec![
         (dir.join("Cargo.toml"), scaffold_cargo_toml(provider, &document, uses)),
         (dir.join("src").join("lib.rs"), scaffold_lib_rs(provider, &document)),
     ];
     Ok(GeneratedProvider { files, scaffold, report, document, elapsed: start.elapsed() })
+}
+
+/// An existing crate's Cargo.toml is the maintainers' (only created when missing), so a spec
+/// change that starts using dates, UUIDs or patterns must be met by a dependency added there.
+fn check_crate_dependencies(cargo_toml: &Path, uses: Uses) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(cargo_toml) else { return Ok(()) };
+    let manifest: toml::Table = toml::from_str(&text).with_context(|| format!("parsing {}", cargo_toml.display()))?;
+    let deps = manifest.get("dependencies").and_then(|d| d.as_table());
+    let missing: Vec<&str> = [("chrono", uses.chrono), ("uuid", uses.uuid), ("regress", uses.regress)]
+        .into_iter()
+        .filter(|(name, used)| *used && !deps.is_some_and(|d| d.contains_key(*name)))
+        .map(|(name, _)| name)
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{}: the generated code uses {} but the crate does not depend on it; add {} under [dependencies]",
+            cargo_toml.display(),
+            missing.join(", "),
+            missing.iter().map(|m| format!("`{m}.workspace = true`")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses) -> String {
@@ -357,7 +381,7 @@ fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses) -> Str
         deps.push_str("regress.workspace = true\n");
     }
     format!(
-        "[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"Typed Rust client for the {title}, generated from its OpenAPI document.\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n[dependencies]\n{deps}",
+        "[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"Typed Rust client for the {title}, generated from its OpenAPI document.\"\n# 2021: typify's generated JsonSchema impls name a binding `gen`, a keyword in edition 2024.\nedition = \"2021\"\nrust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n[dependencies]\n{deps}",
         provider.crate_name()
     )
 }

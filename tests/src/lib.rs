@@ -27,6 +27,7 @@ pub fn decoder(provider: &str) -> fn(&str, Value) -> Option<Result<Value, serde_
         "altur" => agentdial_altur::spec::decode_schema,
         "alta" => agentdial_alta::spec::decode_schema,
         "fluents" => agentdial_fluents::spec::decode_schema,
+        "hmsovereign" => agentdial_hmsovereign::spec::decode_schema,
         other => panic!("tests/src/lib.rs: no decoder registered for provider {other:?}; add its crate here"),
     }
 }
