@@ -4,10 +4,28 @@
 //!   document's security scheme says ([`spec::AUTH`]) against [`spec::DEFAULT_BASE_URL`].
 //! - [`types`] holds one Rust type per schema; [`builder`] the request builders.
 //! - `TRANSFORMATIONS.md` lists every change made to the document before generation.
+//! - [`webhooks`] verifies signed webhook deliveries and parses them into [`webhooks::WebhookEvent`].
+//!
+//! The document is authored by the agentdial project from the provider's public reference (the
+//! provider's own OpenAPI document could not be vendored); `spec::SOURCE` says so, and whatever the
+//! reference does not confirm is marked `x-agentdial-inferred` in `specs/hmsovereign.yaml`.
+//!
+//! # Rate limits
+//!
+//! - 100 requests per minute **per API key**;
+//! - 10 call-control commands per minute **per active call** (`control_call`).
+//!
+//! Every response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; a
+//! 429 carries `Retry-After`, readable with [`retry_after`] from the response headers
+//! (`ResponseValue::headers()`), and its body decodes to the `Status429` variant of each
+//! operation's error enum. A 429 is returned before the request is processed, so waiting and
+//! resending is safe.
 
 #[rustfmt::skip]
 #[allow(clippy::all, unused_imports, rustdoc::all)]
 mod generated;
 
-pub use agentdial_core::{ApiKey, BuildError, ClientOptions};
+pub mod webhooks;
+
+pub use agentdial_core::{ApiKey, BuildError, ClientOptions, retry_after};
 pub use generated::*;
