@@ -1,0 +1,28 @@
+use crate::http::{Op, RetryPolicy, from_progenitor, record_success, run};
+use crate::{CallHandle, DialResponse, Dialed, Error, OutboundCall, ProviderError};
+use agentdial_alta::types;
+use serde_json::{Map, Value, json};
+
+pub(crate) async fn dial(client: &agentdial_alta::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
+    super::refuse(op.provider, call, &["from", "phone_number_id"])?;
+    let mut fields = Map::new();
+    fields.insert("assistantId".into(), json!(super::required(op.provider, "agent_id", &call.agent_id)?));
+    fields.insert("name".into(), json!(super::required(op.provider, "customer_name", &call.customer_name)?));
+    fields.insert("phoneNumber".into(), json!(call.to));
+    if !call.variables.is_empty() {
+        fields.insert("data".into(), Value::Object(call.variables.clone()));
+    }
+    let body: types::TriggerAssistantCallRequest = super::body(op.provider, "Alta trigger-call body", fields, call)?;
+    run(policy, op, || async {
+        match client.trigger_assistant_call().body(body.clone()).send().await {
+            Ok(rv) => {
+                record_success(rv.status(), rv.headers());
+                Ok(())
+            }
+            Err(e) => Err(from_progenitor(op, e, |_, b: &types::Error| Some(ProviderError::Alta(b.clone()))).await),
+        }
+    })
+    .await?;
+    // Alta's 200 has no body: there is no call id to hand back.
+    Ok(Dialed { handle: CallHandle { provider: op.provider, id: None }, status: None, response: DialResponse::Alta })
+}

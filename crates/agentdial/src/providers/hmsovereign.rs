@@ -1,0 +1,100 @@
+use crate::http::{Op, RetryPolicy, from_progenitor, record_success, run};
+use crate::{CallHandle, CallState, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderCall, ProviderError};
+use agentdial_hmsovereign::types;
+use serde_json::{Map, Value, json};
+
+pub(crate) fn status(call: &types::Call) -> CallStatus {
+    use types::CallStatus as S;
+    let text = |s: &S| Some(s.to_string());
+    match &call.status {
+        S::Connecting => CallStatus::Queued,
+        S::Ringing => CallStatus::Ringing,
+        S::InProgress => CallStatus::InProgress,
+        S::Ended => CallStatus::Ended { reason: call.end_reason.clone() },
+        S::Transferred => CallStatus::Ended { reason: call.end_reason.clone().or_else(|| text(&call.status)) },
+        S::EndedWithError => CallStatus::Failed { reason: call.error.clone().or_else(|| text(&call.status)) },
+        s @ (S::Failed | S::Rejected | S::InsufficientCredits) => CallStatus::Failed { reason: call.error.clone().or_else(|| text(s)) },
+    }
+}
+
+/// HMS Sovereign has two error bodies: a flat one, and a nested one on 429.
+fn details(body: &impl serde::Serialize) -> Option<ProviderError> {
+    let value = serde_json::to_value(body).ok()?;
+    if value.get("error").is_some_and(Value::is_object) {
+        serde_json::from_value(value).ok().map(ProviderError::HmsSovereignEnvelope)
+    } else {
+        serde_json::from_value(value).ok().map(ProviderError::HmsSovereign)
+    }
+}
+
+fn uuid_field(op: Op, field: &str, value: &Option<String>) -> Result<Option<Value>, Error> {
+    value
+        .as_deref()
+        .map(|v| {
+            v.parse::<uuid::Uuid>().map(|u| json!(u)).map_err(|_| Error::InvalidInput {
+                provider: Some(op.provider),
+                message: format!("HMS Sovereign's `{field}` is a UUID; got {v:?}"),
+            })
+        })
+        .transpose()
+}
+
+pub(crate) async fn dial(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
+    super::refuse(op.provider, call, &["from", "customer_name"])?;
+    let mut fields = Map::new();
+    fields.insert("destination".into(), json!(call.to));
+    if let Some(id) = uuid_field(op, "agent_id", &call.agent_id)? {
+        fields.insert("assistant_id".into(), id);
+    }
+    if let Some(id) = uuid_field(op, "phone_number_id", &call.phone_number_id)? {
+        fields.insert("number_id".into(), id);
+    }
+    if !call.variables.is_empty() {
+        fields.insert("assistant_override".into(), json!({ "metadata": call.variables }));
+    }
+    let body: types::OutboundCallRequest = super::body(op.provider, "HMS Sovereign outbound-call body", fields, call)?;
+    let response = run(policy, op, || async {
+        match client.create_outbound_call().body(body.clone()).send().await {
+            Ok(rv) => {
+                record_success(rv.status(), rv.headers());
+                Ok(rv.into_inner())
+            }
+            Err(e) => Err(from_progenitor(op, e, |_, b| details(b)).await),
+        }
+    })
+    .await?;
+    Ok(Dialed {
+        handle: CallHandle { provider: op.provider, id: Some(response.call_id.clone()) },
+        // `dialing`: accepted and being placed.
+        status: Some(CallStatus::Queued),
+        response: DialResponse::HmsSovereign(response),
+    })
+}
+
+pub(crate) async fn call(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, id: &str) -> Result<CallState, Error> {
+    let call = run(policy, op, || async {
+        match client.get_call().id(id).send().await {
+            Ok(rv) => {
+                record_success(rv.status(), rv.headers());
+                Ok(rv.into_inner())
+            }
+            Err(e) => Err(from_progenitor(op, e, |_, b| details(b)).await),
+        }
+    })
+    .await?;
+    Ok(CallState { status: status(&call), call: ProviderCall::HmsSovereign(Box::new(call)) })
+}
+
+pub(crate) async fn hang_up(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, id: &str) -> Result<(), Error> {
+    let command = types::CallControlCommand::EndCallCommand(types::EndCallCommand { message: None, type_: types::EndCallCommandType::EndCall });
+    run(policy, op, || async {
+        match client.control_call().id(id).body(command.clone()).send().await {
+            Ok(rv) => {
+                record_success(rv.status(), rv.headers());
+                Ok(())
+            }
+            Err(e) => Err(from_progenitor(op, e, |_, b| details(b)).await),
+        }
+    })
+    .await
+}
