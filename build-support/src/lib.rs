@@ -8,6 +8,7 @@ pub mod generate;
 pub use generate::{GeneratedProvider, generate_provider};
 pub mod load;
 pub mod manifest;
+pub mod open_enums;
 pub mod report;
 pub mod surface;
 pub mod transform;

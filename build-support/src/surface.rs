@@ -183,6 +183,10 @@ fn type_def(item: &syn::Item) -> Option<TypeDef> {
                 }
             } else if e.variants.iter().all(|v| matches!(v.fields, syn::Fields::Unit)) {
                 "string".to_owned()
+            } else if e.variants.last().is_some_and(|v| v.ident == crate::open_enums::VARIANT && serde_attrs(&v.attrs).untagged)
+                && e.variants.iter().rev().skip(1).all(|v| matches!(v.fields, syn::Fields::Unit))
+            {
+                "open string: any other value is kept in `Unrecognized`".to_owned()
             } else {
                 "externally tagged".to_owned()
             };
@@ -380,7 +384,7 @@ impl Surface {
                     let _ = writeln!(out, "enum {} ({representation})", t.name);
                     for v in variants {
                         match &v.payload {
-                            Some(p) if representation == "untagged" => {
+                            Some(p) if representation == "untagged" || representation.starts_with("open string") => {
                                 let _ = writeln!(out, "    {}({p})", v.name);
                             }
                             Some(p) => {

@@ -55,3 +55,17 @@ fn fluents_telephony_provider_accepts_the_documented_string_and_an_object() {
     let o: P = serde_json::from_value(serde_json::json!({"name": "twilio"})).unwrap();
     assert!(matches!(o, P::Object(m) if m["name"] == "twilio"));
 }
+
+/// A value the provider adds later must not break parsing: string enums are open.
+#[test]
+fn unknown_enum_values_and_extra_fields_are_kept_not_fatal() {
+    use agentdial_altur::types::{Call, CallStatus};
+    let call: Call = serde_json::from_value(serde_json::json!({"id": "c1", "status": "voicemail", "field_added_later": {"x": 1}})).unwrap();
+    assert_eq!(call.status, Some(CallStatus::Unrecognized("voicemail".into())));
+    assert_eq!(serde_json::to_value(&call).unwrap()["status"], "voicemail");
+    assert_eq!(CallStatus::Unrecognized("voicemail".into()).to_string(), "voicemail");
+    // Known values still parse to their variants, and strict parsing of input stays available.
+    let known: Call = serde_json::from_value(serde_json::json!({"status": "no-answer"})).unwrap();
+    assert_eq!(known.status, Some(CallStatus::NoAnswer));
+    assert!("voicemail".parse::<CallStatus>().is_err());
+}

@@ -178,6 +178,8 @@ pub enum CallStatus {
     Ended { reason: Option<String> },
     /// Over because something failed. `reason` is the provider's status or error text.
     Failed { reason: Option<String> },
+    /// A status the provider added after this crate was generated, as sent. Not treated as final.
+    Unrecognized { status: String },
 }
 
 impl CallStatus {

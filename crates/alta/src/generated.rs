@@ -194,7 +194,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -207,15 +206,9 @@ pub mod types {
         Static,
         #[serde(rename = "summary")]
         Summary,
-    }
-    impl ::std::fmt::Display
-    for TriggerAssistantCallRequestCallTransferReceiverMessageMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Static => f.write_str("static"),
-                Self::Summary => f.write_str("summary"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr
     for TriggerAssistantCallRequestCallTransferReceiverMessageMode {
@@ -680,6 +673,16 @@ pub mod types {
         impl From<String> for ConversionError {
             fn from(value: String) -> Self {
                 Self(value.into())
+            }
+        }
+    }
+    impl ::std::fmt::Display
+    for TriggerAssistantCallRequestCallTransferReceiverMessageMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Static => f.write_str("static"),
+                Self::Summary => f.write_str("summary"),
+                Self::Unrecognized(value) => f.write_str(value),
             }
         }
     }

@@ -87,7 +87,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -102,15 +101,9 @@ pub mod types {
         Machine,
         #[serde(rename = "unknown")]
         Unknown,
-    }
-    impl ::std::fmt::Display for CallAnsweredBy {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Human => f.write_str("human"),
-                Self::Machine => f.write_str("machine"),
-                Self::Unknown => f.write_str("unknown"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallAnsweredBy {
         type Err = self::error::ConversionError;
@@ -147,7 +140,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -174,21 +166,9 @@ pub mod types {
         NoAnswer,
         #[serde(rename = "failed")]
         Failed,
-    }
-    impl ::std::fmt::Display for CallStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Created => f.write_str("created"),
-                Self::Queued => f.write_str("queued"),
-                Self::Ringing => f.write_str("ringing"),
-                Self::InProgress => f.write_str("in-progress"),
-                Self::Forwarding => f.write_str("forwarding"),
-                Self::Ended => f.write_str("ended"),
-                Self::Busy => f.write_str("busy"),
-                Self::NoAnswer => f.write_str("no-answer"),
-                Self::Failed => f.write_str("failed"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallStatus {
         type Err = self::error::ConversionError;
@@ -231,7 +211,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -244,14 +223,9 @@ pub mod types {
         Inbound,
         #[serde(rename = "outbound")]
         Outbound,
-    }
-    impl ::std::fmt::Display for CallType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Inbound => f.write_str("inbound"),
-                Self::Outbound => f.write_str("outbound"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallType {
         type Err = self::error::ConversionError;
@@ -313,7 +287,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -326,14 +299,9 @@ pub mod types {
         Api,
         #[serde(rename = "whatsapp")]
         Whatsapp,
-    }
-    impl ::std::fmt::Display for EndUserIntegrationType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Api => f.write_str("api"),
-                Self::Whatsapp => f.write_str("whatsapp"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for EndUserIntegrationType {
         type Err = self::error::ConversionError;
@@ -408,7 +376,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -421,14 +388,9 @@ pub mod types {
         Api,
         #[serde(rename = "whatsapp")]
         Whatsapp,
-    }
-    impl ::std::fmt::Display for IntegrationType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Api => f.write_str("api"),
-                Self::Whatsapp => f.write_str("whatsapp"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for IntegrationType {
         type Err = self::error::ConversionError;
@@ -538,7 +500,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -553,15 +514,9 @@ pub mod types {
         NotMet,
         #[serde(rename = "not_applicable")]
         NotApplicable,
-    }
-    impl ::std::fmt::Display for PolicyEvaluationItemResult {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Met => f.write_str("met"),
-                Self::NotMet => f.write_str("not_met"),
-                Self::NotApplicable => f.write_str("not_applicable"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for PolicyEvaluationItemResult {
         type Err = self::error::ConversionError;
@@ -672,7 +627,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -695,19 +649,9 @@ pub mod types {
         Orange,
         #[serde(rename = "yellow")]
         Yellow,
-    }
-    impl ::std::fmt::Display for TagColor {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Blue => f.write_str("blue"),
-                Self::Green => f.write_str("green"),
-                Self::Red => f.write_str("red"),
-                Self::Pink => f.write_str("pink"),
-                Self::Purple => f.write_str("purple"),
-                Self::Orange => f.write_str("orange"),
-                Self::Yellow => f.write_str("yellow"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for TagColor {
         type Err = self::error::ConversionError;
@@ -2154,6 +2098,83 @@ pub mod types {
         impl From<String> for ConversionError {
             fn from(value: String) -> Self {
                 Self(value.into())
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallAnsweredBy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Human => f.write_str("human"),
+                Self::Machine => f.write_str("machine"),
+                Self::Unknown => f.write_str("unknown"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Created => f.write_str("created"),
+                Self::Queued => f.write_str("queued"),
+                Self::Ringing => f.write_str("ringing"),
+                Self::InProgress => f.write_str("in-progress"),
+                Self::Forwarding => f.write_str("forwarding"),
+                Self::Ended => f.write_str("ended"),
+                Self::Busy => f.write_str("busy"),
+                Self::NoAnswer => f.write_str("no-answer"),
+                Self::Failed => f.write_str("failed"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Inbound => f.write_str("inbound"),
+                Self::Outbound => f.write_str("outbound"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndUserIntegrationType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Api => f.write_str("api"),
+                Self::Whatsapp => f.write_str("whatsapp"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for IntegrationType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Api => f.write_str("api"),
+                Self::Whatsapp => f.write_str("whatsapp"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for PolicyEvaluationItemResult {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Met => f.write_str("met"),
+                Self::NotMet => f.write_str("not_met"),
+                Self::NotApplicable => f.write_str("not_applicable"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TagColor {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Blue => f.write_str("blue"),
+                Self::Green => f.write_str("green"),
+                Self::Red => f.write_str("red"),
+                Self::Pink => f.write_str("pink"),
+                Self::Purple => f.write_str("purple"),
+                Self::Orange => f.write_str("orange"),
+                Self::Yellow => f.write_str("yellow"),
+                Self::Unrecognized(value) => f.write_str(value),
             }
         }
     }

@@ -164,7 +164,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -177,14 +176,9 @@ pub mod types {
         Human,
         #[serde(rename = "no_human")]
         NoHuman,
-    }
-    impl ::std::fmt::Display for CallDtoHumanDetectionResult {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Human => f.write_str("human"),
-                Self::NoHuman => f.write_str("no_human"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallDtoHumanDetectionResult {
         type Err = self::error::ConversionError;
@@ -220,7 +214,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -233,14 +226,9 @@ pub mod types {
         Continue,
         #[serde(rename = "hangup")]
         Hangup,
-    }
-    impl ::std::fmt::Display for CallDtoOnNoHumanAnswer {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Continue => f.write_str("continue"),
-                Self::Hangup => f.write_str("hangup"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallDtoOnNoHumanAnswer {
         type Err = self::error::ConversionError;
@@ -276,7 +264,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -293,16 +280,9 @@ pub mod types {
         TransferStarted,
         #[serde(rename = "transfer_successful")]
         TransferSuccessful,
-    }
-    impl ::std::fmt::Display for CallDtoStage {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Created => f.write_str("created"),
-                Self::PickedUp => f.write_str("picked_up"),
-                Self::TransferStarted => f.write_str("transfer_started"),
-                Self::TransferSuccessful => f.write_str("transfer_successful"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallDtoStage {
         type Err = self::error::ConversionError;
@@ -340,7 +320,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -361,18 +340,9 @@ pub mod types {
         TransferUnanswered,
         #[serde(rename = "transfer_disconnected")]
         TransferDisconnected,
-    }
-    impl ::std::fmt::Display for CallDtoStageOutcome {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::HumanUnanswered => f.write_str("human_unanswered"),
-                Self::CallDidNotConnect => f.write_str("call_did_not_connect"),
-                Self::HumanDisconnected => f.write_str("human_disconnected"),
-                Self::BotDisconnected => f.write_str("bot_disconnected"),
-                Self::TransferUnanswered => f.write_str("transfer_unanswered"),
-                Self::TransferDisconnected => f.write_str("transfer_disconnected"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallDtoStageOutcome {
         type Err = self::error::ConversionError;
@@ -412,7 +382,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -429,16 +398,9 @@ pub mod types {
         Error,
         #[serde(rename = "ended")]
         Ended,
-    }
-    impl ::std::fmt::Display for CallDtoStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::NotStarted => f.write_str("not_started"),
-                Self::InProgress => f.write_str("in_progress"),
-                Self::Error => f.write_str("error"),
-                Self::Ended => f.write_str("ended"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallDtoStatus {
         type Err = self::error::ConversionError;
@@ -551,7 +513,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -564,14 +525,9 @@ pub mod types {
         Human,
         #[serde(rename = "no_human")]
         NoHuman,
-    }
-    impl ::std::fmt::Display for CreateCallDtoHumanDetectionResult {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Human => f.write_str("human"),
-                Self::NoHuman => f.write_str("no_human"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CreateCallDtoHumanDetectionResult {
         type Err = self::error::ConversionError;
@@ -608,7 +564,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -621,14 +576,9 @@ pub mod types {
         Continue,
         #[serde(rename = "hangup")]
         Hangup,
-    }
-    impl ::std::fmt::Display for CreateCallDtoOnNoHumanAnswer {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Continue => f.write_str("continue"),
-                Self::Hangup => f.write_str("hangup"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CreateCallDtoOnNoHumanAnswer {
         type Err = self::error::ConversionError;
@@ -1856,6 +1806,77 @@ pub mod types {
         impl From<String> for ConversionError {
             fn from(value: String) -> Self {
                 Self(value.into())
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallDtoHumanDetectionResult {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Human => f.write_str("human"),
+                Self::NoHuman => f.write_str("no_human"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallDtoOnNoHumanAnswer {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Continue => f.write_str("continue"),
+                Self::Hangup => f.write_str("hangup"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallDtoStage {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Created => f.write_str("created"),
+                Self::PickedUp => f.write_str("picked_up"),
+                Self::TransferStarted => f.write_str("transfer_started"),
+                Self::TransferSuccessful => f.write_str("transfer_successful"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallDtoStageOutcome {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::HumanUnanswered => f.write_str("human_unanswered"),
+                Self::CallDidNotConnect => f.write_str("call_did_not_connect"),
+                Self::HumanDisconnected => f.write_str("human_disconnected"),
+                Self::BotDisconnected => f.write_str("bot_disconnected"),
+                Self::TransferUnanswered => f.write_str("transfer_unanswered"),
+                Self::TransferDisconnected => f.write_str("transfer_disconnected"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallDtoStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::NotStarted => f.write_str("not_started"),
+                Self::InProgress => f.write_str("in_progress"),
+                Self::Error => f.write_str("error"),
+                Self::Ended => f.write_str("ended"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CreateCallDtoHumanDetectionResult {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Human => f.write_str("human"),
+                Self::NoHuman => f.write_str("no_human"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CreateCallDtoOnNoHumanAnswer {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Continue => f.write_str("continue"),
+                Self::Hangup => f.write_str("hangup"),
+                Self::Unrecognized(value) => f.write_str(value),
             }
         }
     }

@@ -791,7 +791,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -820,22 +819,9 @@ pub mod types {
         Google,
         #[serde(rename = "google_vertex")]
         GoogleVertex,
-    }
-    impl ::std::fmt::Display for ByokProvider {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Deepgram => f.write_str("deepgram"),
-                Self::Openai => f.write_str("openai"),
-                Self::Elevenlabs => f.write_str("elevenlabs"),
-                Self::Xai => f.write_str("xai"),
-                Self::Resend => f.write_str("resend"),
-                Self::Gladia => f.write_str("gladia"),
-                Self::Mistral => f.write_str("mistral"),
-                Self::Inworld => f.write_str("inworld"),
-                Self::Google => f.write_str("google"),
-                Self::GoogleVertex => f.write_str("google_vertex"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for ByokProvider {
         type Err = self::error::ConversionError;
@@ -1092,7 +1078,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1107,15 +1092,9 @@ pub mod types {
         Outbound,
         #[serde(rename = "web")]
         Web,
-    }
-    impl ::std::fmt::Display for CallDirection {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Inbound => f.write_str("inbound"),
-                Self::Outbound => f.write_str("outbound"),
-                Self::Web => f.write_str("web"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallDirection {
         type Err = self::error::ConversionError;
@@ -1194,7 +1173,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1209,15 +1187,9 @@ pub mod types {
         OutboundPhoneCall,
         #[serde(rename = "web_call")]
         WebCall,
-    }
-    impl ::std::fmt::Display for CallObjectType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::InboundPhoneCall => f.write_str("inbound_phone_call"),
-                Self::OutboundPhoneCall => f.write_str("outbound_phone_call"),
-                Self::WebCall => f.write_str("web_call"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallObjectType {
         type Err = self::error::ConversionError;
@@ -1254,7 +1226,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1281,21 +1252,9 @@ pub mod types {
         Rejected,
         #[serde(rename = "insufficient-credits")]
         InsufficientCredits,
-    }
-    impl ::std::fmt::Display for CallStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Connecting => f.write_str("connecting"),
-                Self::Ringing => f.write_str("ringing"),
-                Self::InProgress => f.write_str("in-progress"),
-                Self::Ended => f.write_str("ended"),
-                Self::EndedWithError => f.write_str("ended-with-error"),
-                Self::Failed => f.write_str("failed"),
-                Self::Transferred => f.write_str("transferred"),
-                Self::Rejected => f.write_str("rejected"),
-                Self::InsufficientCredits => f.write_str("insufficient-credits"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallStatus {
         type Err = self::error::ConversionError;
@@ -1338,7 +1297,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1355,16 +1313,9 @@ pub mod types {
         Ended,
         #[serde(rename = "failed")]
         Failed,
-    }
-    impl ::std::fmt::Display for CallStatusFilter {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Connecting => f.write_str("connecting"),
-                Self::InProgress => f.write_str("in-progress"),
-                Self::Ended => f.write_str("ended"),
-                Self::Failed => f.write_str("failed"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CallStatusFilter {
         type Err = self::error::ConversionError;
@@ -1578,7 +1529,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1599,18 +1549,9 @@ pub mod types {
         NoAnswer,
         #[serde(rename = "skipped")]
         Skipped,
-    }
-    impl ::std::fmt::Display for CampaignLeadStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Pending => f.write_str("pending"),
-                Self::Calling => f.write_str("calling"),
-                Self::Completed => f.write_str("completed"),
-                Self::Failed => f.write_str("failed"),
-                Self::NoAnswer => f.write_str("no_answer"),
-                Self::Skipped => f.write_str("skipped"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CampaignLeadStatus {
         type Err = self::error::ConversionError;
@@ -1684,7 +1625,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1703,17 +1643,9 @@ pub mod types {
         Completed,
         #[serde(rename = "cancelled")]
         Cancelled,
-    }
-    impl ::std::fmt::Display for CampaignStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Draft => f.write_str("draft"),
-                Self::Scheduled => f.write_str("scheduled"),
-                Self::Paused => f.write_str("paused"),
-                Self::Completed => f.write_str("completed"),
-                Self::Cancelled => f.write_str("cancelled"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CampaignStatus {
         type Err = self::error::ConversionError;
@@ -1783,7 +1715,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1800,16 +1731,9 @@ pub mod types {
         Paused,
         #[serde(rename = "cancelled")]
         Cancelled,
-    }
-    impl ::std::fmt::Display for CampaignUpdateStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Draft => f.write_str("draft"),
-                Self::Scheduled => f.write_str("scheduled"),
-                Self::Paused => f.write_str("paused"),
-                Self::Cancelled => f.write_str("cancelled"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for CampaignUpdateStatus {
         type Err = self::error::ConversionError;
@@ -1865,7 +1789,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1880,15 +1803,9 @@ pub mod types {
         User,
         #[serde(rename = "assistant")]
         Assistant,
-    }
-    impl ::std::fmt::Display for ChatMessageRole {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::System => f.write_str("system"),
-                Self::User => f.write_str("user"),
-                Self::Assistant => f.write_str("assistant"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for ChatMessageRole {
         type Err = self::error::ConversionError;
@@ -3076,7 +2993,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3087,13 +3003,9 @@ pub mod types {
     pub enum EndCallCommandType {
         #[serde(rename = "end-call")]
         EndCall,
-    }
-    impl ::std::fmt::Display for EndCallCommandType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::EndCall => f.write_str("end-call"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for EndCallCommandType {
         type Err = self::error::ConversionError;
@@ -3146,7 +3058,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3157,13 +3068,9 @@ pub mod types {
     pub enum EndCallToolType {
         #[serde(rename = "endCall")]
         EndCall,
-    }
-    impl ::std::fmt::Display for EndCallToolType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::EndCall => f.write_str("endCall"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for EndCallToolType {
         type Err = self::error::ConversionError;
@@ -4095,7 +4002,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -4106,13 +4012,9 @@ pub mod types {
     pub enum InjectContextCommandType {
         #[serde(rename = "inject-context")]
         InjectContext,
-    }
-    impl ::std::fmt::Display for InjectContextCommandType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::InjectContext => f.write_str("inject-context"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for InjectContextCommandType {
         type Err = self::error::ConversionError;
@@ -4800,7 +4702,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -4823,19 +4724,9 @@ pub mod types {
         GoogleRealtime,
         #[serde(rename = "openai_live")]
         OpenaiLive,
-    }
-    impl ::std::fmt::Display for LlmProvider {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Openai => f.write_str("openai"),
-                Self::XaiRealtime => f.write_str("xai_realtime"),
-                Self::Xai => f.write_str("xai"),
-                Self::Mistral => f.write_str("mistral"),
-                Self::Google => f.write_str("google"),
-                Self::GoogleRealtime => f.write_str("google_realtime"),
-                Self::OpenaiLive => f.write_str("openai_live"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for LlmProvider {
         type Err = self::error::ConversionError;
@@ -4988,7 +4879,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -4999,13 +4889,9 @@ pub mod types {
     pub enum OpenAiFunctionToolType {
         #[serde(rename = "function")]
         Function,
-    }
-    impl ::std::fmt::Display for OpenAiFunctionToolType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Function => f.write_str("function"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for OpenAiFunctionToolType {
         type Err = self::error::ConversionError;
@@ -5195,7 +5081,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5206,13 +5091,9 @@ pub mod types {
     pub enum OutboundCallStatus {
         #[serde(rename = "dialing")]
         Dialing,
-    }
-    impl ::std::fmt::Display for OutboundCallStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Dialing => f.write_str("dialing"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for OutboundCallStatus {
         type Err = self::error::ConversionError;
@@ -5684,7 +5565,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5695,13 +5575,9 @@ pub mod types {
     pub enum SayCommandType {
         #[serde(rename = "say")]
         Say,
-    }
-    impl ::std::fmt::Display for SayCommandType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Say => f.write_str("say"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for SayCommandType {
         type Err = self::error::ConversionError;
@@ -5736,7 +5612,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5751,15 +5626,9 @@ pub mod types {
         Tcp,
         #[serde(rename = "tls")]
         Tls,
-    }
-    impl ::std::fmt::Display for SipTransport {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Udp => f.write_str("udp"),
-                Self::Tcp => f.write_str("tcp"),
-                Self::Tls => f.write_str("tls"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for SipTransport {
         type Err = self::error::ConversionError;
@@ -6093,7 +5962,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6112,17 +5980,9 @@ pub mod types {
         Mistral,
         #[serde(rename = "google")]
         Google,
-    }
-    impl ::std::fmt::Display for SttProvider {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Deepgram => f.write_str("deepgram"),
-                Self::Elevenlabs => f.write_str("elevenlabs"),
-                Self::Gladia => f.write_str("gladia"),
-                Self::Mistral => f.write_str("mistral"),
-                Self::Google => f.write_str("google"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for SttProvider {
         type Err = self::error::ConversionError;
@@ -6161,7 +6021,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6174,14 +6033,9 @@ pub mod types {
         EuWest,
         #[serde(rename = "us-west")]
         UsWest,
-    }
-    impl ::std::fmt::Display for SttRegion {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::EuWest => f.write_str("eu-west"),
-                Self::UsWest => f.write_str("us-west"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for SttRegion {
         type Err = self::error::ConversionError;
@@ -6466,7 +6320,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6477,13 +6330,9 @@ pub mod types {
     pub enum ToolCallType {
         #[serde(rename = "function")]
         Function,
-    }
-    impl ::std::fmt::Display for ToolCallType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Function => f.write_str("function"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for ToolCallType {
         type Err = self::error::ConversionError;
@@ -6885,7 +6734,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6896,13 +6744,9 @@ pub mod types {
     pub enum TransferCallToolType {
         #[serde(rename = "transferCall")]
         TransferCall,
-    }
-    impl ::std::fmt::Display for TransferCallToolType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::TransferCall => f.write_str("transferCall"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for TransferCallToolType {
         type Err = self::error::ConversionError;
@@ -6960,7 +6804,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6971,13 +6814,9 @@ pub mod types {
     pub enum TransferCommandType {
         #[serde(rename = "transfer")]
         Transfer,
-    }
-    impl ::std::fmt::Display for TransferCommandType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Transfer => f.write_str("transfer"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for TransferCommandType {
         type Err = self::error::ConversionError;
@@ -7037,7 +6876,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7048,13 +6886,9 @@ pub mod types {
     pub enum TransferDestinationType {
         #[serde(rename = "number")]
         Number,
-    }
-    impl ::std::fmt::Display for TransferDestinationType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Number => f.write_str("number"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for TransferDestinationType {
         type Err = self::error::ConversionError;
@@ -7168,7 +7002,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7185,16 +7018,9 @@ pub mod types {
         Google,
         #[serde(rename = "xai")]
         Xai,
-    }
-    impl ::std::fmt::Display for TtsProvider {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Elevenlabs => f.write_str("elevenlabs"),
-                Self::Inworld => f.write_str("inworld"),
-                Self::Google => f.write_str("google"),
-                Self::Xai => f.write_str("xai"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for TtsProvider {
         type Err = self::error::ConversionError;
@@ -7579,7 +7405,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7592,14 +7417,9 @@ pub mod types {
         Phone,
         #[serde(rename = "web")]
         Web,
-    }
-    impl ::std::fmt::Display for UsageCallType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Phone => f.write_str("phone"),
-                Self::Web => f.write_str("web"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for UsageCallType {
         type Err = self::error::ConversionError;
@@ -7875,7 +7695,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7892,16 +7711,9 @@ pub mod types {
         StatusUpdate,
         #[serde(rename = "end-of-call-report")]
         EndOfCallReport,
-    }
-    impl ::std::fmt::Display for WebhookEventType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::AssistantRequest => f.write_str("assistant-request"),
-                Self::ToolCalls => f.write_str("tool-calls"),
-                Self::StatusUpdate => f.write_str("status-update"),
-                Self::EndOfCallReport => f.write_str("end-of-call-report"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for WebhookEventType {
         type Err = self::error::ConversionError;
@@ -8039,7 +7851,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -8050,13 +7861,9 @@ pub mod types {
     pub enum XaiRealtimeConfigProvider {
         #[serde(rename = "xai_realtime")]
         XaiRealtime,
-    }
-    impl ::std::fmt::Display for XaiRealtimeConfigProvider {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::XaiRealtime => f.write_str("xai_realtime"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for XaiRealtimeConfigProvider {
         type Err = self::error::ConversionError;
@@ -8110,7 +7917,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -8129,17 +7935,9 @@ pub mod types {
         Eve,
         #[serde(rename = "leo")]
         Leo,
-    }
-    impl ::std::fmt::Display for XaiRealtimeVoiceId {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Ara => f.write_str("ara"),
-                Self::Rex => f.write_str("rex"),
-                Self::Sal => f.write_str("sal"),
-                Self::Eve => f.write_str("eve"),
-                Self::Leo => f.write_str("leo"),
-            }
-        }
+        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
+        #[serde(untagged)]
+        Unrecognized(::std::string::String),
     }
     impl ::std::str::FromStr for XaiRealtimeVoiceId {
         type Err = self::error::ConversionError;
@@ -21838,6 +21636,292 @@ pub mod types {
         impl From<String> for ConversionError {
             fn from(value: String) -> Self {
                 Self(value.into())
+            }
+        }
+    }
+    impl ::std::fmt::Display for ByokProvider {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Deepgram => f.write_str("deepgram"),
+                Self::Openai => f.write_str("openai"),
+                Self::Elevenlabs => f.write_str("elevenlabs"),
+                Self::Xai => f.write_str("xai"),
+                Self::Resend => f.write_str("resend"),
+                Self::Gladia => f.write_str("gladia"),
+                Self::Mistral => f.write_str("mistral"),
+                Self::Inworld => f.write_str("inworld"),
+                Self::Google => f.write_str("google"),
+                Self::GoogleVertex => f.write_str("google_vertex"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallDirection {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Inbound => f.write_str("inbound"),
+                Self::Outbound => f.write_str("outbound"),
+                Self::Web => f.write_str("web"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallObjectType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::InboundPhoneCall => f.write_str("inbound_phone_call"),
+                Self::OutboundPhoneCall => f.write_str("outbound_phone_call"),
+                Self::WebCall => f.write_str("web_call"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Connecting => f.write_str("connecting"),
+                Self::Ringing => f.write_str("ringing"),
+                Self::InProgress => f.write_str("in-progress"),
+                Self::Ended => f.write_str("ended"),
+                Self::EndedWithError => f.write_str("ended-with-error"),
+                Self::Failed => f.write_str("failed"),
+                Self::Transferred => f.write_str("transferred"),
+                Self::Rejected => f.write_str("rejected"),
+                Self::InsufficientCredits => f.write_str("insufficient-credits"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CallStatusFilter {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Connecting => f.write_str("connecting"),
+                Self::InProgress => f.write_str("in-progress"),
+                Self::Ended => f.write_str("ended"),
+                Self::Failed => f.write_str("failed"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CampaignLeadStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Pending => f.write_str("pending"),
+                Self::Calling => f.write_str("calling"),
+                Self::Completed => f.write_str("completed"),
+                Self::Failed => f.write_str("failed"),
+                Self::NoAnswer => f.write_str("no_answer"),
+                Self::Skipped => f.write_str("skipped"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CampaignStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Draft => f.write_str("draft"),
+                Self::Scheduled => f.write_str("scheduled"),
+                Self::Paused => f.write_str("paused"),
+                Self::Completed => f.write_str("completed"),
+                Self::Cancelled => f.write_str("cancelled"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CampaignUpdateStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Draft => f.write_str("draft"),
+                Self::Scheduled => f.write_str("scheduled"),
+                Self::Paused => f.write_str("paused"),
+                Self::Cancelled => f.write_str("cancelled"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ChatMessageRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::System => f.write_str("system"),
+                Self::User => f.write_str("user"),
+                Self::Assistant => f.write_str("assistant"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndCallCommandType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::EndCall => f.write_str("end-call"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndCallToolType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::EndCall => f.write_str("endCall"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for InjectContextCommandType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::InjectContext => f.write_str("inject-context"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for LlmProvider {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Openai => f.write_str("openai"),
+                Self::XaiRealtime => f.write_str("xai_realtime"),
+                Self::Xai => f.write_str("xai"),
+                Self::Mistral => f.write_str("mistral"),
+                Self::Google => f.write_str("google"),
+                Self::GoogleRealtime => f.write_str("google_realtime"),
+                Self::OpenaiLive => f.write_str("openai_live"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for OpenAiFunctionToolType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Function => f.write_str("function"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for OutboundCallStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Dialing => f.write_str("dialing"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SayCommandType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Say => f.write_str("say"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SipTransport {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Udp => f.write_str("udp"),
+                Self::Tcp => f.write_str("tcp"),
+                Self::Tls => f.write_str("tls"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SttProvider {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Deepgram => f.write_str("deepgram"),
+                Self::Elevenlabs => f.write_str("elevenlabs"),
+                Self::Gladia => f.write_str("gladia"),
+                Self::Mistral => f.write_str("mistral"),
+                Self::Google => f.write_str("google"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SttRegion {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::EuWest => f.write_str("eu-west"),
+                Self::UsWest => f.write_str("us-west"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ToolCallType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Function => f.write_str("function"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TransferCallToolType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::TransferCall => f.write_str("transferCall"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TransferCommandType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Transfer => f.write_str("transfer"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TransferDestinationType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Number => f.write_str("number"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TtsProvider {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Elevenlabs => f.write_str("elevenlabs"),
+                Self::Inworld => f.write_str("inworld"),
+                Self::Google => f.write_str("google"),
+                Self::Xai => f.write_str("xai"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for UsageCallType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Phone => f.write_str("phone"),
+                Self::Web => f.write_str("web"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for WebhookEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::AssistantRequest => f.write_str("assistant-request"),
+                Self::ToolCalls => f.write_str("tool-calls"),
+                Self::StatusUpdate => f.write_str("status-update"),
+                Self::EndOfCallReport => f.write_str("end-of-call-report"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for XaiRealtimeConfigProvider {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::XaiRealtime => f.write_str("xai_realtime"),
+                Self::Unrecognized(value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::fmt::Display for XaiRealtimeVoiceId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Ara => f.write_str("ara"),
+                Self::Rex => f.write_str("rex"),
+                Self::Sal => f.write_str("sal"),
+                Self::Eve => f.write_str("eve"),
+                Self::Leo => f.write_str("leo"),
+                Self::Unrecognized(value) => f.write_str(value),
             }
         }
     }

@@ -12,6 +12,7 @@ pub(crate) fn status(s: &types::CallStatus) -> CallStatus {
         S::Ended => CallStatus::Ended { reason: None },
         S::Busy | S::NoAnswer => CallStatus::Ended { reason: Some(s.to_string()) },
         S::Failed => CallStatus::Failed { reason: Some(s.to_string()) },
+        S::Unrecognized(status) => CallStatus::Unrecognized { status: status.clone() },
     }
 }
 

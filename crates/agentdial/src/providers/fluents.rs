@@ -11,6 +11,7 @@ pub(crate) fn status(call: &types::CallDto) -> Option<CallStatus> {
         S::InProgress => CallStatus::InProgress,
         S::Ended => CallStatus::Ended { reason: reason() },
         S::Error => CallStatus::Failed { reason: reason() },
+        S::Unrecognized(status) => CallStatus::Unrecognized { status: status.clone() },
     })
 }
 

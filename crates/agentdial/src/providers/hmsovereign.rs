@@ -14,6 +14,7 @@ pub(crate) fn status(call: &types::Call) -> CallStatus {
         S::Transferred => CallStatus::Ended { reason: call.end_reason.clone().or_else(|| text(&call.status)) },
         S::EndedWithError => CallStatus::Failed { reason: call.error.clone().or_else(|| text(&call.status)) },
         s @ (S::Failed | S::Rejected | S::InsufficientCredits) => CallStatus::Failed { reason: call.error.clone().or_else(|| text(s)) },
+        S::Unrecognized(status) => CallStatus::Unrecognized { status: status.clone() },
     }
 }
 
