@@ -19,6 +19,80 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # One runnable example per provider
+//!
+//! Each runs against a loopback mock server (never a provider's host); swap `base_url` out and set
+//! the key to talk to the real API.
+//!
+//! Altur (`Authorization: api-key KEY`; needs `agent_id`):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), agentdial::Error> {
+//! # let server = wiremock::MockServer::start().await;
+//! # wiremock::Mock::given(wiremock::matchers::path("/call")).respond_with(wiremock::ResponseTemplate::new(200)
+//! #     .set_body_json(serde_json::json!({"id": "c1", "status": "queued"}))).mount(&server).await;
+//! use agentdial::{CallStatus, Client, OutboundCall, Provider};
+//! let client = Client::builder(Provider::Altur).api_key("KEY").base_url(server.uri()).build()?;
+//! let dialed = client.dial(&OutboundCall::to("+14155550123").agent("agent-uuid").customer_name("Ada")).await?;
+//! assert_eq!(dialed.handle.id.as_deref(), Some("c1"));
+//! assert_eq!(dialed.status, Some(CallStatus::Queued));
+//! # Ok(()) }
+//! ```
+//!
+//! Alta (Bearer; needs `agent_id` and `customer_name`; returns no call id):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), agentdial::Error> {
+//! # let server = wiremock::MockServer::start().await;
+//! # wiremock::Mock::given(wiremock::matchers::path("/assistant/calls")).respond_with(wiremock::ResponseTemplate::new(200)).mount(&server).await;
+//! use agentdial::{Client, OutboundCall, Provider};
+//! let client = Client::builder(Provider::Alta).api_key("KEY").base_url(server.uri()).build()?;
+//! let call = OutboundCall::to("+14155550123").agent("asst_1").customer_name("Ada").variable("plan", "pro");
+//! let dialed = client.dial(&call).await?;
+//! assert_eq!(dialed.handle.id, None);
+//! # Ok(()) }
+//! ```
+//!
+//! Fluents (Bearer JWT; needs `from`, plus `agent` and `telephony_provider` as provider fields):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), agentdial::Error> {
+//! # let server = wiremock::MockServer::start().await;
+//! # wiremock::Mock::given(wiremock::matchers::path("/v1/calls/create")).respond_with(wiremock::ResponseTemplate::new(201)
+//! #     .set_body_json(serde_json::json!({"id": "f1", "user_id": "u1", "status": "in_progress", "to_number": "+14155550123",
+//! #     "from_number": "+14155550100", "agent": {}, "telephony_provider": "twilio", "agent_phone_number": "+14155550100",
+//! #     "context": {}, "telephony_params": {}, "action_history": []}))).mount(&server).await;
+//! use agentdial::{CallStatus, Client, OutboundCall, Provider};
+//! let client = Client::builder(Provider::Fluents).api_key("JWT").base_url(server.uri()).build()?;
+//! let call = OutboundCall::to("+14155550123")
+//!     .from("+14155550100")
+//!     .provider_field("agent", serde_json::json!({}))
+//!     .provider_field("telephony_provider", "twilio");
+//! let dialed = client.dial(&call).await?;
+//! assert_eq!(dialed.status, Some(CallStatus::InProgress));
+//! # Ok(()) }
+//! ```
+//!
+//! HMS Sovereign (Bearer; `agent_id` and `phone_number_id` are UUIDs; status, wait and hang-up work):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), agentdial::Error> {
+//! # let server = wiremock::MockServer::start().await;
+//! # wiremock::Mock::given(wiremock::matchers::path("/calls/outbound")).respond_with(wiremock::ResponseTemplate::new(200)
+//! #     .set_body_json(serde_json::json!({"success": true, "call_id": "h1", "status": "dialing"}))).mount(&server).await;
+//! # wiremock::Mock::given(wiremock::matchers::path("/calls/h1")).respond_with(wiremock::ResponseTemplate::new(200)
+//! #     .set_body_json(serde_json::json!({"id": "h1", "status": "ended", "end_reason": "user_hangup", "created_at": "2025-12-13T12:00:00Z",
+//! #     "updated_at": "2025-12-13T12:05:00Z", "caller_phone": null, "assistant_phone": null}))).mount(&server).await;
+//! use agentdial::{CallStatus, Client, OutboundCall, Provider};
+//! use std::time::Duration;
+//! let client = Client::builder(Provider::HmsSovereign).api_key("KEY").base_url(server.uri()).build()?;
+//! let dialed = client.dial(&OutboundCall::to("+31612345678").agent("2f1c3c1e-4a6b-4c8e-9d0a-5b7e8f9a0b1c")).await?;
+//! let id = dialed.handle.id.unwrap();
+//! let ended = client.wait_until_ended(&id, Duration::from_millis(50), Duration::from_secs(5)).await?;
+//! assert_eq!(ended.status, CallStatus::Ended { reason: Some("user_hangup".into()) });
+//! # Ok(()) }
+//! ```
+//!
 //! # What each provider can do
 //!
 //! [`Client::capabilities`] says it up front; anything else is [`Error::Unsupported`].
