@@ -1,8 +1,9 @@
 //! `cargo xtask`: the maintainers' commands.
 
-use agentdial_build_support::{Manifest, generate_provider};
+use agentdial_build_support::Manifest;
+use agentdial_build_support::changelog::{self, Changelog, regenerate, render, vendor};
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -14,37 +15,61 @@ struct Cli {
     command: Command,
 }
 
+/// How the changelog is printed.
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum Format {
+    /// For a terminal.
+    #[default]
+    Text,
+    /// For a changelog file or a pull request.
+    Markdown,
+    /// For tooling: an array with one object per changed provider.
+    Json,
+}
+
+impl From<Format> for changelog::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Text => changelog::Format::Text,
+            Format::Markdown => changelog::Format::Markdown,
+            Format::Json => changelog::Format::Json,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate every provider crate from specs/providers.toml (or check that it is up to date).
+    /// Regenerate every provider crate from specs/providers.toml (or check that it is up to date),
+    /// and print what changed for users of each crate that changed.
     Generate {
         /// Only this provider.
         #[arg(long)]
         provider: Option<String>,
-        /// Write nothing; fail with a diff if any generated file differs from what the specs produce.
+        /// Write nothing; fail with a diff (and its changelog) if any generated file differs from what the specs produce.
         #[arg(long)]
         check: bool,
+        /// Changelog format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Replace a provider's vendored spec with FILE (unchanged), update its sha256 in the
+    /// manifest, regenerate the crate and print the changelog.
+    Vendor {
+        /// The provider's name in specs/providers.toml.
+        provider: String,
+        /// The new document (OpenAPI 3.0 or 3.1, YAML or JSON as the manifest's file name says).
+        file: PathBuf,
+        /// Also set the provider's `source` in the manifest.
+        #[arg(long)]
+        source: Option<String>,
+        /// Changelog format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
 }
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
-}
-
-/// Reads a file as text with CRLF normalized (a Windows checkout must not look like drift).
-fn read_normalized(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok().map(|s| s.replace("\r\n", "\n"))
-}
-
-/// Writes through a temporary file and a rename, so an interrupted run leaves no half-written file.
-fn write_atomic(path: &Path, contents: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let tmp = path.with_extension("agentdial-tmp");
-    std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
 }
 
 fn print_diff(path: &Path, old: &str, new: &str) {
@@ -53,7 +78,14 @@ fn print_diff(path: &Path, old: &str, new: &str) {
     print!("{}", diff.unified_diff().context_radius(3).header(&format!("{shown} (checked in)"), &format!("{shown} (generated)")));
 }
 
-fn generate(provider: Option<String>, check: bool) -> Result<bool> {
+fn print_changelogs(changelogs: &[Changelog], format: Format) {
+    if changelogs.is_empty() && !matches!(format, Format::Json) {
+        return;
+    }
+    print!("{}", render(changelogs, format.into()));
+}
+
+fn generate(provider: Option<String>, check: bool, format: Format) -> Result<bool> {
     let root = workspace_root();
     let manifest = Manifest::load(&root)?;
     let providers: Vec<_> = match &provider {
@@ -63,68 +95,73 @@ fn generate(provider: Option<String>, check: bool) -> Result<bool> {
     let started = Instant::now();
     let mut clean = true;
     let mut failures = Vec::new();
+    let mut changelogs = Vec::new();
     for p in &providers {
-        let generated = match generate_provider(&root, p) {
-            Ok(g) => g,
+        let regenerated = match regenerate(&root, p) {
+            Ok(r) => r,
             Err(e) => {
                 failures.push(format!("{}: {e:#}", p.name));
                 continue;
             }
         };
-        let mut changed = Vec::new();
-        for (rel, contents) in &generated.scaffold {
-            let path = root.join(rel);
-            if !path.exists() {
-                if check {
-                    println!("missing: {} (run `cargo xtask generate` to create the crate)", rel.display());
-                    clean = false;
+        let status = if check {
+            for change in &regenerated.changes {
+                clean = false;
+                if change.scaffold {
+                    println!("missing: {} (run `cargo xtask generate` to create the crate)", change.path.display());
                 } else {
-                    write_atomic(&path, contents)?;
-                    changed.push(format!("created {}", rel.display()));
+                    println!("out of date: {}", change.path.display());
+                    print_diff(&change.path, change.old.as_deref().unwrap_or(""), &change.new);
                 }
             }
-        }
-        for (rel, contents) in &generated.files {
-            let path = root.join(rel);
-            let current = read_normalized(&path);
-            if current.as_deref() == Some(contents.as_str()) {
-                continue;
-            }
-            if check {
-                clean = false;
-                println!("out of date: {}", rel.display());
-                print_diff(rel, current.as_deref().unwrap_or(""), contents);
-            } else {
-                write_atomic(&path, contents)?;
-                changed.push(format!("wrote {}", rel.display()));
-            }
-        }
-        let fired = generated.report.entries.len();
-        let status = if check {
-            if changed.is_empty() { "up to date".to_owned() } else { String::new() }
-        } else if changed.is_empty() {
-            "unchanged".to_owned()
+            if regenerated.changes.is_empty() { "up to date".to_owned() } else { String::new() }
         } else {
-            changed.join(", ")
+            let done = regenerated.write(&root)?;
+            if done.is_empty() { "unchanged".to_owned() } else { done.join(", ") }
         };
+        let generated = &regenerated.generated;
+        let fired = generated.report.entries.len();
         eprintln!("{:<14} {:>6.0} ms  {fired:>3} transformation entries  {status}", p.name, generated.elapsed.as_secs_f64() * 1000.0);
+        if !regenerated.changelog.is_empty() {
+            changelogs.push(regenerated.changelog);
+        }
     }
     eprintln!("{} provider(s) in {:.2} s", providers.len(), started.elapsed().as_secs_f64());
+    print_changelogs(&changelogs, format);
     if !failures.is_empty() {
         bail!("generation failed:\n  {}", failures.join("\n  "));
     }
     Ok(clean)
 }
 
+fn vendor_command(provider: &str, file: &Path, source: Option<&str>, format: Format) -> Result<()> {
+    let root = workspace_root();
+    let started = Instant::now();
+    let done = vendor(&root, provider, file, source)?;
+    let sha = |s: &str| s.chars().take(12).collect::<String>();
+    eprintln!(
+        "vendored {} as {} (sha256 {} → {}){}",
+        file.display(),
+        done.spec.display(),
+        sha(&done.old_sha256),
+        sha(&done.new_sha256),
+        if source.is_some() { ", source updated" } else { "" }
+    );
+    eprintln!("{}", if done.written.is_empty() { "generated files unchanged".to_owned() } else { done.written.join(", ") });
+    eprintln!("in {:.2} s; review with `cargo test --workspace` and `cargo insta review`", started.elapsed().as_secs_f64());
+    print!("{}", render(std::slice::from_ref(&done.regeneration.changelog), format.into()));
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Generate { provider, check } => generate(provider, check).map(|clean| {
+        Command::Generate { provider, check, format } => generate(provider, check, format).inspect(|&clean| {
             if !clean {
                 eprintln!("error: generated files are out of date relative to specs/; run `cargo xtask generate` and review the diff");
             }
-            clean
         }),
+        Command::Vendor { provider, file, source, format } => vendor_command(&provider, &file, source.as_deref(), format).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
