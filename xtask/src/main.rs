@@ -66,6 +66,71 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Time `generate` per provider (in memory, nothing written): min and median of RUNS runs.
+    BenchGenerate {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Clean `cargo build -p agentdial` with one provider feature vs all four, each in a fresh
+    /// target directory; prints the times and their ratio. Takes minutes.
+    BuildCost {
+        /// Single-provider builds to measure (default: altur).
+        #[arg(long, default_values_t = vec!["altur".to_owned()])]
+        single: Vec<String>,
+    },
+}
+
+fn bench_generate(runs: usize) -> Result<()> {
+    let root = workspace_root();
+    let manifest = Manifest::load(&root)?;
+    let runs = runs.max(1);
+    let mut total_median = 0.0;
+    println!("| provider | min (ms) | median (ms) | runs |\n|---|---|---|---|");
+    for p in &manifest.providers {
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let started = Instant::now();
+            agentdial_build_support::generate_provider(&root, p)?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        total_median += median;
+        println!("| {} | {:.0} | {:.0} | {runs} |", p.name, times[0], median);
+    }
+    println!("| **all** | | {total_median:.0} | |");
+    Ok(())
+}
+
+fn build_cost(single: &[String]) -> Result<()> {
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let build = |features: &str| -> Result<f64> {
+        let target = std::env::temp_dir().join(format!("agentdial-build-cost-{}-{}", std::process::id(), features.replace(',', "-")));
+        let _ = std::fs::remove_dir_all(&target);
+        let started = Instant::now();
+        let status = std::process::Command::new(&cargo)
+            .current_dir(&root)
+            .args(["build", "--quiet", "--locked", "-p", "agentdial", "--no-default-features", "--features", features])
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .context("running cargo build")?;
+        let seconds = started.elapsed().as_secs_f64();
+        let _ = std::fs::remove_dir_all(&target);
+        if !status.success() {
+            bail!("cargo build with features {features} failed");
+        }
+        eprintln!("clean build, features {features}: {seconds:.1} s");
+        Ok(seconds)
+    };
+    let all = build("altur,alta,fluents,hmsovereign")?;
+    println!("| features | clean build (s) | ratio to all four |\n|---|---|---|");
+    for feature in single {
+        let t = build(feature)?;
+        println!("| {feature} | {t:.1} | {:.2} |", t / all);
+    }
+    println!("| altur,alta,fluents,hmsovereign | {all:.1} | 1.00 |");
+    Ok(())
 }
 
 fn workspace_root() -> PathBuf {
@@ -162,6 +227,8 @@ fn main() -> ExitCode {
             }
         }),
         Command::Vendor { provider, file, source, format } => vendor_command(&provider, &file, source.as_deref(), format).map(|()| true),
+        Command::BenchGenerate { runs } => bench_generate(runs).map(|()| true),
+        Command::BuildCost { single } => build_cost(&single).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
