@@ -150,3 +150,8 @@ pub use agentdial_altur as altur;
 pub use agentdial_fluents as fluents;
 #[cfg(feature = "hmsovereign")]
 pub use agentdial_hmsovereign as hmsovereign;
+
+/// The README's Rust examples are compiled as doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
