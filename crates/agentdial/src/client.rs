@@ -93,6 +93,7 @@ impl ClientBuilder {
                 });
             }
         };
+        crate::validate::warm_up();
         Ok(Client { provider, inner, retry: self.retry })
     }
 }
