@@ -205,11 +205,22 @@ where
     }
 }
 
-/// Records a success status on the current attempt's span.
-pub(crate) fn record_success(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) {
-    let span = tracing::Span::current();
-    span.record("status", status.as_u16());
-    if let Some(id) = request_id(headers) {
-        span.record("request_id", id.as_str());
+/// Finishes one attempt of a generated client's `send()`: records the status on the attempt's
+/// span and maps a failure (`details` parses a documented error body).
+pub(crate) async fn finish<T, E: serde::Serialize>(
+    op: Op,
+    sent: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+    details: impl FnOnce(u16, &E) -> Option<ProviderError>,
+) -> Result<T, Error> {
+    match sent {
+        Ok(rv) => {
+            let span = tracing::Span::current();
+            span.record("status", rv.status().as_u16());
+            if let Some(id) = request_id(rv.headers()) {
+                span.record("request_id", id.as_str());
+            }
+            Ok(rv.into_inner())
+        }
+        Err(e) => Err(from_progenitor(op, e, details).await),
     }
 }

@@ -1,4 +1,4 @@
-use crate::http::{Op, RetryPolicy, from_progenitor, record_success, run};
+use crate::http::{Op, RetryPolicy, finish, run};
 use crate::{CallHandle, DialResponse, Dialed, Error, OutboundCall, ProviderError};
 use agentdial_alta::types;
 use serde_json::{Map, Value, json};
@@ -14,13 +14,7 @@ pub(crate) async fn dial(client: &agentdial_alta::Client, policy: &RetryPolicy, 
     }
     let body: types::TriggerAssistantCallRequest = super::body(op.provider, "Alta trigger-call body", fields, call)?;
     run(policy, op, || async {
-        match client.trigger_assistant_call().body(body.clone()).send().await {
-            Ok(rv) => {
-                record_success(rv.status(), rv.headers());
-                Ok(())
-            }
-            Err(e) => Err(from_progenitor(op, e, |_, b: &types::Error| Some(ProviderError::Alta(b.clone()))).await),
-        }
+        finish(op, client.trigger_assistant_call().body(body.clone()).send().await, |_, b: &types::Error| Some(ProviderError::Alta(b.clone()))).await
     })
     .await?;
     // Alta's 200 has no body: there is no call id to hand back.

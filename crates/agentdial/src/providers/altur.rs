@@ -1,4 +1,4 @@
-use crate::http::{Op, RetryPolicy, from_progenitor, record_success, run};
+use crate::http::{Op, RetryPolicy, finish, run};
 use crate::{CallHandle, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderError};
 use agentdial_altur::types;
 use serde_json::{Map, Value, json};
@@ -29,13 +29,7 @@ pub(crate) async fn dial(client: &agentdial_altur::Client, policy: &RetryPolicy,
     }
     let body: types::StartCallBody = super::body(op.provider, "Altur Start Call body", fields, call)?;
     let response = run(policy, op, || async {
-        match client.start_call().body(body.clone()).send().await {
-            Ok(rv) => {
-                record_success(rv.status(), rv.headers());
-                Ok(rv.into_inner())
-            }
-            Err(e) => Err(from_progenitor(op, e, |_, b: &types::Error| Some(ProviderError::Altur(b.clone()))).await),
-        }
+        finish(op, client.start_call().body(body.clone()).send().await, |_, b: &types::Error| Some(ProviderError::Altur(b.clone()))).await
     })
     .await?;
     Ok(Dialed {

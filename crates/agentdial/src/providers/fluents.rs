@@ -1,4 +1,4 @@
-use crate::http::{Op, RetryPolicy, from_progenitor, record_success, run};
+use crate::http::{Op, RetryPolicy, finish, run};
 use crate::{CallHandle, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderError};
 use agentdial_fluents::types;
 use serde_json::{Map, Value, json};
@@ -26,16 +26,10 @@ pub(crate) async fn dial(client: &agentdial_fluents::Client, policy: &RetryPolic
     fields.insert("telephony_params".into(), json!({}));
     let body: types::CreateCallDto = super::body(op.provider, "Fluents Create call body", fields, call)?;
     let response = run(policy, op, || async {
-        match client.call_controller_create_call().body(body.clone()).send().await {
-            Ok(rv) => {
-                record_success(rv.status(), rv.headers());
-                Ok(rv.into_inner())
-            }
-            Err(e) => Err(from_progenitor(op, e, |status, b: &types::CallControllerCreateCallErrorBody| {
-                reqwest::StatusCode::from_u16(status).ok().and_then(|s| b.typed(s).ok()).map(ProviderError::Fluents)
-            })
-            .await),
-        }
+        finish(op, client.call_controller_create_call().body(body.clone()).send().await, |status, b: &types::CallControllerCreateCallErrorBody| {
+            reqwest::StatusCode::from_u16(status).ok().and_then(|s| b.typed(s).ok()).map(ProviderError::Fluents)
+        })
+        .await
     })
     .await?;
     Ok(Dialed {

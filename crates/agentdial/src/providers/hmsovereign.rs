@@ -1,4 +1,4 @@
-use crate::http::{Op, RetryPolicy, from_progenitor, record_success, run};
+use crate::http::{Op, RetryPolicy, finish, run};
 use crate::{CallHandle, CallState, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderCall, ProviderError};
 use agentdial_hmsovereign::types;
 use serde_json::{Map, Value, json};
@@ -54,16 +54,7 @@ pub(crate) async fn dial(client: &agentdial_hmsovereign::Client, policy: &RetryP
         fields.insert("assistant_override".into(), json!({ "metadata": call.variables }));
     }
     let body: types::OutboundCallRequest = super::body(op.provider, "HMS Sovereign outbound-call body", fields, call)?;
-    let response = run(policy, op, || async {
-        match client.create_outbound_call().body(body.clone()).send().await {
-            Ok(rv) => {
-                record_success(rv.status(), rv.headers());
-                Ok(rv.into_inner())
-            }
-            Err(e) => Err(from_progenitor(op, e, |_, b| details(b)).await),
-        }
-    })
-    .await?;
+    let response = run(policy, op, || async { finish(op, client.create_outbound_call().body(body.clone()).send().await, |_, b| details(b)).await }).await?;
     Ok(Dialed {
         handle: CallHandle { provider: op.provider, id: Some(response.call_id.clone()) },
         // `dialing`: accepted and being placed.
@@ -73,29 +64,12 @@ pub(crate) async fn dial(client: &agentdial_hmsovereign::Client, policy: &RetryP
 }
 
 pub(crate) async fn call(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, id: &str) -> Result<CallState, Error> {
-    let call = run(policy, op, || async {
-        match client.get_call().id(id).send().await {
-            Ok(rv) => {
-                record_success(rv.status(), rv.headers());
-                Ok(rv.into_inner())
-            }
-            Err(e) => Err(from_progenitor(op, e, |_, b| details(b)).await),
-        }
-    })
-    .await?;
+    let call = run(policy, op, || async { finish(op, client.get_call().id(id).send().await, |_, b| details(b)).await }).await?;
     Ok(CallState { status: status(&call), call: ProviderCall::HmsSovereign(Box::new(call)) })
 }
 
 pub(crate) async fn hang_up(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, id: &str) -> Result<(), Error> {
     let command = types::CallControlCommand::EndCallCommand(types::EndCallCommand { message: None, type_: types::EndCallCommandType::EndCall });
-    run(policy, op, || async {
-        match client.control_call().id(id).body(command.clone()).send().await {
-            Ok(rv) => {
-                record_success(rv.status(), rv.headers());
-                Ok(())
-            }
-            Err(e) => Err(from_progenitor(op, e, |_, b| details(b)).await),
-        }
-    })
-    .await
+    run(policy, op, || async { finish(op, client.control_call().id(id).body(command.clone()).send().await, |_, b| details(b)).await.map(|_| ()) })
+        .await
 }
