@@ -7,6 +7,7 @@
 pub mod changelog;
 pub mod generate;
 pub use generate::{GeneratedProvider, generate_provider};
+pub mod explicit_null;
 pub mod load;
 pub mod manifest;
 pub mod open_enums;

@@ -657,12 +657,12 @@ async fn update_assistant() {
     let ep = Ep::new("updateAssistant", "PATCH", "/assistants/{id}", &[ASSISTANT]).body(body);
     let call = |c: Client| async move {
         let update = types::AgentUpdate {
-            first_message: Some("Hello from the updated agent".into()),
+            first_message: Some(Some("Hello from the updated agent".into())),
             is_active: Some(false),
-            voicemail_detection: Some(true),
-            voicemail_message: Some("Sorry we missed you, we will call back.".into()),
-            recording_consent: Some(types::RecordingConsent { enabled: Some(true), message: Some("This call is recorded.".into()) }),
-            notification_emails: Some(vec!["ops@acme.com".into(), "support@acme.com".into()]),
+            voicemail_detection: Some(Some(true)),
+            voicemail_message: Some(Some("Sorry we missed you, we will call back.".into())),
+            recording_consent: Some(Some(types::RecordingConsent { enabled: Some(true), message: Some("This call is recorded.".into()) })),
+            notification_emails: Some(Some(vec!["ops@acme.com".into(), "support@acme.com".into()])),
             ..Default::default()
         };
         c.update_assistant().id(ASSISTANT).body(update).send().await
@@ -678,12 +678,10 @@ async fn update_assistant() {
 }
 
 #[tokio::test]
-#[ignore = "defect: AgentUpdate says \"send `null` to clear a nullable field\", but its nullable fields are \
-            `Option<T>` with `skip_serializing_if = Option::is_none`, so `null` cannot be sent (the field is omitted)"]
 async fn update_assistant_can_clear_a_nullable_field_with_null() {
     let ep = Ep::new("updateAssistant", "PATCH", "/assistants/{id}", &[ASSISTANT]).body(json!({"webhook_url": null}));
     let call = |c: Client| async move {
-        let update: types::AgentUpdate = serde_json::from_value(json!({"webhook_url": null})).unwrap();
+        let update = types::AgentUpdate { webhook_url: Some(None), ..Default::default() };
         c.update_assistant().id(ASSISTANT).body(update).send().await
     };
     let mut cleared = example("Agent");
@@ -734,7 +732,7 @@ async fn create_tool_template() {
     let call = |c: Client| async move {
         let body = types::ToolTemplateCreate {
             name: "Customer Lookup".into(),
-            description: Some("Look up customer information by phone number".into()),
+            description: Some(Some("Look up customer information by phone number".into())),
             tool_type: "function".into(),
             tool_config: map(tool_config()),
         };
@@ -760,7 +758,7 @@ async fn update_tool_template() {
         .body(json!({"description": "Look up a customer by phone number or e-mail", "tool_config": tool_config()}));
     let call = |c: Client| async move {
         let body = types::ToolTemplateUpdate {
-            description: Some("Look up a customer by phone number or e-mail".into()),
+            description: Some(Some("Look up a customer by phone number or e-mail".into())),
             tool_config: map(tool_config()),
             ..Default::default()
         };
@@ -849,8 +847,8 @@ async fn update_number() {
         .body(json!({"assistant_id": ASSISTANT, "transfer_trunk_id": SIP_TRUNK, "is_active": true}));
     let call = |c: Client| async move {
         let body = types::PhoneNumberUpdate {
-            assistant_id: Some(id(ASSISTANT)),
-            transfer_trunk_id: Some(id(SIP_TRUNK)),
+            assistant_id: Some(Some(id(ASSISTANT))),
+            transfer_trunk_id: Some(Some(id(SIP_TRUNK))),
             is_active: Some(true),
             ..Default::default()
         };
@@ -869,8 +867,6 @@ async fn update_number() {
 }
 
 #[tokio::test]
-#[ignore = "defect: updateNumber documents `agent_id: null` to unassign the assistant, but PhoneNumberUpdate.agent_id \
-            (and assistant_id, transfer_trunk_id, workflow_id) is `Option<Uuid>` skipped when None, so `null` cannot be sent"]
 async fn update_number_can_unassign_the_assistant_with_null() {
     let ep = Ep::new("updateNumber", "PATCH", "/numbers/{id}", &[NUMBER]).body(json!({"agent_id": null}));
     let call = |c: Client| async move {
@@ -1441,7 +1437,7 @@ async fn create_analysis_template() {
     let call = |c: Client| async move {
         let body = types::CreateAnalysisTemplate {
             name: "Customer Satisfaction Survey".into(),
-            description: Some("Extract customer satisfaction metrics and feedback".into()),
+            description: Some(Some("Extract customer satisfaction metrics and feedback".into())),
             system_prompt: "You are analyzing a customer service call.".into(),
             user_prompt: "Transcript: {{transcript}}".into(),
             schema: map(satisfaction_schema()),

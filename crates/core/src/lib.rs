@@ -264,3 +264,22 @@ mod retry_after_tests {
         assert_eq!(retry_after(&HeaderMap::new()), None);
     }
 }
+
+/// Serde for `Option<Option<T>>` fields that must tell an absent value (`None`, skipped when
+/// serializing) from an explicit `null` (`Some(None)`). Used by generated request types whose
+/// optional fields are nullable (PATCH bodies that clear a field with `null`).
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Called only when the field is present (absent fields take `#[serde(default)]`, i.e. `None`).
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}

@@ -404,56 +404,158 @@ pub mod types {
         PartialEq
     )]
     pub struct AgentUpdate {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub analysis_plan: ::std::option::Option<AnalysisPlan>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<AnalysisPlan>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub analysis_plan: ::std::option::Option<::std::option::Option<AnalysisPlan>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub autonomous_silence_handling: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub business_name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_message: ::std::option::Option<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub business_name: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub first_message: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub gdpr_mode: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub llm_config: ::std::option::Option<LlmConfig>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub max_duration_seconds: ::std::option::Option<i64>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<i64>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub max_duration_seconds: ::std::option::Option<::std::option::Option<i64>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub notification_email: ::std::option::Option<::std::string::String>,
-        ///Newer API revision.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub notification_emails: ::std::option::Option<
-            ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub notification_email: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
         >,
         ///Newer API revision.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub recording_consent: ::std::option::Option<RecordingConsent>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(
+            with = "::std::option::Option<::std::vec::Vec<::std::string::String>>"
+        )]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub notification_emails: ::std::option::Option<
+            ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        >,
+        ///Newer API revision.
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<RecordingConsent>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub recording_consent: ::std::option::Option<
+            ::std::option::Option<RecordingConsent>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub silence_timeout_seconds: ::std::option::Option<i64>,
         ///Newer API revision.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub speech_config: ::std::option::Option<SpeechConfig>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<SpeechConfig>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub speech_config: ::std::option::Option<::std::option::Option<SpeechConfig>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stt_config: ::std::option::Option<SttConfig>,
         ///Nullable in the newer API revision (realtime assistants).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tts_config: ::std::option::Option<TtsConfig>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub voicemail_detection: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub voicemail_message: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub webhook_events: ::std::option::Option<
-            ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<TtsConfig>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub tts_config: ::std::option::Option<::std::option::Option<TtsConfig>>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<bool>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub voicemail_detection: ::std::option::Option<::std::option::Option<bool>>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub voicemail_message: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub webhook_secret: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub webhook_url: ::std::option::Option<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(
+            with = "::std::option::Option<::std::vec::Vec<::std::string::String>>"
+        )]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub webhook_events: ::std::option::Option<
+            ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        >,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub webhook_secret: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub webhook_url: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
     }
     impl AgentUpdate {
         pub fn builder() -> builder::AgentUpdate {
@@ -1910,8 +2012,16 @@ pub mod types {
         PartialEq
     )]
     pub struct CreateAnalysisTemplate {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub description: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         pub name: ::std::string::String,
         ///JSON Schema of the data to extract.
         pub schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -5270,18 +5380,44 @@ pub mod types {
     )]
     pub struct PhoneNumberUpdate {
         ///Null unassigns the assistant (inbound calls are then not handled).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub agent_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::uuid::Uuid>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub agent_id: ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
         ///Accepted alias of `agent_id`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assistant_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::uuid::Uuid>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub assistant_id: ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_active: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub transfer_trunk_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::uuid::Uuid>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub transfer_trunk_id: ::std::option::Option<
+            ::std::option::Option<::uuid::Uuid>,
+        >,
         ///Newer API revision.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub workflow_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::uuid::Uuid>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub workflow_id: ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
     }
     impl PhoneNumberUpdate {
         pub fn builder() -> builder::PhoneNumberUpdate {
@@ -6619,8 +6755,16 @@ pub mod types {
         PartialEq
     )]
     pub struct ToolTemplateCreate {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub description: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         pub name: ::std::string::String,
         ///`ToolFunctionConfig`, `ToolTransferConfig` or `{}` depending on `tool_type`.
         pub tool_config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -6677,8 +6821,16 @@ pub mod types {
         PartialEq
     )]
     pub struct ToolTemplateUpdate {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub description: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -7063,8 +7215,16 @@ pub mod types {
         PartialEq
     )]
     pub struct UpdateAnalysisTemplate {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            with = "::agentdial_core::double_option"
+        )]
+        #[schemars(with = "::std::option::Option<::std::string::String>")]
+        ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
+        pub description: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -9283,7 +9443,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct AgentUpdate {
             analysis_plan: ::std::result::Result<
-                ::std::option::Option<super::AnalysisPlan>,
+                ::std::option::Option<::std::option::Option<super::AnalysisPlan>>,
                 ::std::string::String,
             >,
             autonomous_silence_handling: ::std::result::Result<
@@ -9291,11 +9451,11 @@ pub mod types {
                 ::std::string::String,
             >,
             business_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             first_message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             gdpr_mode: ::std::result::Result<
@@ -9311,7 +9471,7 @@ pub mod types {
                 ::std::string::String,
             >,
             max_duration_seconds: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<::std::option::Option<i64>>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -9319,15 +9479,17 @@ pub mod types {
                 ::std::string::String,
             >,
             notification_email: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             notification_emails: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::option::Option<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 ::std::string::String,
             >,
             recording_consent: ::std::result::Result<
-                ::std::option::Option<super::RecordingConsent>,
+                ::std::option::Option<::std::option::Option<super::RecordingConsent>>,
                 ::std::string::String,
             >,
             silence_timeout_seconds: ::std::result::Result<
@@ -9335,7 +9497,7 @@ pub mod types {
                 ::std::string::String,
             >,
             speech_config: ::std::result::Result<
-                ::std::option::Option<super::SpeechConfig>,
+                ::std::option::Option<::std::option::Option<super::SpeechConfig>>,
                 ::std::string::String,
             >,
             stt_config: ::std::result::Result<
@@ -9343,27 +9505,29 @@ pub mod types {
                 ::std::string::String,
             >,
             tts_config: ::std::result::Result<
-                ::std::option::Option<super::TtsConfig>,
+                ::std::option::Option<::std::option::Option<super::TtsConfig>>,
                 ::std::string::String,
             >,
             voicemail_detection: ::std::result::Result<
-                ::std::option::Option<bool>,
+                ::std::option::Option<::std::option::Option<bool>>,
                 ::std::string::String,
             >,
             voicemail_message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             webhook_events: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::option::Option<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 ::std::string::String,
             >,
             webhook_secret: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             webhook_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
         }
@@ -9397,7 +9561,9 @@ pub mod types {
         impl AgentUpdate {
             pub fn analysis_plan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AnalysisPlan>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<super::AnalysisPlan>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.analysis_plan = value
@@ -9423,7 +9589,9 @@ pub mod types {
             }
             pub fn business_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.business_name = value
@@ -9435,7 +9603,9 @@ pub mod types {
             }
             pub fn first_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_message = value
@@ -9483,7 +9653,9 @@ pub mod types {
             }
             pub fn max_duration_seconds<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<i64>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_duration_seconds = value
@@ -9509,7 +9681,9 @@ pub mod types {
             }
             pub fn notification_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.notification_email = value
@@ -9524,7 +9698,9 @@ pub mod types {
             pub fn notification_emails<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -9540,7 +9716,7 @@ pub mod types {
             pub fn recording_consent<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RecordingConsent>,
+                    ::std::option::Option<::std::option::Option<super::RecordingConsent>>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -9569,7 +9745,9 @@ pub mod types {
             }
             pub fn speech_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SpeechConfig>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<super::SpeechConfig>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.speech_config = value
@@ -9593,7 +9771,9 @@ pub mod types {
             }
             pub fn tts_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::TtsConfig>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<super::TtsConfig>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tts_config = value
@@ -9605,7 +9785,9 @@ pub mod types {
             }
             pub fn voicemail_detection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<bool>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.voicemail_detection = value
@@ -9619,7 +9801,9 @@ pub mod types {
             }
             pub fn voicemail_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.voicemail_message = value
@@ -9634,7 +9818,9 @@ pub mod types {
             pub fn webhook_events<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -9649,7 +9835,9 @@ pub mod types {
             }
             pub fn webhook_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.webhook_secret = value
@@ -9663,7 +9851,9 @@ pub mod types {
             }
             pub fn webhook_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.webhook_url = value
@@ -13422,7 +13612,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateAnalysisTemplate {
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -13455,7 +13645,9 @@ pub mod types {
         impl CreateAnalysisTemplate {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -16735,11 +16927,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct PhoneNumberUpdate {
             agent_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
+                ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
                 ::std::string::String,
             >,
             assistant_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
+                ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
                 ::std::string::String,
             >,
             is_active: ::std::result::Result<
@@ -16747,11 +16939,11 @@ pub mod types {
                 ::std::string::String,
             >,
             transfer_trunk_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
+                ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
                 ::std::string::String,
             >,
             workflow_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
+                ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
                 ::std::string::String,
             >,
         }
@@ -16769,7 +16961,9 @@ pub mod types {
         impl PhoneNumberUpdate {
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent_id = value
@@ -16781,7 +16975,9 @@ pub mod types {
             }
             pub fn assistant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.assistant_id = value
@@ -16805,7 +17001,9 @@ pub mod types {
             }
             pub fn transfer_trunk_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.transfer_trunk_id = value
@@ -16819,7 +17017,9 @@ pub mod types {
             }
             pub fn workflow_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.workflow_id = value
@@ -19423,7 +19623,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ToolTemplateCreate {
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -19449,7 +19649,9 @@ pub mod types {
         impl ToolTemplateCreate {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -19621,7 +19823,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ToolTemplateUpdate {
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -19650,7 +19852,9 @@ pub mod types {
         impl ToolTemplateUpdate {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -20454,7 +20658,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UpdateAnalysisTemplate {
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -20488,7 +20692,9 @@ pub mod types {
         impl UpdateAnalysisTemplate {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::option::Option<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
