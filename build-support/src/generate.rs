@@ -58,7 +58,8 @@ fn settings() -> progenitor::GenerationSettings {
         .with_derive("PartialEq")
         .with_derive("::schemars::JsonSchema")
         .with_inner_type(quote!(::agentdial_core::Auth))
-        .with_pre_hook(quote!(::agentdial_core::hooks::pre_request));
+        .with_pre_hook(quote!(::agentdial_core::hooks::pre_request))
+        .with_post_hook(quote!(::agentdial_core::hooks::post_response));
     settings
 }
 
@@ -74,6 +75,10 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progenitor::Generator), String> {
     let settings = settings();
     let mut generator = progenitor::Generator::new(&settings);
+    // The panic hook is process-global: serialize the swap so concurrent generations (tests run in
+    // parallel) cannot leave the silent hook installed.
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = HOOK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generator.generate_tokens(spec)));
@@ -160,7 +165,8 @@ fn typed_response_tokens(document: &Value, generated_text: &str) -> Result<Token
         let op_id = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned();
         for entry in entries {
             for name in [&entry.body, &entry.typed] {
-                if !generated_text.contains(&format!("pub struct {name}")) && !generated_text.contains(&format!("pub enum {name}")) {
+                let defined = [format!("pub struct {name}("), format!("pub struct {name} "), format!("pub enum {name} ")];
+                if !defined.iter().any(|d| generated_text.contains(d.as_str())) {
                     errors.push(format!("typify did not name the synthesized schema `{name}` as expected"));
                 }
             }

@@ -183,3 +183,10 @@ fn responses_serialize_as_the_provider_expects() {
         json!({"results": [{"tool_call_id": "tool_abc123def456", "result": {"name": "John Smith"}}]})
     );
 }
+
+#[test]
+fn an_empty_secret_verifies_nothing() {
+    let now = SystemTime::now();
+    let (headers, body) = sign_for_tests("", &tool_calls(), now);
+    assert!(matches!(Verifier::new("").verify_at(&headers, &body, now), Err(WebhookError::EmptySecret)));
+}

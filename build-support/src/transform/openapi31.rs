@@ -92,9 +92,18 @@ fn downgrade_schema(ptr: &str, schema: &mut Value, report: &mut Report) -> Resul
     }
     for (exclusive, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
         if let Some(n @ Value::Number(_)) = obj.get(exclusive).cloned() {
-            obj.insert(bound.into(), n);
-            obj.insert(exclusive.into(), Value::Bool(true));
-            changes.push(format!("numeric `{exclusive}` → `{bound}` + `{exclusive}: true`"));
+            let x = n.as_f64().unwrap_or_default();
+            let existing = obj.get(bound).and_then(Value::as_f64);
+            // Both given: keep whichever bound is tighter (the inclusive one wins when equal or tighter).
+            let inclusive_is_tighter = existing.is_some_and(|b| if bound == "minimum" { b > x } else { b < x });
+            if inclusive_is_tighter {
+                obj.remove(exclusive);
+                changes.push(format!("numeric `{exclusive}` dropped: the inclusive `{bound}` is tighter"));
+            } else {
+                obj.insert(bound.into(), n);
+                obj.insert(exclusive.into(), Value::Bool(true));
+                changes.push(format!("numeric `{exclusive}` → `{bound}` + `{exclusive}: true`"));
+            }
         }
     }
     if let Some(encoding) = obj.remove("contentEncoding") {
@@ -183,7 +192,8 @@ mod tests {
     #[test]
     fn rewrites_31_constructs() {
         let (doc, report) = run(
-            "openapi: 3.1.0\ninfo: {title: t, version: '1', summary: s}\nwebhooks:\n  ping: {post: {responses: {'200': {description: ok}}}}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        a: {type: [string, 'null'], examples: [x, y]}\n        b: {anyOf: [{$ref: '#/components/schemas/B'}, {type: 'null'}]}\n        c: {const: fixed}\n        d: {type: number, exclusiveMinimum: 0}\n        e: {oneOf: [{type: integer}, {type: 'null'}]}\n    B: {type: string}\n",
+            "openapi: 3.1.0\ninfo: {title: t, version: '1', summary: s}\nwebhooks:\n  ping: {post: {responses: {'200': {description: ok}}}}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        a: {type: [string, 'null'], examples: [x, y]}\n        b: {anyOf: [{$ref: '#/components/schemas/B'}, {type: 'null'}]}\n        c: {const: fixed}\n        d: {type: number, exclusiveMinimum: 0}
+        f: {type: number, minimum: 5, exclusiveMinimum: 0, exclusiveMaximum: 10}\n        e: {oneOf: [{type: integer}, {type: 'null'}]}\n    B: {type: string}\n",
         );
         let p = &doc["components"]["schemas"]["A"]["properties"];
         assert_eq!(doc["openapi"], "3.0.3");
@@ -191,6 +201,7 @@ mod tests {
         assert_eq!(p["b"], json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/B"}]}));
         assert_eq!(p["c"], json!({"enum": ["fixed"], "type": "string"}));
         assert_eq!(p["d"], json!({"type": "number", "exclusiveMinimum": true, "minimum": 0}));
+        assert_eq!(p["f"], json!({"type": "number", "minimum": 5, "maximum": 10, "exclusiveMaximum": true}));
         assert_eq!(p["e"], json!({"nullable": true, "type": "integer"}));
         assert!(doc.get("webhooks").is_none() && doc.get("x-webhooks").is_some());
         assert_eq!(doc["paths"], json!({}));

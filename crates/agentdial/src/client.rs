@@ -188,26 +188,37 @@ impl Client {
     }
 
     /// Polls [`call`](Self::call) every `poll_interval` until the call has ended or failed, or until
-    /// `deadline` (then [`Error::Deadline`]). A 429 waits as long as its `Retry-After` says (but not
-    /// past the deadline); other errors are returned.
+    /// `deadline` (then [`Error::Deadline`]; a poll in flight is cut off there too). A 429 waits as
+    /// long as its `Retry-After` says, within [`RetryPolicy::max_retry_after`](crate::RetryPolicy) and
+    /// the deadline; a longer one, and any other error, is returned.
     pub async fn wait_until_ended(&self, id: &str, poll_interval: Duration, deadline: Duration) -> Result<CallState, Error> {
         if !self.capabilities().call_status {
             return Err(self.unsupported("waiting for a call to end"));
         }
-        let end = Instant::now() + deadline;
+        let start = Instant::now();
+        // A deadline too far to represent is no deadline.
+        let end = start.checked_add(deadline).unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600));
         let mut last: Option<CallStatus> = None;
         loop {
-            let wait = match self.call(id).await {
+            // Each poll (with its own retries) is bounded by the deadline too.
+            let polled = match tokio::time::timeout_at(end.into(), self.call(id)).await {
+                Ok(result) => result,
+                Err(_) => return Err(Error::Deadline { provider: self.provider, id: id.to_owned(), last_status: last }),
+            };
+            let wait = match polled {
                 Ok(state) if state.status.is_final() => return Ok(state),
                 Ok(state) => {
                     last = Some(state.status);
                     poll_interval
                 }
-                Err(Error::RateLimited { retry_after, .. }) => retry_after.unwrap_or(poll_interval).max(poll_interval),
+                // Waited out like the retry policy does: up to its cap, else returned.
+                Err(Error::RateLimited { retry_after, .. }) if retry_after.unwrap_or_default() <= self.retry.max_retry_after => {
+                    retry_after.unwrap_or(poll_interval).max(poll_interval)
+                }
                 Err(e) => return Err(e),
             };
             let now = Instant::now();
-            if now + wait >= end {
+            if wait >= end.saturating_duration_since(now) {
                 if end > now {
                     tokio::time::sleep(end - now).await;
                 }

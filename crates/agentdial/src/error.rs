@@ -44,8 +44,9 @@ pub enum Error {
     #[error("{provider}: rate limited{}{}", .retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default(), request_id_suffix(.request_id))]
     RateLimited { provider: Provider, retry_after: Option<Duration>, request_id: Option<String>, details: Option<ProviderError>, raw: String },
 
-    /// Any other error status. `raw` is always the body as received; `details` is the provider's
-    /// typed error body when it parses.
+    /// Any other error status. `details` is the provider's typed error body when it parses, and
+    /// then `raw` is that body as JSON again; when it does not parse (an HTML page), `raw` is the
+    /// body exactly as received and `details` is `None`.
     #[error("{provider}: {operation} failed with HTTP {status}{}: {}", request_id_suffix(.request_id), truncate(.raw))]
     Api {
         provider: Provider,
@@ -75,7 +76,8 @@ pub enum Error {
     #[error("{provider}: call {id} had not ended by the deadline (last status: {last_status:?})")]
     Deadline { provider: Provider, id: String, last_status: Option<CallStatus> },
 
-    /// The client could not be built (empty key, bad base URL, TLS setup).
+    /// The HTTP client could not be built (TLS setup). An empty key or a bad base URL is
+    /// [`Error::InvalidInput`].
     #[error("cannot build the {provider} client: {source}")]
     Build { provider: Provider, source: agentdial_core::BuildError },
 }

@@ -111,14 +111,22 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
             let details = details(status, &body);
             by_status(op, status, &headers, raw, details)
         }
-        P::InvalidResponsePayload(bytes, e) => Error::Decode {
-            provider: op.provider,
-            operation: op.name,
-            status: None,
-            message: e.to_string(),
-            raw: String::from_utf8_lossy(&bytes).into_owned(),
-            may_have_dialed: op.creates_call,
-        },
+        P::InvalidResponsePayload(bytes, e) => {
+            let raw = String::from_utf8_lossy(&bytes).into_owned();
+            match agentdial_core::capture::last() {
+                // A documented error status with a body that is not its documented type (an HTML
+                // page, an empty 429): still an error of that status, with the body as received.
+                Some((status, headers)) if !status.is_success() => by_status(op, status.as_u16(), &headers, raw, None),
+                captured => Error::Decode {
+                    provider: op.provider,
+                    operation: op.name,
+                    status: captured.map(|(s, _)| s.as_u16()),
+                    message: e.to_string(),
+                    raw,
+                    may_have_dialed: op.creates_call,
+                },
+            }
+        }
         P::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
@@ -190,7 +198,7 @@ where
             duration_ms = tracing::field::Empty,
         );
         let t = Instant::now();
-        let result = attempt().instrument(span.clone()).await;
+        let result = agentdial_core::capture::scope(attempt()).instrument(span.clone()).await;
         span.record("duration_ms", t.elapsed().as_millis() as u64);
         let error = match result {
             Ok(value) => return Ok(value),
@@ -198,7 +206,7 @@ where
         };
         let wait = retry_delay(policy, op, &error, &mut backoff)
             .filter(|_| n < policy.max_attempts)
-            .filter(|wait| started.elapsed() + *wait <= policy.max_elapsed);
+            .filter(|wait| started.elapsed().checked_add(*wait).is_some_and(|total| total <= policy.max_elapsed));
         let Some(wait) = wait else { return Err(error) };
         span.in_scope(|| tracing::info!(wait_ms = wait.as_millis() as u64, error = %error, "retrying"));
         tokio::time::sleep(wait).await;

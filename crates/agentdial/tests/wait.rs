@@ -62,3 +62,17 @@ async fn hang_up_sends_the_end_call_command() {
         .await;
     client(&server).hang_up("call_1").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_hanging_server_cannot_hold_wait_past_its_deadline() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/calls/call_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(call_body("in-progress")).set_delay(Duration::from_secs(20)))
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let err = client(&server).wait_until_ended("call_1", Duration::from_millis(50), Duration::from_millis(500)).await.unwrap_err();
+    assert!(matches!(err, Error::Deadline { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+}

@@ -113,7 +113,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// `User-Agent` (default `agentdial/<version>`). Not applied to a caller-supplied `http_client`.
     pub user_agent: String,
-    /// Use this `reqwest::Client` instead of building one.
+    /// Use this `reqwest::Client` instead of building one. Its redirect policy applies: the built
+    /// one follows none, so that a call-creating POST is never resent by a redirect.
     pub http_client: Option<reqwest::Client>,
 }
 
@@ -163,7 +164,10 @@ impl ClientOptions {
         }
         let http = match self.http_client {
             Some(c) => c,
+            // No redirects: following a 307/308 would resend a call-creating POST, and a 303 would
+            // turn it into a GET whose answer hides that the call was created.
             None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .user_agent(self.user_agent)
@@ -175,6 +179,14 @@ impl ClientOptions {
 
 pub mod hooks {
     use super::Auth;
+
+    /// Runs after every response of a generated client arrives, before its body is read: records
+    /// its status and headers for [`super::capture`] (a no-op outside a capture scope).
+    pub fn post_response(_auth: &Auth, result: &Result<reqwest::Response, reqwest::Error>) {
+        if let Ok(response) = result {
+            super::capture::record(response.status(), response.headers());
+        }
+    }
 
     /// Runs before every request of a generated client: applies the key as the document's security
     /// scheme says (a sensitive header value, so it is not logged by reqwest/hyper) and removes the
@@ -234,12 +246,14 @@ mod tests {
 /// The wait a `Retry-After` header asks for: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
 /// `None` when absent or unreadable; a date in the past is zero.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
+    // Clamped to a day: a hostile or broken value must not overflow a caller's `Instant` arithmetic.
+    const MAX: Duration = Duration::from_secs(24 * 60 * 60);
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds).min(MAX));
     }
     let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO).min(MAX))
 }
 
 #[cfg(test)]
@@ -261,6 +275,8 @@ mod retry_after_tests {
         let d = retry_after(&with(&future)).unwrap();
         assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120), "{d:?}");
         assert_eq!(retry_after(&with("soon")), None);
+        assert_eq!(retry_after(&with("99999999999999999999")), None, "not a u64");
+        assert_eq!(retry_after(&with("9999999999999")), Some(Duration::from_secs(86400)), "clamped to a day");
         assert_eq!(retry_after(&HeaderMap::new()), None);
     }
 }
@@ -281,5 +297,33 @@ pub mod double_option {
     /// Called only when the field is present (absent fields take `#[serde(default)]`, i.e. `None`).
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(deserializer).map(Some)
+    }
+}
+
+/// The status and headers of the last response a generated client received in the current task.
+///
+/// progenitor's error for a documented status whose body does not parse
+/// (`Error::InvalidResponsePayload`) carries the body but not the status; a wrapper that must tell
+/// a 429 or a 401 with an HTML body from an unreadable success runs the request inside [`scope`] and
+/// reads [`last`] afterwards.
+pub mod capture {
+    use std::cell::RefCell;
+
+    tokio::task_local! {
+        static LAST: RefCell<Option<(reqwest::StatusCode, reqwest::header::HeaderMap)>>;
+    }
+
+    /// Runs `future` with a fresh capture slot.
+    pub async fn scope<F: std::future::Future>(future: F) -> F::Output {
+        LAST.scope(RefCell::new(None), future).await
+    }
+
+    pub(crate) fn record(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) {
+        let _ = LAST.try_with(|slot| *slot.borrow_mut() = Some((status, headers.clone())));
+    }
+
+    /// The last recorded response in this scope, if any.
+    pub fn last() -> Option<(reqwest::StatusCode, reqwest::header::HeaderMap)> {
+        LAST.try_with(|slot| slot.borrow().clone()).ok().flatten()
     }
 }

@@ -55,10 +55,25 @@ pub(crate) async fn dial(client: &agentdial_hmsovereign::Client, policy: &RetryP
     }
     let body: types::OutboundCallRequest = super::body(op.provider, "HMS Sovereign outbound-call body", fields, call)?;
     let response = run(policy, op, || async { finish(op, client.create_outbound_call().body(body.clone()).send().await, |_, b| details(b)).await }).await?;
+    if !response.success {
+        // A 200 that says it did not succeed: no call should exist, but the answer is the provider's.
+        return Err(Error::Api {
+            provider: op.provider,
+            operation: op.name,
+            status: 200,
+            request_id: None,
+            details: None,
+            raw: serde_json::to_string(&response).unwrap_or_default(),
+            may_have_dialed: true,
+        });
+    }
+    let status = match &response.status {
+        types::OutboundCallStatus::Dialing => CallStatus::Queued,
+        types::OutboundCallStatus::Unrecognized(s) => CallStatus::Unrecognized { status: s.clone() },
+    };
     Ok(Dialed {
         handle: CallHandle { provider: op.provider, id: Some(response.call_id.clone()) },
-        // `dialing`: accepted and being placed.
-        status: Some(CallStatus::Queued),
+        status: Some(status),
         response: DialResponse::HmsSovereign(response),
     })
 }

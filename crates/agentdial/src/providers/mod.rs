@@ -37,6 +37,12 @@ pub(crate) fn refuse(provider: Provider, call: &OutboundCall, unusable: &[&str])
 /// Merges `provider_fields` into `body` and checks it against the provider's exact request type.
 #[allow(dead_code)]
 pub(crate) fn body<T: serde::de::DeserializeOwned>(provider: Provider, what: &str, mut body: Map<String, Value>, call: &OutboundCall) -> Result<T, Error> {
+    if let Some(key) = call.provider_fields.keys().find(|k| body.contains_key(*k)) {
+        return Err(Error::InvalidInput {
+            provider: Some(provider),
+            message: format!("provider field `{key}` is already set from OutboundCall's own fields; set it there instead"),
+        });
+    }
     body.extend(call.provider_fields.clone());
     serde_json::from_value(Value::Object(body)).map_err(|e| Error::InvalidInput {
         provider: Some(provider),
