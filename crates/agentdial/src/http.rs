@@ -198,7 +198,9 @@ where
             duration_ms = tracing::field::Empty,
         );
         let t = Instant::now();
-        let result = agentdial_core::capture::scope(attempt()).instrument(span.clone()).await;
+        // Boxed: the generated clients' futures are large; moving them into the scope by value
+        // costs more than the allocation (callgrind, BENCHMARKS.md).
+        let result = agentdial_core::capture::scope(Box::pin(attempt())).instrument(span.clone()).await;
         span.record("duration_ms", t.elapsed().as_millis() as u64);
         let error = match result {
             Ok(value) => return Ok(value),

@@ -319,10 +319,13 @@ pub mod capture {
     }
 
     pub(crate) fn record(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) {
-        let _ = LAST.try_with(|slot| *slot.borrow_mut() = Some((status, headers.clone())));
+        // Only an error's headers are needed (Retry-After, request id); a success's stay in its
+        // `ResponseValue`, so they are not copied.
+        let headers = if status.is_success() { reqwest::header::HeaderMap::new() } else { headers.clone() };
+        let _ = LAST.try_with(|slot| *slot.borrow_mut() = Some((status, headers)));
     }
 
-    /// The last recorded response in this scope, if any.
+    /// The last recorded response in this scope, if any (headers only for non-success statuses).
     pub fn last() -> Option<(reqwest::StatusCode, reqwest::header::HeaderMap)> {
         LAST.try_with(|slot| slot.borrow().clone()).ok().flatten()
     }
