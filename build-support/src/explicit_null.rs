@@ -113,22 +113,10 @@ pub fn distinguish_explicit_null(file: &mut syn::File, doc: &Value) -> Result<Ve
                 continue;
             }
             let inner = field.ty.clone();
-            let rename = field.attrs.iter().find(|a| a.path().is_ident("serde") && a.to_token_stream().to_string().contains("rename")).cloned();
+            let json_name = serde_name(field);
+            let rust_name = field.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
+            let rename_attr = (json_name != rust_name).then(|| quote!(rename = #json_name,));
             field.attrs.retain(|a| !a.path().is_ident("serde"));
-            let rename_attr = rename.map(|a| {
-                let mut name = String::new();
-                let _ = a.parse_nested_meta(|meta| {
-                    if meta.path.is_ident("rename") {
-                        if let Ok(lit) = meta.value().and_then(|v| v.parse::<syn::LitStr>()) {
-                            name = lit.value();
-                        }
-                    } else if meta.input.peek(syn::Token![=]) {
-                        let _ = meta.value().and_then(|v| v.parse::<syn::Expr>());
-                    }
-                    Ok(())
-                });
-                quote!(rename = #name,)
-            });
             let schema_type: String = inner.to_token_stream().to_string().chars().filter(|c| !c.is_whitespace()).collect();
             field.attrs.push(syn::parse_quote!(#[serde(#rename_attr default, skip_serializing_if = "::std::option::Option::is_none", with = "::agentdial_core::double_option")]));
             field.attrs.push(syn::parse_quote!(#[schemars(with = #schema_type)]));
