@@ -304,8 +304,8 @@ pub mod double_option {
 ///
 /// progenitor's error for a documented status whose body does not parse
 /// (`Error::InvalidResponsePayload`) carries the body but not the status; a wrapper that must tell
-/// a 429 or a 401 with an HTML body from an unreadable success runs the request inside [`scope`] and
-/// reads [`last`] afterwards.
+/// a 429 or a 401 with an HTML body from an unreadable success runs the request inside [`capture::scope`] and
+/// reads [`capture::last`] afterwards.
 pub mod capture {
     use std::cell::RefCell;
 
