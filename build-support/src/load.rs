@@ -8,7 +8,6 @@ use std::path::Path;
 /// A document as read from disk, before any transformation.
 #[derive(Debug, Clone)]
 pub struct LoadedSpec {
-    pub bytes: Vec<u8>,
     pub sha256: String,
     pub document: Value,
 }
@@ -54,5 +53,5 @@ pub fn load_spec(path: &Path, expected_sha256: Option<&str>) -> Result<LoadedSpe
     }
     let text = std::str::from_utf8(&bytes).with_context(|| format!("{}: not UTF-8", path.display()))?;
     let document = parse_document(text, &path.display().to_string())?;
-    Ok(LoadedSpec { bytes, sha256, document })
+    Ok(LoadedSpec { sha256, document })
 }

@@ -5,23 +5,15 @@
 use agentdial::{Client, OutboundCall, Provider};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
-use std::net::SocketAddr;
 use std::time::Duration;
 #[path = "support/loopback.rs"]
 mod loopback;
 
-use loopback::serve;
 
 fn bench(c: &mut Criterion) {
     // One thread for client and server: no cross-thread wake-ups, so the figures measure client work, not scheduling noise.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let addr: SocketAddr = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(serve(listener));
-        addr
-    });
-    let base = format!("http://{addr}");
+    let base = loopback::start(&rt);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let facade = |p: Provider| {
         Client::builder(p).api_key("bench-key").base_url(&base).http_client(http.clone()).build().unwrap()

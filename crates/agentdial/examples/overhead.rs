@@ -9,20 +9,13 @@ use std::time::Duration;
 #[path = "../benches/support/loopback.rs"]
 mod loopback;
 
-use loopback::serve;
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let variant = args.next().unwrap_or_else(|| "facade".into());
     let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let addr = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(serve(listener));
-        addr
-    });
-    let base = format!("http://{addr}");
+    let base = loopback::start(&rt);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     // All three are built whatever the variant, so setup is the same in every run.
     let facade = Client::builder(Provider::HmsSovereign).api_key("k").base_url(&base).http_client(http.clone()).build().unwrap();

@@ -54,3 +54,15 @@ pub async fn serve(listener: tokio::net::TcpListener) {
         });
     }
 }
+
+/// Starts the responder on `rt` (a current-thread runtime: client and server share one thread) and
+/// returns its base URL.
+pub fn start(rt: &tokio::runtime::Runtime) -> String {
+    let addr = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener));
+        addr
+    });
+    format!("http://{addr}")
+}
