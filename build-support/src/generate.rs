@@ -316,7 +316,7 @@ pub struct Uses {
 /// Generates one provider.
 pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedProvider> {
     let start = Instant::now();
-    let (loaded, document, report) = prepare(root, provider)?;
+    let (loaded, document, mut report) = prepare(root, provider)?;
     let origin = format!("specs/{}", provider.spec);
     let spec = to_openapi(&document, &origin)?;
     let (tokens, generator) = run_progenitor(&spec).map_err(|e| {
@@ -331,6 +331,9 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
     all.extend(spec_module_tokens(provider, &loaded, &document, schema_table)?);
     let mut file: syn::File = syn::parse2(all).context("progenitor produced tokens that do not parse as Rust")?;
     crate::open_enums::open_string_enums(&mut file)?;
+    for union in crate::unions::decode_unions_by_tag(&mut file)? {
+        report.record(crate::unions::NAME, crate::unions::locate(&document, &union), crate::unions::describe(&union));
+    }
     crate::explicit_null::distinguish_explicit_null(&mut file, &document)?;
     let body = prettyplease::unparse(&file);
     let generated = format!(
@@ -340,6 +343,7 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
     let why: Vec<(&str, &str)> =
         std::iter::once(("provider_patch", "provider-specific fixes from the patch files listed in specs/providers.toml"))
             .chain(TRANSFORMATIONS.iter().map(|(name, _, why)| (*name, *why)))
+            .chain(std::iter::once((crate::unions::NAME, crate::unions::WHY)))
             .collect();
     let markdown = report.to_markdown(&provider.name, &provider.spec, &loaded.sha256, &why);
     let dir = PathBuf::from("crates").join(&provider.name);

@@ -14,6 +14,7 @@ pub mod open_enums;
 pub mod report;
 pub mod surface;
 pub mod transform;
+pub mod unions;
 pub mod visit;
 
 

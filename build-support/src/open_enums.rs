@@ -6,6 +6,10 @@
 //! values parse to their variants as before, any other string is kept as is and serializes back
 //! unchanged. `Copy` is dropped (the new variant holds a `String`) and `Display` covers the new
 //! variant. `FromStr`/`TryFrom<&str>` stay strict, for validating input.
+//!
+//! An enum of one value is a constant, not an open set, and is left closed: it is usually the tag
+//! of a union member (`"type": "endCall"`), and opening it would let that member accept any other
+//! kind's object (see `unions.rs`).
 
 use anyhow::{Result, bail};
 use quote::quote;
@@ -17,7 +21,8 @@ fn is_string_enum(e: &syn::ItemEnum) -> bool {
         let text = quote!(#a).to_string();
         text.contains("untagged") || text.contains("tag =")
     });
-    !enum_level_serde && !e.variants.is_empty() && e.variants.iter().all(|v| matches!(v.fields, syn::Fields::Unit))
+    // A single-value enum is a constant (often a union's tag), not an open set: never opened.
+    !enum_level_serde && e.variants.len() > 1 && e.variants.iter().all(|v| matches!(v.fields, syn::Fields::Unit))
 }
 
 fn serde_name(v: &syn::Variant) -> String {
@@ -120,12 +125,17 @@ mod tests {
                 #[serde(untagged)]
                 pub enum Either { A, B }
                 pub enum WithData { A(String) }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug)]
+                pub enum Constant { #[serde(rename = "endCall")] EndCall }
             }
         };
         assert_eq!(open_string_enums(&mut file).unwrap(), vec!["Color".to_string()]);
         let text = prettyplease::unparse(&file);
         assert!(text.contains("#[serde(untagged)]\n        Unrecognized(::std::string::String),"), "{text}");
-        assert!(!text.contains("Copy"), "{text}");
+        // Color lost Copy; the constant kept it and stayed closed (one `Unrecognized` in all).
+        assert_eq!(text.matches("Copy").count(), 1, "{text}");
+        assert!(text.contains("Clone, Copy, Debug)]\n    pub enum Constant"), "{text}");
+        assert_eq!(text.matches("Unrecognized(::std").count(), 1, "{text}");
         assert_eq!(text.matches("impl ::std::fmt::Display for Color").count(), 1);
         assert!(text.contains("Self::Unrecognized(value) => f.write_str(value)"), "{text}");
         assert!(text.contains("Self::NoAnswer => f.write_str(\"no-answer\")"), "{text}");

@@ -197,7 +197,7 @@ async fn unknown_enum_values_and_extra_fields_are_parsed() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/calls/outbound"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "call_id": "call_9", "status": "queued-by-carrier", "new_field": [1, 2]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "call_id": "call_9", "status": "dialing", "new_field": [1, 2]})))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -214,6 +214,24 @@ async fn unknown_enum_values_and_extra_fields_are_parsed() {
     let state = client.call("call_9").await.unwrap();
     assert_eq!(state.status, CallStatus::Unrecognized { status: "voicemail-detected".into() });
     assert_eq!(count(&server).await, 2);
+}
+
+#[tokio::test]
+async fn a_create_response_breaking_a_documented_constant_is_undecodable_but_may_have_dialed() {
+    // The document gives the create response's `status` one value ("dialing"): a constant, not an
+    // open set. Another value is not silently accepted; the error says the call may exist and keeps
+    // the body (with the call id) for the caller to look the call up.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "call_id": "call_9", "status": "queued-by-carrier"})))
+        .mount(&server)
+        .await;
+    let err = client(&server.uri()).dial(&call()).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(err.may_have_dialed());
+    assert!(err.raw_body().is_some_and(|raw| raw.contains("call_9")), "{err:?}");
+    assert_eq!(count(&server).await, 1);
 }
 
 #[tokio::test]

@@ -577,15 +577,10 @@ pub mod types {
         }
     }
     ///Context of the EndUser to call
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
+    #[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    ///
+    ///Decoding: no tag; members (`String`, `Object`) tried in order, the first that re-serializes losslessly wins, else the first that parses.
     pub enum StartCallBodyEndUserContext {
         String(::std::string::String),
         Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
@@ -2176,6 +2171,32 @@ pub mod types {
                 Self::Yellow => f.write_str("yellow"),
                 Self::Unrecognized(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for StartCallBodyEndUserContext {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::agentdial_core::unions::Union::<Self> {
+                name: "StartCallBodyEndUserContext",
+                tag: ::std::option::Option::None,
+                tagged: &[],
+                untagged: &[
+                    |v| {
+                        ::serde_json::from_value::<::std::string::String>(v)
+                            .map(Self::String)
+                    },
+                    |v| {
+                        ::serde_json::from_value::<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >(v)
+                            .map(Self::Object)
+                    },
+                ],
+                unknown: ::std::option::Option::None,
+            }
+                .deserialize(deserializer)
         }
     }
 }

@@ -177,6 +177,8 @@ impl ClientOptions {
     }
 }
 
+pub mod unions;
+
 pub mod hooks {
     use super::Auth;
 

@@ -433,15 +433,10 @@ pub mod types {
         }
     }
     ///`CallDtoTelephonyProvider`
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
+    #[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    ///
+    ///Decoding: no tag; members (`String`, `Object`) tried in order, the first that re-serializes losslessly wins, else the first that parses.
     pub enum CallDtoTelephonyProvider {
         String(::std::string::String),
         Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
@@ -610,15 +605,10 @@ pub mod types {
         }
     }
     ///`CreateCallDtoTelephonyProvider`
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
+    #[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    ///
+    ///Decoding: no tag; members (`String`, `Object`) tried in order, the first that re-serializes losslessly wins, else the first that parses.
     pub enum CreateCallDtoTelephonyProvider {
         String(::std::string::String),
         Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
@@ -1878,6 +1868,58 @@ pub mod types {
                 Self::Hangup => f.write_str("hangup"),
                 Self::Unrecognized(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CallDtoTelephonyProvider {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::agentdial_core::unions::Union::<Self> {
+                name: "CallDtoTelephonyProvider",
+                tag: ::std::option::Option::None,
+                tagged: &[],
+                untagged: &[
+                    |v| {
+                        ::serde_json::from_value::<::std::string::String>(v)
+                            .map(Self::String)
+                    },
+                    |v| {
+                        ::serde_json::from_value::<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >(v)
+                            .map(Self::Object)
+                    },
+                ],
+                unknown: ::std::option::Option::None,
+            }
+                .deserialize(deserializer)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCallDtoTelephonyProvider {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::agentdial_core::unions::Union::<Self> {
+                name: "CreateCallDtoTelephonyProvider",
+                tag: ::std::option::Option::None,
+                tagged: &[],
+                untagged: &[
+                    |v| {
+                        ::serde_json::from_value::<::std::string::String>(v)
+                            .map(Self::String)
+                    },
+                    |v| {
+                        ::serde_json::from_value::<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >(v)
+                            .map(Self::Object)
+                    },
+                ],
+                unknown: ::std::option::Option::None,
+            }
+                .deserialize(deserializer)
         }
     }
 }

@@ -1120,20 +1120,17 @@ pub mod types {
         }
     }
     ///Command for an active call (status `in-progress`), selected by `type`. Limit: 10 commands per minute per call. With xAI Realtime, `inject-context` is unreliable, `say` often times out, `end-call` works and `transfer` works partially (the announcement may fail); pipeline providers (openai + deepgram + elevenlabs) support all.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
+    #[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    ///
+    ///Decoding: decoded by `type` (`inject-context` → `InjectContextCommand`, `say` → `SayCommand`, `end-call` → `EndCallCommand`, `transfer` → `TransferCommand`); an unknown `type` is kept whole in `CallControlCommand::Unknown`.
     pub enum CallControlCommand {
         InjectContextCommand(InjectContextCommand),
         SayCommand(SayCommand),
         EndCallCommand(EndCallCommand),
         TransferCommand(TransferCommand),
+        ///A kind this version of the crate does not know: the `type` value matches no member. The whole object is kept as sent and serializes back unchanged.
+        Unknown(::serde_json::Value),
     }
     impl ::std::convert::From<InjectContextCommand> for CallControlCommand {
         fn from(value: InjectContextCommand) -> Self {
@@ -3103,6 +3100,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -3113,9 +3111,13 @@ pub mod types {
     pub enum EndCallCommandType {
         #[serde(rename = "end-call")]
         EndCall,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for EndCallCommandType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::EndCall => f.write_str("end-call"),
+            }
+        }
     }
     impl ::std::str::FromStr for EndCallCommandType {
         type Err = self::error::ConversionError;
@@ -3168,6 +3170,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -3178,9 +3181,13 @@ pub mod types {
     pub enum EndCallToolType {
         #[serde(rename = "endCall")]
         EndCall,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for EndCallToolType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::EndCall => f.write_str("endCall"),
+            }
+        }
     }
     impl ::std::str::FromStr for EndCallToolType {
         type Err = self::error::ConversionError;
@@ -4112,6 +4119,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -4122,9 +4130,13 @@ pub mod types {
     pub enum InjectContextCommandType {
         #[serde(rename = "inject-context")]
         InjectContext,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for InjectContextCommandType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::InjectContext => f.write_str("inject-context"),
+            }
+        }
     }
     impl ::std::str::FromStr for InjectContextCommandType {
         type Err = self::error::ConversionError;
@@ -4872,20 +4884,17 @@ pub mod types {
         }
     }
     ///One entry of `llm_config.tools`: a flat function tool (`ToolDefinition`), the OpenAI-style function tool (`OpenAIFunctionTool`, the engine accepts both), or a built-in (`EndCallTool`, `TransferCallTool`). There is no discriminator (the flat tool has no `type`). The union name is agentdial's.
-    #[derive(
-        ::schemars::JsonSchema,
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq
-    )]
+    #[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    ///
+    ///Decoding: decoded by `type` (`function` → `OpenAiFunctionTool`, `endCall` → `EndCallTool`, `transferCall` → `TransferCallTool`); without a `type`, `ToolDefinition` tried (lossless first); an unknown `type` is kept whole in `LlmTool::Unknown`.
     pub enum LlmTool {
         ToolDefinition(ToolDefinition),
         OpenAiFunctionTool(OpenAiFunctionTool),
         EndCallTool(EndCallTool),
         TransferCallTool(TransferCallTool),
+        ///A kind this version of the crate does not know: the `type` value matches no member. The whole object is kept as sent and serializes back unchanged.
+        Unknown(::serde_json::Value),
     }
     impl ::std::convert::From<ToolDefinition> for LlmTool {
         fn from(value: ToolDefinition) -> Self {
@@ -4989,6 +4998,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -4999,9 +5009,13 @@ pub mod types {
     pub enum OpenAiFunctionToolType {
         #[serde(rename = "function")]
         Function,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for OpenAiFunctionToolType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Function => f.write_str("function"),
+            }
+        }
     }
     impl ::std::str::FromStr for OpenAiFunctionToolType {
         type Err = self::error::ConversionError;
@@ -5191,6 +5205,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -5201,9 +5216,13 @@ pub mod types {
     pub enum OutboundCallStatus {
         #[serde(rename = "dialing")]
         Dialing,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for OutboundCallStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Dialing => f.write_str("dialing"),
+            }
+        }
     }
     impl ::std::str::FromStr for OutboundCallStatus {
         type Err = self::error::ConversionError;
@@ -5701,6 +5720,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -5711,9 +5731,13 @@ pub mod types {
     pub enum SayCommandType {
         #[serde(rename = "say")]
         Say,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for SayCommandType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Say => f.write_str("say"),
+            }
+        }
     }
     impl ::std::str::FromStr for SayCommandType {
         type Err = self::error::ConversionError;
@@ -6456,6 +6480,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -6466,9 +6491,13 @@ pub mod types {
     pub enum ToolCallType {
         #[serde(rename = "function")]
         Function,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for ToolCallType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Function => f.write_str("function"),
+            }
+        }
     }
     impl ::std::str::FromStr for ToolCallType {
         type Err = self::error::ConversionError;
@@ -6886,6 +6915,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -6896,9 +6926,13 @@ pub mod types {
     pub enum TransferCallToolType {
         #[serde(rename = "transferCall")]
         TransferCall,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for TransferCallToolType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::TransferCall => f.write_str("transferCall"),
+            }
+        }
     }
     impl ::std::str::FromStr for TransferCallToolType {
         type Err = self::error::ConversionError;
@@ -6956,6 +6990,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -6966,9 +7001,13 @@ pub mod types {
     pub enum TransferCommandType {
         #[serde(rename = "transfer")]
         Transfer,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for TransferCommandType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Transfer => f.write_str("transfer"),
+            }
+        }
     }
     impl ::std::str::FromStr for TransferCommandType {
         type Err = self::error::ConversionError;
@@ -7028,6 +7067,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -7038,9 +7078,13 @@ pub mod types {
     pub enum TransferDestinationType {
         #[serde(rename = "number")]
         Number,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for TransferDestinationType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Number => f.write_str("number"),
+            }
+        }
     }
     impl ::std::str::FromStr for TransferDestinationType {
         type Err = self::error::ConversionError;
@@ -8011,6 +8055,7 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
+        Copy,
         Debug,
         Eq,
         Hash,
@@ -8021,9 +8066,13 @@ pub mod types {
     pub enum XaiRealtimeConfigProvider {
         #[serde(rename = "xai_realtime")]
         XaiRealtime,
-        /// A value this version of the crate does not know (added to the API after generation), kept as sent.
-        #[serde(untagged)]
-        Unrecognized(::std::string::String),
+    }
+    impl ::std::fmt::Display for XaiRealtimeConfigProvider {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::XaiRealtime => f.write_str("xai_realtime"),
+            }
+        }
     }
     impl ::std::str::FromStr for XaiRealtimeConfigProvider {
         type Err = self::error::ConversionError;
@@ -21955,30 +22004,6 @@ pub mod types {
             }
         }
     }
-    impl ::std::fmt::Display for EndCallCommandType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::EndCall => f.write_str("end-call"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndCallToolType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::EndCall => f.write_str("endCall"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::fmt::Display for InjectContextCommandType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::InjectContext => f.write_str("inject-context"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
     impl ::std::fmt::Display for LlmProvider {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -21989,30 +22014,6 @@ pub mod types {
                 Self::Google => f.write_str("google"),
                 Self::GoogleRealtime => f.write_str("google_realtime"),
                 Self::OpenaiLive => f.write_str("openai_live"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::fmt::Display for OpenAiFunctionToolType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Function => f.write_str("function"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::fmt::Display for OutboundCallStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Dialing => f.write_str("dialing"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SayCommandType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Say => f.write_str("say"),
                 Self::Unrecognized(value) => f.write_str(value),
             }
         }
@@ -22048,38 +22049,6 @@ pub mod types {
             }
         }
     }
-    impl ::std::fmt::Display for ToolCallType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Function => f.write_str("function"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TransferCallToolType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::TransferCall => f.write_str("transferCall"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TransferCommandType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Transfer => f.write_str("transfer"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TransferDestinationType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Number => f.write_str("number"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
     impl ::std::fmt::Display for TtsProvider {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22111,14 +22080,6 @@ pub mod types {
             }
         }
     }
-    impl ::std::fmt::Display for XaiRealtimeConfigProvider {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::XaiRealtime => f.write_str("xai_realtime"),
-                Self::Unrecognized(value) => f.write_str(value),
-            }
-        }
-    }
     impl ::std::fmt::Display for XaiRealtimeVoiceId {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22129,6 +22090,92 @@ pub mod types {
                 Self::Leo => f.write_str("leo"),
                 Self::Unrecognized(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CallControlCommand {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::agentdial_core::unions::Union::<Self> {
+                name: "CallControlCommand",
+                tag: ::std::option::Option::Some("type"),
+                tagged: &[
+                    (
+                        "inject-context",
+                        |v| {
+                            ::serde_json::from_value::<InjectContextCommand>(v)
+                                .map(Self::InjectContextCommand)
+                        },
+                    ),
+                    (
+                        "say",
+                        |v| {
+                            ::serde_json::from_value::<SayCommand>(v)
+                                .map(Self::SayCommand)
+                        },
+                    ),
+                    (
+                        "end-call",
+                        |v| {
+                            ::serde_json::from_value::<EndCallCommand>(v)
+                                .map(Self::EndCallCommand)
+                        },
+                    ),
+                    (
+                        "transfer",
+                        |v| {
+                            ::serde_json::from_value::<TransferCommand>(v)
+                                .map(Self::TransferCommand)
+                        },
+                    ),
+                ],
+                untagged: &[],
+                unknown: ::std::option::Option::Some(Self::Unknown),
+            }
+                .deserialize(deserializer)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LlmTool {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::agentdial_core::unions::Union::<Self> {
+                name: "LlmTool",
+                tag: ::std::option::Option::Some("type"),
+                tagged: &[
+                    (
+                        "function",
+                        |v| {
+                            ::serde_json::from_value::<OpenAiFunctionTool>(v)
+                                .map(Self::OpenAiFunctionTool)
+                        },
+                    ),
+                    (
+                        "endCall",
+                        |v| {
+                            ::serde_json::from_value::<EndCallTool>(v)
+                                .map(Self::EndCallTool)
+                        },
+                    ),
+                    (
+                        "transferCall",
+                        |v| {
+                            ::serde_json::from_value::<TransferCallTool>(v)
+                                .map(Self::TransferCallTool)
+                        },
+                    ),
+                ],
+                untagged: &[
+                    |v| {
+                        ::serde_json::from_value::<ToolDefinition>(v)
+                            .map(Self::ToolDefinition)
+                    },
+                ],
+                unknown: ::std::option::Option::Some(Self::Unknown),
+            }
+                .deserialize(deserializer)
         }
     }
 }

@@ -67,9 +67,9 @@ pub(crate) async fn dial(client: &agentdial_hmsovereign::Client, policy: &RetryP
             may_have_dialed: true,
         });
     }
+    // The document gives the create response's status one value (a constant, so a closed enum).
     let status = match &response.status {
         types::OutboundCallStatus::Dialing => CallStatus::Queued,
-        types::OutboundCallStatus::Unrecognized(s) => CallStatus::Unrecognized { status: s.clone() },
     };
     Ok(Dialed {
         handle: CallHandle { provider: op.provider, id: Some(response.call_id.clone()) },

@@ -1,0 +1,458 @@
+//! `decode_unions_by_tag`: unions decode by their tag, and never let one member swallow another.
+//!
+//! typify emits a `oneOf`/`anyOf` of schemas as a `#[serde(untagged)]` enum with one newtype variant
+//! per member, and serde takes the first member that parses. typify does not read OpenAPI's
+//! `discriminator` and does not tag variants that are `$ref`s, so a union of objects told apart by a
+//! constant property (`"type": "endCall"` vs `"type": "transferCall"`) is still decoded by trial:
+//! a member that ignores unknown fields parses an object of another kind and drops its data.
+//!
+//! Why a pass on the generated code rather than on the document: inlining `$ref`'d members so that
+//! typify emits an internally tagged enum would change the public types (struct variants instead of
+//! the shared structs the rest of the API uses) and still give no place to keep an unknown kind
+//! (serde's `#[serde(untagged)]` fallback variant also catches a known tag whose body is invalid,
+//! hiding the error). The generated code already says everything needed: which structs a union's
+//! variants hold, and which of their required fields are single-value enums (a constant).
+//!
+//! For every untagged enum whose variants are all newtypes, this pass replaces the derived
+//! `Deserialize` with one that calls `agentdial_core::unions::Union`:
+//! - the **tag** is the property name that the most members carry as a required single-value enum
+//!   (at least two members, distinct values); an object whose tag matches a member is decoded as that
+//!   member only (an invalid body is an error naming the tag), an unknown tag value decodes into a new
+//!   variant `Unknown(serde_json::Value)` that keeps and re-serializes the whole object;
+//! - members without the tag (or all members, when there is none) are tried in order and the first
+//!   whose re-serialization equals the input wins, else the first that parsed.
+//!
+//! Internally tagged enums that typify emits itself (`#[serde(tag = ...)]`, from inline members) are
+//! left as they are: an unknown tag fails with serde's error naming it. Both cases are listed in the
+//! report.
+
+use anyhow::{Result, bail};
+use heck::ToUpperCamelCase;
+use quote::{format_ident, quote};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The pass's name in `TRANSFORMATIONS.md`.
+pub const NAME: &str = "decode_unions_by_tag";
+/// Why it exists (the report's table).
+pub const WHY: &str = "typify decodes a `oneOf`/`anyOf` by trying members in order (no `discriminator`, no tags on `$ref` members), so one member can swallow another's object and drop its fields; unions decode by their constant tag, keep unknown kinds, and prefer the member that re-serializes losslessly";
+
+/// How one generated union decodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnionDecoding {
+    /// The enum in `types`.
+    pub name: String,
+    /// The variants' types, in order.
+    pub members: Vec<String>,
+    /// Tag property (JSON name) and value → variant, when the union is tagged.
+    pub tag: Option<(String, Vec<(String, String)>)>,
+    /// Variants tried by content (no tag).
+    pub untagged: Vec<String>,
+    /// The variant added for unknown tags.
+    pub unknown: Option<String>,
+    /// typify's own internally tagged enum, left as is.
+    pub serde_tagged: Option<String>,
+}
+
+fn serde_attr_text(attrs: &[syn::Attribute]) -> String {
+    attrs.iter().filter(|a| a.path().is_ident("serde")).map(|a| quote!(#a).to_string()).collect::<Vec<_>>().join(" ")
+}
+
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut name = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                if let Ok(lit) = meta.value().and_then(|v| v.parse::<syn::LitStr>()) {
+                    name = Some(lit.value());
+                }
+            } else if meta.input.peek(syn::Token![=]) {
+                let _ = meta.value().and_then(|v| v.parse::<syn::Expr>());
+            }
+            Ok(())
+        });
+    }
+    name
+}
+
+/// The last identifier of a plain path type (`Foo`, `types::Foo`), if it has no generics.
+fn path_ident(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    matches!(last.arguments, syn::PathArguments::None).then(|| last.ident.to_string())
+}
+
+fn types_module(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|i| match i {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// Single-value enums (a constant): enum name → its one JSON value.
+fn constants(items: &[syn::Item]) -> BTreeMap<String, String> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Enum(e) if e.variants.len() == 1 && matches!(e.variants[0].fields, syn::Fields::Unit) => {
+                let text = serde_attr_text(&e.attrs);
+                if text.contains("untagged") || text.contains("tag =") {
+                    return None;
+                }
+                let v = &e.variants[0];
+                Some((e.ident.to_string(), serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string())))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Struct name → its required constant fields (JSON name → value).
+fn struct_tags(items: &[syn::Item], constants: &BTreeMap<String, String>) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for item in items {
+        let syn::Item::Struct(s) = item else { continue };
+        let syn::Fields::Named(fields) = &s.fields else { continue };
+        let mut tags = BTreeMap::new();
+        for f in &fields.named {
+            let Some(value) = path_ident(&f.ty).and_then(|t| constants.get(&t)) else { continue };
+            let json = serde_rename(&f.attrs).unwrap_or_else(|| f.ident.as_ref().map(|i| i.to_string().trim_start_matches("r#").to_owned()).unwrap_or_default());
+            tags.insert(json, value.clone());
+        }
+        out.insert(s.ident.to_string(), tags);
+    }
+    out
+}
+
+/// Picks the tag: the property most members carry as a constant (at least two, values distinct).
+fn choose_tag(members: &[Option<&BTreeMap<String, String>>]) -> Option<String> {
+    let mut counts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for tags in members.iter().flatten() {
+        for (k, v) in tags.iter() {
+            counts.entry(k).or_default().push(v);
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, values)| values.len() >= 2 && values.iter().collect::<BTreeSet<_>>().len() == values.len())
+        .max_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(a.0)))
+        .map(|(k, _)| k.to_owned())
+}
+
+fn remove_deserialize_derive(attrs: &mut [syn::Attribute]) -> Result<()> {
+    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+        let paths = attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)?;
+        let kept: Vec<&syn::Path> = paths.iter().filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize")).collect();
+        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+    }
+    Ok(())
+}
+
+/// Rewrites the unions of a generated file's `types` module; returns how each decodes.
+pub fn decode_unions_by_tag(file: &mut syn::File) -> Result<Vec<UnionDecoding>> {
+    let Some(items) = types_module(file) else { return Ok(Vec::new()) };
+    let constants = constants(items);
+    let tags = struct_tags(items, &constants);
+    let mut out = Vec::new();
+    let mut impls: Vec<syn::Item> = Vec::new();
+    for item in items.iter_mut() {
+        let syn::Item::Enum(e) = item else { continue };
+        let serde = serde_attr_text(&e.attrs);
+        let name = e.ident.to_string();
+        if let Some(start) = serde.find("tag =") {
+            let tag = serde[start..].split('"').nth(1).unwrap_or_default().to_owned();
+            let members = e.variants.iter().map(|v| v.ident.to_string()).collect();
+            out.push(UnionDecoding { name, members, tag: None, untagged: Vec::new(), unknown: None, serde_tagged: Some(tag) });
+            continue;
+        }
+        if !serde.contains("untagged") || e.variants.is_empty() {
+            continue;
+        }
+        let newtypes: Option<Vec<(syn::Ident, syn::Type)>> = e
+            .variants
+            .iter()
+            .map(|v| match &v.fields {
+                syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => Some((v.ident.clone(), f.unnamed[0].ty.clone())),
+                _ => None,
+            })
+            .collect();
+        let Some(newtypes) = newtypes else { continue };
+        let member_tags: Vec<Option<&BTreeMap<String, String>>> =
+            newtypes.iter().map(|(_, ty)| path_ident(ty).and_then(|t| tags.get(&t))).collect();
+        let tag = choose_tag(&member_tags);
+        let mut tagged = Vec::new();
+        let mut untagged = Vec::new();
+        for ((ident, ty), member) in newtypes.iter().zip(&member_tags) {
+            let decoder = quote!(|v| ::serde_json::from_value::<#ty>(v).map(Self::#ident));
+            match tag.as_ref().and_then(|t| member.and_then(|m| m.get(t))) {
+                Some(value) => tagged.push((value.clone(), ident.to_string(), decoder)),
+                None => untagged.push((ident.to_string(), decoder)),
+            }
+        }
+        let unknown = match &tag {
+            Some(_) => {
+                let Some(free) = ["Unknown", "UnknownKind"].iter().find(|n| !e.variants.iter().any(|v| v.ident == n)) else {
+                    bail!("union {name} already has variants named Unknown and UnknownKind");
+                };
+                Some(free.to_string())
+            }
+            None => None,
+        };
+        remove_deserialize_derive(&mut e.attrs)?;
+        let tag_tokens = match &tag {
+            Some(t) => quote!(::std::option::Option::Some(#t)),
+            None => quote!(::std::option::Option::None),
+        };
+        let unknown_tokens = match (&unknown, &tag) {
+            (Some(u), Some(t)) => {
+                let ident = format_ident!("{}", u);
+                let doc = format!(
+                    "A kind this version of the crate does not know: the `{t}` value matches no member. The whole object is kept as sent and serializes back unchanged."
+                );
+                e.variants.push(syn::parse_quote! {
+                    #[doc = #doc]
+                    #ident(::serde_json::Value)
+                });
+                quote!(::std::option::Option::Some(Self::#ident))
+            }
+            _ => quote!(::std::option::Option::None),
+        };
+        let tagged_tokens = tagged.iter().map(|(value, _, decoder)| quote!((#value, #decoder)));
+        let untagged_tokens = untagged.iter().map(|(_, decoder)| decoder);
+        let ty = &e.ident;
+        impls.push(syn::parse_quote! {
+            impl<'de> ::serde::Deserialize<'de> for #ty {
+                fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                {
+                    ::agentdial_core::unions::Union::<Self> {
+                        name: #name,
+                        tag: #tag_tokens,
+                        tagged: &[#(#tagged_tokens),*],
+                        untagged: &[#(#untagged_tokens),*],
+                        unknown: #unknown_tokens,
+                    }
+                    .deserialize(deserializer)
+                }
+            }
+        });
+        let decoding = UnionDecoding {
+            name,
+            members: newtypes.iter().map(|(_, ty)| path_ident(ty).unwrap_or_else(|| quote!(#ty).to_string().replace(' ', ""))).collect(),
+            tag: tag.map(|t| (t, tagged.iter().map(|(v, i, _)| (v.clone(), i.clone())).collect())),
+            untagged: untagged.into_iter().map(|(i, _)| i).collect(),
+            unknown,
+            serde_tagged: None,
+        };
+        let doc = format!("Decoding: {}.", decoding_text(&decoding));
+        e.attrs.push(syn::parse_quote!(#[doc = ""]));
+        e.attrs.push(syn::parse_quote!(#[doc = #doc]));
+        out.push(decoding);
+    }
+    items.extend(impls);
+    Ok(out)
+}
+
+/// Where a generated union comes from in the (transformed) document: the component schema of that
+/// name, else a `oneOf`/`anyOf` whose `$ref` members are exactly the union's member types.
+pub fn locate(document: &Value, union: &UnionDecoding) -> String {
+    if let Some(schemas) = document.pointer("/components/schemas").and_then(Value::as_object)
+        && let Some(key) = schemas.keys().find(|k| k.to_upper_camel_case() == union.name)
+    {
+        return format!("/components/schemas/{}", crate::visit::escape(key));
+    }
+    fn walk(v: &Value, at: &str, members: &[String], found: &mut Option<String>) {
+        if found.is_some() {
+            return;
+        }
+        match v {
+            Value::Object(m) => {
+                for key in ["oneOf", "anyOf"] {
+                    let Some(list) = m.get(key).and_then(Value::as_array) else { continue };
+                    let names: Vec<Option<String>> = list
+                        .iter()
+                        .map(|s| s.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()).map(|n| n.to_upper_camel_case()))
+                        .collect();
+                    if names.len() == members.len() && names.iter().zip(members).all(|(n, m)| n.as_deref() == Some(m)) {
+                        *found = Some(at.to_owned());
+                        return;
+                    }
+                }
+                for (k, child) in m {
+                    walk(child, &crate::visit::join(at, k), members, found);
+                }
+            }
+            Value::Array(list) => {
+                for (i, child) in list.iter().enumerate() {
+                    walk(child, &format!("{at}/{i}"), members, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = None;
+    walk(document, "", &union.members, &mut found);
+    if let Some(found) = found {
+        return found;
+    }
+    // An inline union of inline members: typify names it after the property holding it
+    // (`{Parent}{Property}`). Candidates are unions whose property name ends the union's name and
+    // whose member count matches; the one whose component and property make the exact name wins.
+    fn candidates(v: &Value, at: &str, key: &str, union: &UnionDecoding, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                let count = ["oneOf", "anyOf"].iter().find_map(|k| m.get(*k).and_then(Value::as_array)).map(Vec::len);
+                if count == Some(union.members.len()) && !key.is_empty() && union.name.ends_with(&key.to_upper_camel_case()) {
+                    out.push(at.to_owned());
+                }
+                for (k, child) in m {
+                    candidates(child, &crate::visit::join(at, k), k, union, out);
+                }
+            }
+            Value::Array(list) => {
+                for (i, child) in list.iter().enumerate() {
+                    candidates(child, &format!("{at}/{i}"), "", union, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    candidates(document, "", "", union, &mut found);
+    let exact = found.iter().find(|p| {
+        let parts: Vec<&str> = p.split('/').collect();
+        matches!(parts.as_slice(), ["", "components", "schemas", owner, "properties", prop]
+            if format!("{}{}", owner.to_upper_camel_case(), prop.to_upper_camel_case()) == union.name)
+    });
+    exact.or(found.first()).cloned().unwrap_or_else(|| "-".to_owned())
+}
+
+/// One report line for a union.
+pub fn describe(union: &UnionDecoding) -> String {
+    format!("`types::{}`: {}", union.name, decoding_text(union))
+}
+
+/// How a union decodes, in one sentence (also the last paragraph of the enum's docs).
+pub fn decoding_text(union: &UnionDecoding) -> String {
+    let list = |names: &[String]| names.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ");
+    if let Some(tag) = &union.serde_tagged {
+        return format!("typify's internally tagged enum on `{tag}`; an unknown `{tag}` fails with an error naming it");
+    }
+    match &union.tag {
+        Some((tag, values)) => {
+            let map = values.iter().map(|(v, i)| format!("`{v}` → `{i}`")).collect::<Vec<_>>().join(", ");
+            let rest = if union.untagged.is_empty() {
+                String::new()
+            } else {
+                format!("; without a `{tag}`, {} tried (lossless first)", list(&union.untagged))
+            };
+            format!(
+                "decoded by `{tag}` ({map}){rest}; an unknown `{tag}` is kept whole in `{}::{}`",
+                union.name,
+                union.unknown.as_deref().unwrap_or("Unknown")
+            )
+        }
+        None => format!(
+            "no tag; members ({}) tried in order, the first that re-serializes losslessly wins, else the first that parses",
+            list(&union.untagged)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> syn::File {
+        syn::parse_quote! {
+            pub mod types {
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+                #[serde(untagged)]
+                pub enum Tool { Flat(Flat), End(End), Transfer(Transfer) }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+                pub struct Flat { pub name: ::std::string::String }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+                pub struct End { #[serde(rename = "type")] pub type_: EndType }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+                pub struct Transfer { #[serde(rename = "type")] pub type_: TransferType, pub to: ::std::vec::Vec<String>, pub kind: Kind }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+                pub enum EndType { #[serde(rename = "endCall")] EndCall }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+                pub enum TransferType { #[serde(rename = "transferCall")] TransferCall }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+                pub enum Kind { #[serde(rename = "a")] A }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+                #[serde(untagged)]
+                pub enum Either { Text(::std::string::String), Flat(Flat) }
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+                #[serde(tag = "kind")]
+                pub enum Inline { A { x: i64 } }
+            }
+        }
+    }
+
+    #[test]
+    fn tags_by_the_shared_constant_and_adds_unknown() {
+        let mut file = sample();
+        let found = decode_unions_by_tag(&mut file).unwrap();
+        let tool = found.iter().find(|u| u.name == "Tool").unwrap();
+        // `kind` is a constant of one member only, so `type` (two members) is the tag.
+        assert_eq!(tool.tag, Some(("type".into(), vec![("endCall".into(), "End".into()), ("transferCall".into(), "Transfer".into())])));
+        assert_eq!(tool.untagged, vec!["Flat".to_string()]);
+        assert_eq!(tool.unknown.as_deref(), Some("Unknown"));
+        let text = prettyplease::unparse(&file);
+        assert!(text.contains("Unknown(::serde_json::Value)"), "{text}");
+        assert!(text.contains("tag: ::std::option::Option::Some(\"type\")"), "{text}");
+        assert!(text.contains("(\"endCall\", |v| ::serde_json::from_value::<End>(v).map(Self::End))"), "{text}");
+        assert!(text.contains("untagged: &[|v| ::serde_json::from_value::<Flat>(v).map(Self::Flat)]"), "{text}");
+        // The derived Deserialize is gone from both unions; Serialize stays (untagged).
+        assert_eq!(text.matches("impl<'de> ::serde::Deserialize<'de> for").count(), 2, "{text}");
+        assert!(text.contains("#[derive(::serde::Serialize, Clone, Debug, PartialEq)]\n    #[serde(untagged)]\n    ///\n    ///Decoding: decoded by `type`"), "{text}");
+    }
+
+    #[test]
+    fn untagged_unions_prefer_lossless_and_serde_tagged_ones_are_reported() {
+        let mut file = sample();
+        let found = decode_unions_by_tag(&mut file).unwrap();
+        let either = found.iter().find(|u| u.name == "Either").unwrap();
+        assert_eq!((either.tag.clone(), either.unknown.clone()), (None, None));
+        assert_eq!(either.untagged, vec!["Text".to_string(), "Flat".to_string()]);
+        assert!(describe(either).contains("no tag"));
+        let inline = found.iter().find(|u| u.name == "Inline").unwrap();
+        assert_eq!(inline.serde_tagged.as_deref(), Some("kind"));
+        assert!(describe(inline).contains("unknown `kind` fails"));
+    }
+
+    #[test]
+    fn repeated_values_are_not_a_tag() {
+        let a: BTreeMap<String, String> = [("type".to_string(), "x".to_string())].into();
+        assert_eq!(choose_tag(&[Some(&a), Some(&a)]), None);
+        assert_eq!(choose_tag(&[Some(&a), None]), None);
+    }
+
+    #[test]
+    fn locates_component_and_inline_unions() {
+        let doc = serde_json::json!({
+            "components": {"schemas": {"LLMTool": {"oneOf": []}}},
+            "paths": {"/x": {"post": {"requestBody": {"content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/a_b"}, {"$ref": "#/components/schemas/C"}]}}}}}}}
+        });
+        let mut u = UnionDecoding { name: "LlmTool".into(), members: vec![], tag: None, untagged: vec![], unknown: None, serde_tagged: None };
+        assert_eq!(locate(&doc, &u), "/components/schemas/LLMTool");
+        u.name = "XBody".into();
+        u.members = vec!["AB".into(), "C".into()];
+        assert_eq!(locate(&doc, &u), "/paths/~1x/post/requestBody/content/application~1json/schema");
+        u.members = vec!["D".into()];
+        assert_eq!(locate(&doc, &u), "-");
+        let doc = serde_json::json!({"components": {"schemas": {"Call": {"properties": {"end_user_context": {"oneOf": [{"type": "string"}, {"type": "object"}]}}}}}});
+        u.name = "CallEndUserContext".into();
+        u.members = vec!["String".into(), "Object".into()];
+        assert_eq!(locate(&doc, &u), "/components/schemas/Call/properties/end_user_context");
+        let doc = serde_json::json!({"components": {"schemas": {
+            "CallDto": {"properties": {"provider": {"oneOf": [{"type": "string"}, {"type": "object"}]}}},
+            "ACallDto": {"properties": {"provider": {"oneOf": [{"type": "string"}, {"type": "object"}]}}}
+        }}});
+        u.name = "CallDtoProvider".into();
+        assert_eq!(locate(&doc, &u), "/components/schemas/CallDto/properties/provider");
+    }
+}
