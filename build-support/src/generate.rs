@@ -331,7 +331,7 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
     all.extend(spec_module_tokens(provider, &loaded, &document, schema_table)?);
     let mut file: syn::File = syn::parse2(all).context("progenitor produced tokens that do not parse as Rust")?;
     crate::open_enums::open_string_enums(&mut file)?;
-    for union in crate::unions::decode_unions_by_tag(&mut file)? {
+    for union in crate::unions::decode_unions_by_tag(&mut file, &crate::unions::discriminators(&document))? {
         report.record(crate::unions::NAME, crate::unions::locate(&document, &union), crate::unions::describe(&union));
     }
     crate::explicit_null::distinguish_explicit_null(&mut file, &document)?;

@@ -54,6 +54,67 @@ pub struct UnionDecoding {
     pub serde_tagged: Option<String>,
 }
 
+/// An OpenAPI `discriminator` with an explicit `mapping` on a `oneOf`/`anyOf` of `$ref`s, in
+/// generated-type terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discriminator {
+    /// The component schema holding the union (its generated name), if it is one.
+    pub union_name: Option<String>,
+    /// The members' generated type names, in order (`None` for an inline member).
+    pub members: Vec<Option<String>>,
+    /// The tag property (JSON name).
+    pub property: String,
+    /// Tag value → member type name.
+    pub values: Vec<(String, String)>,
+}
+
+impl Discriminator {
+    fn matches(&self, name: &str, members: &[Option<String>]) -> bool {
+        match &self.union_name {
+            Some(n) => n == name,
+            None => self.members == members,
+        }
+    }
+}
+
+/// Every discriminator with a `mapping` in the document (members without a mapping are told apart by
+/// their constant properties instead, which is what documents that omit it mean in practice).
+pub fn discriminators(document: &Value) -> Vec<Discriminator> {
+    fn type_name(reference: &str) -> String {
+        reference.rsplit('/').next().unwrap_or(reference).to_upper_camel_case()
+    }
+    fn walk(v: &Value, at: &str, out: &mut Vec<Discriminator>) {
+        match v {
+            Value::Object(m) => {
+                let members = ["oneOf", "anyOf"].iter().find_map(|k| m.get(*k).and_then(Value::as_array));
+                let property = v.pointer("/discriminator/propertyName").and_then(Value::as_str);
+                let mapping = v.pointer("/discriminator/mapping").and_then(Value::as_object);
+                if let (Some(members), Some(property), Some(mapping)) = (members, property, mapping) {
+                    let union_name = at.strip_prefix("/components/schemas/").filter(|k| !k.contains('/')).map(|k| k.replace("~1", "/").replace("~0", "~").to_upper_camel_case());
+                    out.push(Discriminator {
+                        union_name,
+                        members: members.iter().map(|s| s.get("$ref").and_then(Value::as_str).map(type_name)).collect(),
+                        property: property.to_owned(),
+                        values: mapping.iter().filter_map(|(k, t)| t.as_str().map(|t| (k.clone(), type_name(t)))).collect(),
+                    });
+                }
+                for (k, child) in m {
+                    walk(child, &crate::visit::join(at, k), out);
+                }
+            }
+            Value::Array(list) => {
+                for (i, child) in list.iter().enumerate() {
+                    walk(child, &format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(document, "", &mut out);
+    out
+}
+
 fn serde_attr_text(attrs: &[syn::Attribute]) -> String {
     attrs.iter().filter(|a| a.path().is_ident("serde")).map(|a| quote!(#a).to_string()).collect::<Vec<_>>().join(" ")
 }
@@ -149,7 +210,7 @@ fn remove_deserialize_derive(attrs: &mut [syn::Attribute]) -> Result<()> {
 }
 
 /// Rewrites the unions of a generated file's `types` module; returns how each decodes.
-pub fn decode_unions_by_tag(file: &mut syn::File) -> Result<Vec<UnionDecoding>> {
+pub fn decode_unions_by_tag(file: &mut syn::File, discriminators: &[Discriminator]) -> Result<Vec<UnionDecoding>> {
     let Some(items) = types_module(file) else { return Ok(Vec::new()) };
     let constants = constants(items);
     let tags = struct_tags(items, &constants);
@@ -177,16 +238,40 @@ pub fn decode_unions_by_tag(file: &mut syn::File) -> Result<Vec<UnionDecoding>> 
             })
             .collect();
         let Some(newtypes) = newtypes else { continue };
-        let member_tags: Vec<Option<&BTreeMap<String, String>>> =
-            newtypes.iter().map(|(_, ty)| path_ident(ty).and_then(|t| tags.get(&t))).collect();
-        let tag = choose_tag(&member_tags);
+        let member_types: Vec<Option<String>> = newtypes.iter().map(|(_, ty)| path_ident(ty)).collect();
+        // The document's discriminator mapping wins; else the members' constant properties.
+        let (tag, values): (Option<String>, Vec<Vec<String>>) = match discriminators.iter().find(|d| d.matches(&name, &member_types)) {
+            Some(d) => (
+                Some(d.property.clone()),
+                member_types
+                    .iter()
+                    .map(|t| {
+                        // Sorted: the mapping's order depends on serde_json's `preserve_order` feature.
+                        let mut values: Vec<String> = d.values.iter().filter(|(_, target)| Some(target) == t.as_ref()).map(|(v, _)| v.clone()).collect();
+                        values.sort();
+                        values
+                    })
+                    .collect(),
+            ),
+            None => {
+                let member_tags: Vec<Option<&BTreeMap<String, String>>> = member_types.iter().map(|t| t.as_ref().and_then(|t| tags.get(t))).collect();
+                let tag = choose_tag(&member_tags);
+                let values = member_tags
+                    .iter()
+                    .map(|m| tag.as_ref().and_then(|t| m.and_then(|m| m.get(t))).into_iter().cloned().collect())
+                    .collect();
+                (tag, values)
+            }
+        };
         let mut tagged = Vec::new();
         let mut untagged = Vec::new();
-        for ((ident, ty), member) in newtypes.iter().zip(&member_tags) {
+        for ((ident, ty), member_values) in newtypes.iter().zip(&values) {
             let decoder = quote!(|v| ::serde_json::from_value::<#ty>(v).map(Self::#ident));
-            match tag.as_ref().and_then(|t| member.and_then(|m| m.get(t))) {
-                Some(value) => tagged.push((value.clone(), ident.to_string(), decoder)),
-                None => untagged.push((ident.to_string(), decoder)),
+            for value in member_values {
+                tagged.push((value.clone(), ident.to_string(), decoder.clone()));
+            }
+            if member_values.is_empty() {
+                untagged.push((ident.to_string(), decoder));
             }
         }
         let unknown = match &tag {
@@ -395,7 +480,7 @@ mod tests {
     #[test]
     fn tags_by_the_shared_constant_and_adds_unknown() {
         let mut file = sample();
-        let found = decode_unions_by_tag(&mut file).unwrap();
+        let found = decode_unions_by_tag(&mut file, &[]).unwrap();
         let tool = found.iter().find(|u| u.name == "Tool").unwrap();
         // `kind` is a constant of one member only, so `type` (two members) is the tag.
         assert_eq!(tool.tag, Some(("type".into(), vec![("endCall".into(), "End".into()), ("transferCall".into(), "Transfer".into())])));
@@ -414,7 +499,7 @@ mod tests {
     #[test]
     fn untagged_unions_prefer_lossless_and_serde_tagged_ones_are_reported() {
         let mut file = sample();
-        let found = decode_unions_by_tag(&mut file).unwrap();
+        let found = decode_unions_by_tag(&mut file, &[]).unwrap();
         let either = found.iter().find(|u| u.name == "Either").unwrap();
         assert_eq!((either.tag.clone(), either.unknown.clone()), (None, None));
         assert_eq!(either.untagged, vec!["Text".to_string(), "Flat".to_string()]);
@@ -422,6 +507,25 @@ mod tests {
         let inline = found.iter().find(|u| u.name == "Inline").unwrap();
         assert_eq!(inline.serde_tagged.as_deref(), Some("kind"));
         assert!(describe(inline).contains("unknown `kind` fails"));
+    }
+
+    #[test]
+    fn a_discriminator_mapping_wins_over_constants() {
+        let doc = serde_json::json!({"components": {"schemas": {"Tool": {
+            "oneOf": [{"$ref": "#/components/schemas/Flat"}, {"$ref": "#/components/schemas/End"}, {"$ref": "#/components/schemas/Transfer"}],
+            "discriminator": {"propertyName": "kind", "mapping": {"flat": "#/components/schemas/Flat", "plain": "#/components/schemas/Flat", "t": "Transfer"}}
+        }}}});
+        let found = discriminators(&doc);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].union_name.as_deref(), Some("Tool"));
+        let mut file = sample();
+        let unions = decode_unions_by_tag(&mut file, &found).unwrap();
+        let tool = unions.iter().find(|u| u.name == "Tool").unwrap();
+        assert_eq!(
+            tool.tag,
+            Some(("kind".into(), vec![("flat".into(), "Flat".into()), ("plain".into(), "Flat".into()), ("t".into(), "Transfer".into())]))
+        );
+        assert_eq!(tool.untagged, vec!["End".to_string()]);
     }
 
     #[test]
