@@ -15,6 +15,7 @@ pub mod report;
 pub mod surface;
 pub mod transform;
 pub mod unions;
+pub mod vendor;
 pub mod visit;
 
 

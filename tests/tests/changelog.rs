@@ -5,7 +5,8 @@
 //! Every test works on temporary copies; the repository itself is never written.
 
 use agentdial_build_support::Manifest;
-use agentdial_build_support::changelog::{Bump, Changelog, Impact, Kind, generate_from_text, regenerate, vendor};
+use agentdial_build_support::changelog::{Bump, Changelog, Impact, Kind};
+use agentdial_build_support::vendor::{generate_from_text, regenerate, vendor};
 use agentdial_build_support::surface::surface_of;
 use agentdial_tests::root;
 use std::collections::BTreeMap;

@@ -1,7 +1,8 @@
 //! `cargo xtask`: the maintainers' commands.
 
 use agentdial_build_support::Manifest;
-use agentdial_build_support::changelog::{self, Changelog, regenerate, render, vendor};
+use agentdial_build_support::changelog::{self, Changelog, render};
+use agentdial_build_support::vendor::{regenerate, vendor};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
