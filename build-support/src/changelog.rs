@@ -93,6 +93,10 @@ impl Kind {
 pub enum Impact {
     /// Code that compiled (or data that parsed) against the previous version may not any more.
     Breaking,
+    /// The Rust API is unchanged (it still compiles; cargo-semver-checks sees nothing), but what goes
+    /// over the wire is not: a renamed JSON field or query parameter, a parameter moved between path,
+    /// query and header, another endpoint. Existing callers break at run time. Bumped like breaking.
+    WireBreaking,
     /// Only new things; existing code keeps compiling and behaving the same.
     Additive,
 }
@@ -101,6 +105,7 @@ impl Impact {
     pub fn label(self) -> &'static str {
         match self {
             Impact::Breaking => "breaking",
+            Impact::WireBreaking => "wire-breaking",
             Impact::Additive => "additive",
         }
     }
@@ -183,7 +188,7 @@ impl Changelog {
         let entries = diff(previous.unwrap_or(&empty), current);
         let bump = if previous.is_none() {
             Bump::None
-        } else if entries.iter().any(|e| e.impact == Impact::Breaking) {
+        } else if entries.iter().any(|e| e.impact != Impact::Additive) {
             Bump::Major
         } else if !entries.is_empty() {
             Bump::Minor
@@ -245,8 +250,12 @@ impl Changelog {
         if self.entries.is_empty() {
             return if self.code_changed { "type surface unchanged".into() } else { "no changes".into() };
         }
+        let wire = match self.count(Impact::WireBreaking) {
+            0 => String::new(),
+            n => format!(", {n} wire-breaking"),
+        };
         format!(
-            "{} change{}: {} breaking, {} additive",
+            "{} change{}: {} breaking{wire}, {} additive",
             self.entries.len(),
             if self.entries.len() == 1 { "" } else { "s" },
             self.count(Impact::Breaking),
@@ -254,10 +263,9 @@ impl Changelog {
         )
     }
 
-    /// Entries in the order they are rendered: breaking first, then additive.
+    /// Entries in the order they are rendered: breaking, wire-breaking, then additive.
     fn ordered(&self) -> impl Iterator<Item = &Entry> {
-        let breaking = self.entries.iter().filter(|e| e.impact == Impact::Breaking);
-        breaking.chain(self.entries.iter().filter(|e| e.impact == Impact::Additive))
+        [Impact::Breaking, Impact::WireBreaking, Impact::Additive].into_iter().flat_map(|i| self.entries.iter().filter(move |e| e.impact == i))
     }
 
     /// For a terminal.
@@ -271,7 +279,7 @@ impl Changelog {
         }
         let width = self.entries.iter().map(|e| e.kind.label().len()).max().unwrap_or(0);
         for e in self.ordered() {
-            let _ = writeln!(out, "  {:<8}  {:<width$}  {}: {}", e.impact.label(), e.kind.label(), e.subject, e.detail);
+            let _ = writeln!(out, "  {:<13}  {:<width$}  {}: {}", e.impact.label(), e.kind.label(), e.subject, e.detail);
         }
         out
     }
@@ -354,21 +362,28 @@ fn identifiers(ty: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Types users build themselves: reachable from some operation's parameters (request bodies, query enums).
-fn constructed_types(surface: &Surface) -> BTreeSet<String> {
+pub fn constructed_types(surface: &Surface) -> BTreeSet<String> {
+    let roots: Vec<String> = surface.operations.iter().flat_map(|o| o.params.iter()).flat_map(|p| identifiers(&p.ty)).map(str::to_owned).collect();
+    reachable_types(surface, roots)
+}
+
+/// The types named by `roots` and every type their fields, payloads and targets name, transitively.
+pub fn reachable_types(surface: &Surface, roots: impl IntoIterator<Item = String>) -> BTreeSet<String> {
     let by_name: BTreeMap<&str, &TypeDef> = surface.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut seen = BTreeSet::new();
-    let mut queue: Vec<&str> = surface.operations.iter().flat_map(|o| o.params.iter()).flat_map(|p| identifiers(&p.ty)).collect();
+    let mut queue: Vec<String> = roots.into_iter().collect();
     while let Some(name) = queue.pop() {
-        let Some(t) = by_name.get(name) else { continue };
-        if !seen.insert(name.to_owned()) {
+        let Some(t) = by_name.get(name.as_str()) else { continue };
+        if !seen.insert(name.clone()) {
             continue;
         }
-        match &t.kind {
-            TypeKind::Struct { fields, .. } => queue.extend(fields.iter().flat_map(|f| identifiers(&f.ty))),
-            TypeKind::Newtype { inner } => queue.extend(identifiers(inner)),
-            TypeKind::Alias { target } => queue.extend(identifiers(target)),
-            TypeKind::Enum { variants, .. } => queue.extend(variants.iter().filter_map(|v| v.payload.as_deref()).flat_map(identifiers)),
-        }
+        let names: Vec<&str> = match &t.kind {
+            TypeKind::Struct { fields, .. } => fields.iter().flat_map(|f| identifiers(&f.ty)).collect(),
+            TypeKind::Newtype { inner } => identifiers(inner).collect(),
+            TypeKind::Alias { target } => identifiers(target).collect(),
+            TypeKind::Enum { variants, .. } => variants.iter().filter_map(|v| v.payload.as_deref()).flat_map(identifiers).collect(),
+        };
+        queue.extend(names.into_iter().map(str::to_owned));
     }
     seen
 }
@@ -399,7 +414,6 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Entry> {
         }
     }
 
-    let constructed = constructed_types(new);
     let old_types: BTreeMap<&str, &TypeDef> = old.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let new_types: BTreeMap<&str, &TypeDef> = new.types.iter().map(|t| (t.name.as_str(), t)).collect();
     for name in old_types.keys().chain(new_types.keys()).collect::<BTreeSet<_>>() {
@@ -418,7 +432,7 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Entry> {
                 Impact::Additive,
                 format!("new {} `types::{name}`", kind_word(&n.kind)),
             ),
-            (Some(o), Some(n)) => diff_type(o, n, constructed.contains(*name), &mut out),
+            (Some(o), Some(n)) => diff_type(o, n, &mut out),
             (None, None) => unreachable!(),
         }
     }
@@ -432,7 +446,7 @@ fn diff_operation(o: &Operation, n: &Operation, out: &mut Vec<Entry>) {
             out,
             Kind::OperationChanged,
             &subject,
-            Impact::Breaking,
+            Impact::WireBreaking,
             format!(
                 "endpoint {} {} → {} {}: same Rust method, but it now sends a different request; check callers",
                 o.method, o.path, n.method, n.path
@@ -472,6 +486,19 @@ fn diff_operation(o: &Operation, n: &Operation, out: &mut Vec<Entry>) {
                         format!("parameter `{name}`: type `{}` → `{}`", a.ty, b.ty),
                     );
                 }
+                if (a.location.as_str(), a.wire_name.as_str()) != (b.location.as_str(), b.wire_name.as_str()) {
+                    entry(
+                        out,
+                        Kind::OperationChanged,
+                        &subject,
+                        Impact::WireBreaking,
+                        format!(
+                            "parameter `{name}`: sent as {} → {}: the setter is unchanged, but servers expecting the old one no longer receive it",
+                            wire_text(a),
+                            wire_text(b)
+                        ),
+                    );
+                }
                 match (a.required, b.required) {
                     (true, false) => entry(
                         out,
@@ -501,17 +528,42 @@ fn diff_operation(o: &Operation, n: &Operation, out: &mut Vec<Entry>) {
     }
 }
 
-fn diff_type(o: &TypeDef, n: &TypeDef, constructed: bool, out: &mut Vec<Entry>) {
+fn wire_text(p: &Param) -> String {
+    match p.location.as_str() {
+        "" => "(unknown)".to_owned(),
+        "body" => "the body".to_owned(),
+        loc => format!("{loc} `{}`", p.wire_name),
+    }
+}
+
+fn diff_type(o: &TypeDef, n: &TypeDef, out: &mut Vec<Entry>) {
     let name = &n.name;
     let subject = format!("types::{name}");
     match (&o.kind, &n.kind) {
-        (TypeKind::Struct { fields: of, unknown_fields: ou }, TypeKind::Struct { fields: nf, unknown_fields: nu }) => {
+        (
+            TypeKind::Struct { fields: of, unknown_fields: ou, non_exhaustive: oe },
+            TypeKind::Struct { fields: nf, unknown_fields: nu, non_exhaustive: ne },
+        ) => {
+            match (oe, ne) {
+                (false, true) => entry(
+                    out,
+                    Kind::TypeChanged,
+                    &subject,
+                    Impact::Breaking,
+                    format!(
+                        "now `#[non_exhaustive]`: other crates can no longer write a struct literal `{name} {{ .. }}` or a pattern without `..` \
+                         (use `{name}::builder()` or deserialize)"
+                    ),
+                ),
+                (true, false) => entry(out, Kind::TypeChanged, &subject, Impact::Additive, "no longer `#[non_exhaustive]`: struct literals are allowed"),
+                _ => {}
+            }
             match (ou, nu) {
                 (UnknownFields::Ignored, UnknownFields::Denied) => entry(
                     out,
                     Kind::TypeStrictness,
                     &subject,
-                    Impact::Breaking,
+                    Impact::WireBreaking,
                     "now denies unknown JSON fields: a payload with any undocumented field fails to parse",
                 ),
                 (UnknownFields::Denied, UnknownFields::Ignored) => entry(
@@ -523,7 +575,7 @@ fn diff_type(o: &TypeDef, n: &TypeDef, constructed: bool, out: &mut Vec<Entry>) 
                 ),
                 _ => {}
             }
-            diff_fields(name, of, nf, constructed, out);
+            diff_fields(name, of, nf, *ne, out);
         }
         (TypeKind::Enum { representation: or, variants: ov }, TypeKind::Enum { representation: nr, variants: nv }) => {
             if or != nr {
@@ -548,7 +600,7 @@ fn diff_type(o: &TypeDef, n: &TypeDef, constructed: bool, out: &mut Vec<Entry>) 
     }
 }
 
-fn diff_fields(ty: &str, old: &[Field], new: &[Field], constructed: bool, out: &mut Vec<Entry>) {
+fn diff_fields(ty: &str, old: &[Field], new: &[Field], non_exhaustive: bool, out: &mut Vec<Entry>) {
     let old_f: BTreeMap<&str, &Field> = old.iter().map(|f| (f.name.as_str(), f)).collect();
     let new_f: BTreeMap<&str, &Field> = new.iter().map(|f| (f.name.as_str(), f)).collect();
     for name in old_f.keys().chain(new_f.keys()).collect::<BTreeSet<_>>() {
@@ -578,14 +630,14 @@ fn diff_fields(ty: &str, old: &[Field], new: &[Field], constructed: bool, out: &
                     presence(f)
                 ),
             ),
-            (None, Some(f)) if constructed => entry(
+            (None, Some(f)) if !non_exhaustive => entry(
                 out,
                 Kind::FieldAdded,
                 subject,
                 Impact::Breaking,
                 format!(
-                    "`{name}: {}` (JSON \"{}\", {}) added; `{ty}` is sent in requests, and a struct literal `{ty} {{ .. }}` must name every field \
-                     (`{ty}::builder()` is unaffected)",
+                    "`{name}: {}` (JSON \"{}\", {}) added; `{ty}` is not `#[non_exhaustive]` (it is sent in requests), and a struct literal \
+                     `{ty} {{ .. }}` or a pattern without `..` must name every field (`{ty}::builder()` is unaffected)",
                     f.ty,
                     f.serde_name,
                     presence(f)
@@ -610,7 +662,7 @@ fn diff_field(subject: &str, a: &Field, b: &Field, out: &mut Vec<Entry>) {
             out,
             Kind::FieldJsonName,
             subject,
-            Impact::Breaking,
+            Impact::WireBreaking,
             format!("JSON name \"{}\" → \"{}\": the Rust field is the same, the wire format is not", a.serde_name, b.serde_name),
         );
     }
@@ -690,7 +742,8 @@ fn diff_variants(ty: &str, representation: &str, old: &[Variant], new: &[Variant
                 out,
                 Kind::VariantChanged,
                 subject,
-                Impact::Breaking,
+                // Same Rust variant and payload, another JSON value: only the wire changed.
+                if a.payload == b.payload { Impact::WireBreaking } else { Impact::Breaking },
                 format!("{} → {}", variant_text(a, untagged), variant_text(b, untagged)),
             ),
             _ => {}
@@ -707,7 +760,7 @@ mod tests {
     }
 
     fn strukt(name: &str, fields: Vec<Field>) -> TypeDef {
-        TypeDef { name: name.into(), kind: TypeKind::Struct { fields, unknown_fields: UnknownFields::Ignored } }
+        TypeDef { name: name.into(), kind: TypeKind::Struct { fields, unknown_fields: UnknownFields::Ignored, non_exhaustive: false } }
     }
 
     fn string_enum(name: &str, values: &[&str]) -> TypeDef {
@@ -730,7 +783,7 @@ mod tests {
     }
 
     fn param(name: &str, ty: &str, required: bool) -> Param {
-        Param { name: name.into(), ty: ty.into(), required }
+        Param { name: name.into(), ty: ty.into(), required, location: "query".into(), wire_name: name.into() }
     }
 
     /// A request body `CallRequest` (constructed by users) and a response `Call` with a status enum.
@@ -789,7 +842,7 @@ mod tests {
         let e = diff(&base(), &changed);
         let impacts: Vec<Impact> = e.iter().map(|e| e.impact).collect();
         assert!(e.iter().all(|e| e.kind == Kind::OperationChanged), "{e:#?}");
-        assert_eq!(impacts, vec![Impact::Breaking, Impact::Additive, Impact::Breaking, Impact::Breaking, Impact::Breaking], "{e:#?}");
+        assert_eq!(impacts, vec![Impact::WireBreaking, Impact::Additive, Impact::Breaking, Impact::Breaking, Impact::Breaking], "{e:#?}");
         assert!(e[0].detail.contains("POST /start_call → POST /v2/start_call"));
         assert!(e[1].detail.contains("optional parameter `limit"));
         assert!(e[2].detail.contains("required parameter `region"));
@@ -810,6 +863,21 @@ mod tests {
         assert!(got[1].1.starts_with("parameter `y` is now required"));
         assert_eq!(got[2].0, Impact::Breaking);
         assert!(got[2].1.starts_with("parameter `z: i64` removed"));
+
+        // Same Rust parameter, another wire name or location: wire-breaking (Rust code still compiles).
+        let mut renamed = base();
+        renamed.operations[0].params.push(param("limit", "Option<i64>", false));
+        let mut moved = renamed.clone();
+        moved.operations[0].params.last_mut().unwrap().wire_name = "max".into();
+        let e = diff(&renamed, &moved);
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(e[0].impact, Impact::WireBreaking);
+        assert!(e[0].detail.contains("sent as query `limit` → query `max`"), "{}", e[0].detail);
+        moved.operations[0].params.last_mut().unwrap().location = "header".into();
+        assert!(diff(&renamed, &moved)[0].detail.contains("query `limit` → header `max`"));
+        let c = Changelog::new("p", Some(&renamed), &moved, true, Some("0.1.0"));
+        assert_eq!(c.bump, Bump::Major);
+        assert!(c.to_text().contains("  wire-breaking  operation changed"), "{}", c.to_text());
     }
 
     #[test]
@@ -833,15 +901,30 @@ mod tests {
                 *unknown_fields = UnknownFields::Denied;
             }
         });
-        assert_eq!(kinds(&diff(&base(), &strict)), vec![(Kind::TypeStrictness, "types::Call", Impact::Breaking)]);
+        assert_eq!(kinds(&diff(&base(), &strict)), vec![(Kind::TypeStrictness, "types::Call", Impact::WireBreaking)]);
         assert_eq!(kinds(&diff(&strict, &base())), vec![(Kind::TypeStrictness, "types::Call", Impact::Additive)]);
     }
 
     #[test]
     fn fields_added_and_removed() {
-        // Optional on a response type: additive. Required: breaking. Optional on a request type: breaking (struct literals).
+        // Optional on a `#[non_exhaustive]` (response) struct: additive. On an exhaustive struct, even a
+        // response type: breaking (struct literals and patterns). Required: breaking.
         let new = with_type(base(), "Call", |k| fields(k).push(field("ended_at", "Option<String>", false)));
-        assert_eq!(kinds(&diff(&base(), &new)), vec![(Kind::FieldAdded, "types::Call.ended_at", Impact::Additive)]);
+        let e = diff(&base(), &new);
+        assert_eq!(kinds(&e), vec![(Kind::FieldAdded, "types::Call.ended_at", Impact::Breaking)]);
+        assert!(e[0].detail.contains("not `#[non_exhaustive]`"), "{}", e[0].detail);
+        let open = |s: Surface| {
+            with_type(s, "Call", |k| {
+                if let TypeKind::Struct { non_exhaustive, .. } = k {
+                    *non_exhaustive = true;
+                }
+            })
+        };
+        let with_field = open(new.clone());
+        assert_eq!(kinds(&diff(&open(base()), &with_field)), vec![(Kind::FieldAdded, "types::Call.ended_at", Impact::Additive)]);
+        // Becoming `#[non_exhaustive]` is itself breaking; leaving it is additive.
+        assert_eq!(kinds(&diff(&base(), &open(base()))), vec![(Kind::TypeChanged, "types::Call", Impact::Breaking)]);
+        assert_eq!(kinds(&diff(&open(base()), &base())), vec![(Kind::TypeChanged, "types::Call", Impact::Additive)]);
         let new = with_type(base(), "Call", |k| fields(k).push(field("user", "String", true)));
         assert_eq!(kinds(&diff(&base(), &new)), vec![(Kind::FieldAdded, "types::Call.user", Impact::Breaking)]);
         let new = with_type(base(), "CallRequest", |k| fields(k).push(field("context", "Option<String>", false)));
@@ -881,7 +964,7 @@ mod tests {
         assert_eq!(e[0].detail, "type `String` → `i64`");
         // A different JSON name.
         let renamed = with_type(base(), "Call", |k| fields(k)[0].serde_name = "callId".into());
-        assert_eq!(kinds(&diff(&base(), &renamed)), vec![(Kind::FieldJsonName, "types::Call.id", Impact::Breaking)]);
+        assert_eq!(kinds(&diff(&base(), &renamed)), vec![(Kind::FieldJsonName, "types::Call.id", Impact::WireBreaking)]);
     }
 
     #[test]
@@ -898,7 +981,7 @@ mod tests {
         if let TypeKind::Enum { variants, .. } = &mut renamed.types[2].kind {
             variants[1].serde_name = "ENDED".into();
         }
-        assert_eq!(kinds(&diff(&base(), &renamed)), vec![(Kind::VariantChanged, "types::Status::Ended", Impact::Breaking)]);
+        assert_eq!(kinds(&diff(&base(), &renamed)), vec![(Kind::VariantChanged, "types::Status::Ended", Impact::WireBreaking)]);
 
         let mut untagged = base();
         if let TypeKind::Enum { representation, .. } = &mut untagged.types[2].kind {

@@ -10,6 +10,7 @@ pub use generate::{GeneratedProvider, generate_provider};
 pub mod explicit_null;
 pub mod load;
 pub mod manifest;
+pub mod non_exhaustive;
 pub mod open_enums;
 pub mod report;
 pub mod surface;

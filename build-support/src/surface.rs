@@ -22,7 +22,13 @@ pub struct TypeDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TypeKind {
-    Struct { fields: Vec<Field>, unknown_fields: UnknownFields },
+    Struct {
+        fields: Vec<Field>,
+        unknown_fields: UnknownFields,
+        /// `#[non_exhaustive]`: other crates cannot write a struct literal or an exhaustive pattern,
+        /// so a field may be added without breaking them.
+        non_exhaustive: bool,
+    },
     Newtype { inner: String },
     Enum { representation: String, variants: Vec<Variant> },
     Alias { target: String },
@@ -72,6 +78,10 @@ pub struct Param {
     pub name: String,
     pub ty: String,
     pub required: bool,
+    /// Where it is sent: `path`, `query`, `header` or `body` (empty when the generated code does not say).
+    pub location: String,
+    /// Its name on the wire (the path template variable, query key or header name; `body` for a body).
+    pub wire_name: String,
 }
 
 /// Renders a type path the way a user writes it: no leading `::`, no `std::x::` prefixes.
@@ -164,6 +174,7 @@ fn type_def(item: &syn::Item) -> Option<TypeDef> {
                         })
                         .collect(),
                     unknown_fields: if attrs.deny_unknown_fields { UnknownFields::Denied } else { UnknownFields::Ignored },
+                    non_exhaustive: s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive")),
                 },
                 syn::Fields::Unnamed(unnamed) => TypeKind::Newtype {
                     inner: unnamed.unnamed.iter().map(|f| type_string(&f.ty)).collect::<Vec<_>>().join(", "),
@@ -288,6 +299,44 @@ pub fn surface_of(generated: &str) -> Result<Surface> {
     Ok(Surface { types, operations })
 }
 
+/// Whether `text` starts with the identifier `name` (not a longer identifier).
+fn starts_with_ident(text: &str, name: &str) -> bool {
+    text.strip_prefix(name).is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+}
+
+/// Where the generated `send()` puts parameter `name` (its token text), and under which wire name.
+fn wire_location(body: &str, name: &str, path: &str) -> (String, String) {
+    // `.query(&progenitor_client::QueryParam::new("wire", &name))`
+    let query = format!("QueryParam :: new (");
+    for (i, _) in body.match_indices(&query) {
+        let rest = &body[i + query.len()..];
+        if let Some((lit, after)) = rest.trim_start().strip_prefix('"').and_then(|r| r.split_once('"'))
+            && after.trim_start().strip_prefix(',').is_some_and(|a| a.trim_start().strip_prefix('&').is_some_and(|a| starts_with_ident(a.trim_start(), name)))
+        {
+            return ("query".into(), lit.to_owned());
+        }
+    }
+    // `format!("{}/calls/{}", client.baseurl, encode_path(&name.to_string()))`: the k-th path argument.
+    let args: Vec<&str> = body.split("encode_path (").skip(1).collect();
+    if let Some(k) = args.iter().position(|a| starts_with_ident(a.trim_start().trim_start_matches('&').trim_start(), name)) {
+        let vars: Vec<&str> = path.split('{').skip(1).filter_map(|v| v.split('}').next()).collect();
+        return ("path".into(), vars.get(k).map(|v| (*v).to_owned()).unwrap_or_default());
+    }
+    // `header_map.append("wire", name.to_string().try_into()?)`
+    for (i, _) in body.match_indices("append (") {
+        let rest = &body[i + "append (".len()..];
+        if let Some((lit, after)) = rest.trim_start().strip_prefix('"').and_then(|r| r.split_once('"'))
+            && after.split(')').next().is_some_and(|arg| arg.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == name))
+        {
+            return ("header".into(), lit.to_owned());
+        }
+    }
+    if body.contains(&format!(". json (& {name})")) || body.contains(&format!(". body ({name}")) || body.contains(&format!(". form_urlencoded (& {name})")) {
+        return ("body".into(), "body".into());
+    }
+    (String::new(), String::new())
+}
+
 fn builder_operation(builders: &[syn::Item], builder: &str, name: String, method: String, path: String) -> Operation {
     let mut params = Vec::new();
     let (mut success, mut error) = (String::new(), String::new());
@@ -301,7 +350,7 @@ fn builder_operation(builders: &[syn::Item], builder: &str, name: String, method
                             continue;
                         }
                         let ty = builder_field_type(&f.ty);
-                        params.push(Param { required: false, ty, name: pname });
+                        params.push(Param { required: false, ty, name: pname, location: String::new(), wire_name: String::new() });
                     }
                 }
             }
@@ -313,6 +362,12 @@ fn builder_operation(builders: &[syn::Item], builder: &str, name: String, method
                         let body = f.block.to_token_stream().to_string();
                         for p in params.iter_mut() {
                             p.required = body.contains(&format!("{} : Err", p.name));
+                        }
+                    }
+                    if f.sig.ident == "send" {
+                        let body = f.block.to_token_stream().to_string();
+                        for p in params.iter_mut() {
+                            (p.location, p.wire_name) = wire_location(&body, &p.name, &path);
                         }
                     }
                     if f.sig.ident == "send"
@@ -355,16 +410,22 @@ impl Surface {
         for op in &self.operations {
             let _ = writeln!(out, "{} {}  ->  Client::{}()", op.method, op.path, op.name);
             for p in &op.params {
-                let _ = writeln!(out, "    {}: {}{}", p.name, p.ty, if p.required { "  (required)" } else { "" });
+                let wire = match p.location.as_str() {
+                    "" => String::new(),
+                    "body" => "  body".to_owned(),
+                    loc => format!("  {loc} \"{}\"", p.wire_name),
+                };
+                let _ = writeln!(out, "    {}: {}{wire}{}", p.name, p.ty, if p.required { "  (required)" } else { "" });
             }
             let _ = writeln!(out, "    ok:  {}\n    err: {}\n", op.success, op.error);
         }
         let _ = writeln!(out, "# Types ({})\n", self.types.len());
         for t in &self.types {
             match &t.kind {
-                TypeKind::Struct { fields, unknown_fields } => {
+                TypeKind::Struct { fields, unknown_fields, non_exhaustive } => {
                     let deny = if *unknown_fields == UnknownFields::Denied { "  (unknown fields denied)" } else { "" };
-                    let _ = writeln!(out, "struct {}{deny}", t.name);
+                    let open = if *non_exhaustive { "  #[non_exhaustive]" } else { "" };
+                    let _ = writeln!(out, "struct {}{open}{deny}", t.name);
                     for f in fields {
                         let presence = match (f.required, f.nullable) {
                             (true, true) => "required, nullable",
@@ -412,6 +473,7 @@ mod tests {
         let src = r#"
             pub mod types {
                 #[serde(deny_unknown_fields)]
+                #[non_exhaustive]
                 pub struct Call {
                     pub id: ::std::string::String,
                     #[serde(rename = "endedAt", default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -431,7 +493,11 @@ mod tests {
                 pub struct GetCall<'a> { client: &'a super::Client, id: Result<::std::string::String, String>, limit: Result<Option<i64>, String> }
                 impl<'a> GetCall<'a> {
                     pub fn new(client: &'a super::Client) -> Self { Self { client, id: Err("id was not initialized".to_string()), limit: Ok(None) } }
-                    pub async fn send(self) -> Result<ResponseValue<types::Call>, Error<types::Error>> { todo!() }
+                    pub async fn send(self) -> Result<ResponseValue<types::Call>, Error<types::Error>> {
+                        let url = format!("{}/calls/{}", client.baseurl, encode_path(&id.to_string()));
+                        let request = client.client.get(url).query(&progenitor_client::QueryParam::new("max", &limit)).build()?;
+                        todo!()
+                    }
                 }
             }
         "#;
@@ -440,17 +506,20 @@ mod tests {
         let op = &s.operations[0];
         assert_eq!((op.method.as_str(), op.path.as_str(), op.name.as_str()), ("GET", "/calls/{id}", "get_call"));
         assert_eq!(op.params, vec![
-            Param { name: "id".into(), ty: "String".into(), required: true },
-            Param { name: "limit".into(), ty: "Option<i64>".into(), required: false },
+            Param { name: "id".into(), ty: "String".into(), required: true, location: "path".into(), wire_name: "id".into() },
+            Param { name: "limit".into(), ty: "Option<i64>".into(), required: false, location: "query".into(), wire_name: "max".into() },
         ]);
         assert_eq!((op.success.as_str(), op.error.as_str()), ("ResponseValue<types::Call>", "Error<types::Error>"));
-        let TypeKind::Struct { fields, unknown_fields } = &s.types[0].kind else { panic!() };
+        let TypeKind::Struct { fields, unknown_fields, non_exhaustive } = &s.types[0].kind else { panic!() };
         assert_eq!(*unknown_fields, UnknownFields::Denied);
+        assert!(*non_exhaustive);
         assert_eq!(fields[1], Field { name: "ended_at".into(), serde_name: "endedAt".into(), ty: "Option<String>".into(), required: false, nullable: true });
         assert!(fields[2].required && fields[2].nullable);
         let rendered = s.render();
         assert!(rendered.contains("    InProgress  \"in-progress\""), "{rendered}");
         assert!(rendered.contains("enum Ctx (untagged)"), "{rendered}");
+        assert!(rendered.contains("struct Call  #[non_exhaustive]  (unknown fields denied)"), "{rendered}");
+        assert!(rendered.contains("    limit: Option<i64>  query \"max\"\n"), "{rendered}");
         assert!(rendered.contains("    Object(serde_json::Map<String, serde_json::Value>)\n"), "{rendered}");
     }
 }

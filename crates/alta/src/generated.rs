@@ -18,6 +18,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Error {
         ///Error type.
         pub error: ::std::string::String,

@@ -19,6 +19,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Agent {
         ///Unique identifier for the Agent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -42,6 +43,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Call {
         ///Who or what answered the Call
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -264,6 +266,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct EndUser {
         ///EndUser's display name
         pub display_name: ::std::string::String,
@@ -340,6 +343,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Error {
         pub error: i32,
         pub message: ::std::string::String,
@@ -358,6 +362,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Integration {
         ///Unique identifier for the Integration
         pub id: ::std::string::String,
@@ -430,6 +435,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct PolicyEvaluation {
         ///Whether the policy evaluation has been completed
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -470,6 +476,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct PolicyEvaluationItem {
         ///When this policy was evaluated
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -603,6 +610,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Tag {
         ///Color used for in-app display of Tag
         pub color: TagColor,
@@ -691,6 +699,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Thread {
         ///Boolean describing if automatic responses by the Agent are active on this Thread
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -731,6 +740,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct User {
         ///User's email address
         pub email: ::std::string::String,

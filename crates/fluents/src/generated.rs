@@ -18,6 +18,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct BadRequestError {
         pub error: ::std::string::String,
         pub message: ::std::string::String,
@@ -94,6 +95,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct CallDto {
         pub action_history: ::std::vec::Vec<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -631,6 +633,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct NotFoundError {
         pub error: ::std::string::String,
         pub message: ::std::string::String,

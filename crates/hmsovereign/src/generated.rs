@@ -18,6 +18,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Account {
         pub active_agents: i64,
         pub active_calls: i64,
@@ -238,6 +239,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Agent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub analysis_plan: ::std::option::Option<AnalysisPlan>,
@@ -368,6 +370,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct AgentListResponse {
         pub assistants: ::std::vec::Vec<Agent>,
     }
@@ -385,6 +388,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct AgentResponse {
         pub assistant: Agent,
     }
@@ -593,6 +597,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct AnalysisTemplate {
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -620,6 +625,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct AnalysisTemplateListResponse {
         pub analysis_templates: ::std::vec::Vec<AnalysisTemplate>,
     }
@@ -637,6 +643,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct AnalysisTemplateResponse {
         pub analysis_template: AnalysisTemplate,
     }
@@ -710,6 +717,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct AssistantRequestMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assistant: ::std::option::Option<AssistantWebhookObject>,
@@ -736,6 +744,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct AssistantRequestPayload {
         pub message: AssistantRequestMessage,
     }
@@ -784,6 +793,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct AssistantWebhookObject {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub autonomous_silence_handling: ::std::option::Option<bool>,
@@ -851,6 +861,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ByokKeys {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub deepgram_secret_id: ::std::option::Option<::std::string::String>,
@@ -879,6 +890,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ByokKeysResponse {
         pub byok_keys: ByokKeys,
     }
@@ -971,6 +983,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ByokProviderConfig {
         ///e.g. `stt`, `llm`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1002,6 +1015,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ByokProviderConfigListResponse {
         pub providers: ::std::vec::Vec<ByokProviderConfig>,
     }
@@ -1020,6 +1034,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ByokProviderModel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub default: ::std::option::Option<bool>,
@@ -1042,6 +1057,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ByokUpdateResponse {
         pub byok_keys: ByokKeys,
         pub success: bool,
@@ -1060,6 +1076,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Call {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_id: ::std::option::Option<::uuid::Uuid>,
@@ -1161,6 +1178,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct CallControlResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -1233,6 +1251,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct CallListResponse {
         pub calls: ::std::vec::Vec<Call>,
         pub pagination: Pagination,
@@ -1251,6 +1270,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct CallObject {
         ///Call id (UUID-shaped in webhook examples).
         pub id: ::std::string::String,
@@ -1455,6 +1475,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Campaign {
         pub agent_id: ::uuid::Uuid,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1532,6 +1553,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct CampaignLead {
         pub attempts: i64,
         ///Id of the latest call (plain string; call ids are not UUIDs in general).
@@ -1595,6 +1617,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct CampaignLeadListResponse {
         pub leads: ::std::vec::Vec<CampaignLead>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1614,6 +1637,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct CampaignLeadResponse {
         pub lead: CampaignLead,
     }
@@ -1693,6 +1717,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct CampaignListResponse {
         pub campaigns: ::std::vec::Vec<Campaign>,
     }
@@ -1710,6 +1735,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct CampaignResponse {
         pub campaign: Campaign,
     }
@@ -2473,6 +2499,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Customer {
         ///E.164 number; null for web calls (newer API revision).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3010,6 +3037,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct DomainGetResponse {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub domain: ::std::option::Option<Domain>,
@@ -3028,6 +3056,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct DomainResponse {
         pub domain: Domain,
     }
@@ -3063,6 +3092,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct DomainSyncResponse {
         pub domain: Domain,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3225,6 +3255,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct EndOfCallReportMessage {
         ///Structured analysis result; only present when an analysis plan is configured.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -3271,6 +3302,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct EndOfCallReportPayload {
         pub message: EndOfCallReportMessage,
     }
@@ -3288,6 +3320,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Error {
         ///Individual validation problems (sent with some 400 validation errors; newer API revision).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -3314,6 +3347,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ErrorDetail {
         ///Machine-readable error code, e.g. `rate_limit_exceeded`.
         pub code: ::std::string::String,
@@ -3340,6 +3374,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ErrorEnvelope {
         pub error: ErrorDetail,
         #[serde(flatten)]
@@ -5053,6 +5088,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Organization {
         pub active_agents: i64,
         pub active_calls: i64,
@@ -5083,6 +5119,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct OrganizationChild {
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub id: ::uuid::Uuid,
@@ -5121,6 +5158,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct OrganizationCreated {
         ///The new organization's API key (shown once).
         pub api_key: ::std::string::String,
@@ -5186,6 +5224,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct OutboundCallResponse {
         ///Call id (not a UUID).
         pub call_id: ::std::string::String,
@@ -5260,6 +5299,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Pagination {
         ///Page size used.
         pub limit: i64,
@@ -5282,6 +5322,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct PhoneNumber {
         ///Assigned assistant; null means inbound calls are not handled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5362,6 +5403,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct PhoneNumberListResponse {
         pub numbers: ::std::vec::Vec<PhoneNumber>,
     }
@@ -5379,6 +5421,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct PhoneNumberResponse {
         pub number: PhoneNumber,
     }
@@ -5683,6 +5726,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ResendDomainListResponse {
         pub domains: ::std::vec::Vec<ResendDomain>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -5828,6 +5872,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct SipTrunk {
         ///SIP server, e.g. `sip.example.com`.
         pub address: ::std::string::String,
@@ -5886,6 +5931,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct SipTrunkListResponse {
         pub trunks: ::std::vec::Vec<SipTrunk>,
     }
@@ -5903,6 +5949,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct SipTrunkResponse {
         pub trunk: SipTrunk,
     }
@@ -5956,6 +6003,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct StatusUpdateMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assistant: ::std::option::Option<AssistantWebhookObject>,
@@ -5988,6 +6036,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct StatusUpdatePayload {
         pub message: StatusUpdateMessage,
     }
@@ -6290,6 +6339,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct SuccessResponse {
         pub success: bool,
     }
@@ -6424,6 +6474,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ToolCall {
         pub function: ToolCallFunction,
         ///Tool-call id, echoed as `tool_call_id` in the response.
@@ -6445,6 +6496,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ToolCallFunction {
         ///Arguments as parsed JSON (an object, not a string).
         pub arguments: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -6535,6 +6587,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ToolCallsMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assistant: ::std::option::Option<AssistantWebhookObject>,
@@ -6562,6 +6615,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ToolCallsPayload {
         pub message: ToolCallsMessage,
     }
@@ -6641,6 +6695,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ToolFunctionConfig {
         #[serde(
             rename = "async",
@@ -6756,6 +6811,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ToolTemplate {
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6814,6 +6870,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ToolTemplateListResponse {
         pub tool_templates: ::std::vec::Vec<ToolTemplate>,
     }
@@ -6831,6 +6888,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ToolTemplateResponse {
         pub tool_template: ToolTemplate,
     }
@@ -6882,6 +6940,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct ToolTransferConfig {
         pub destinations: ::std::vec::Vec<TransferDestination>,
     }
@@ -7662,6 +7721,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct UsageLog {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_name: ::std::option::Option<::std::string::String>,
@@ -7699,6 +7759,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct UsageLogListResponse {
         pub logs: ::std::vec::Vec<UsageLog>,
         pub pagination: Pagination,
@@ -7718,6 +7779,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct UsageSummary {
         pub total_calls: i64,
         pub total_duration_minutes: i64,
@@ -7842,6 +7904,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct Voice {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<VoiceDescription>,
@@ -7865,6 +7928,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct VoiceDescription {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub en: ::std::option::Option<::std::string::String>,
@@ -7885,6 +7949,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct VoiceListResponse {
         pub voices: ::std::vec::Vec<Voice>,
     }
@@ -7958,6 +8023,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct WebhookHeaders {
         ///Always `application/json`.
         #[serde(
@@ -8004,6 +8070,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct WebhookPhoneNumber {
         ///Newer API revision.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8028,6 +8095,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct XaiRealtimeConfig {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub messages: ::std::vec::Vec<ChatMessage>,
@@ -8110,6 +8178,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[non_exhaustive]
     pub struct XaiRealtimeVoice {
         pub id: XaiRealtimeVoiceId,
         pub name: ::std::string::String,
