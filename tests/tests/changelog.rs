@@ -92,6 +92,19 @@ fn fixture_pairs() {
             vec![(Kind::VariantRemoved, "types::Status::Queued", Breaking), (Kind::VariantAdded, "types::Status::Voicemail", Breaking)],
             vec![(Kind::VariantAdded, "types::Status::Queued", Breaking), (Kind::VariantRemoved, "types::Status::Voicemail", Breaking)]),
         ("unchanged-surface", vec![], vec![]),
+        ("shared-type-field",
+            // Sent and received: exhaustive, so even an optional field is breaking.
+            vec![(Kind::FieldAdded, "types::Destination.label", Breaking)],
+            vec![(Kind::FieldRemoved, "types::Destination.label", Breaking)]),
+        ("parameter-wire",
+            // Same Rust parameters, other wire names / locations: the Rust API is unchanged.
+            vec![(Kind::OperationChanged, "Client::list_calls (GET /calls)", WireBreaking),
+                 (Kind::OperationChanged, "Client::list_calls (GET /calls)", WireBreaking)],
+            vec![(Kind::OperationChanged, "Client::list_calls (GET /calls)", WireBreaking),
+                 (Kind::OperationChanged, "Client::list_calls (GET /calls)", WireBreaking)]),
+        ("json-name",
+            vec![(Kind::FieldJsonName, "types::Call.call_id", WireBreaking)],
+            vec![(Kind::FieldJsonName, "types::Call.call_id", WireBreaking)]),
     ];
     let dirs: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/changelog"))
         .unwrap()
