@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod non_exhaustive;
 pub mod open_enums;
 pub mod report;
+pub mod semver;
 pub mod surface;
 pub mod transform;
 pub mod unions;

@@ -115,10 +115,10 @@ pub fn regenerate(root: &Path, provider: &Provider) -> Result<Regeneration> {
 }
 
 /// A scratch directory under the system's temporary directory, removed on drop.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(PathBuf);
 
 impl Scratch {
-    fn new() -> Result<Self> {
+    pub(crate) fn new() -> Result<Self> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
@@ -134,7 +134,7 @@ impl Scratch {
         bail!("could not create a scratch directory under {}", base.display())
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }
@@ -265,6 +265,24 @@ pub struct Vendored {
     pub written: Vec<String>,
 }
 
+/// Generates `provider`'s crate from another version of its document (`bytes`), with its patch files
+/// and Cargo.toml, in a scratch directory: what `vendor` would write, without touching `root`.
+/// `provider.sha256` must be the hash of `bytes`.
+pub fn generate_candidate(root: &Path, provider: &Provider, bytes: &[u8]) -> Result<GeneratedProvider> {
+    let scratch = Scratch::new()?;
+    write_atomic(&scratch.path().join("specs").join(&provider.spec), bytes)?;
+    for patch in &provider.patches {
+        let from = root.join("specs").join(patch);
+        let contents = std::fs::read(&from).with_context(|| format!("reading {}", from.display()))?;
+        write_atomic(&scratch.path().join("specs").join(patch), &contents)?;
+    }
+    let cargo_toml = PathBuf::from("crates").join(&provider.name).join("Cargo.toml");
+    if let Ok(contents) = std::fs::read(root.join(&cargo_toml)) {
+        write_atomic(&scratch.path().join(&cargo_toml), &contents)?;
+    }
+    generate_provider(scratch.path(), provider)
+}
+
 /// `cargo xtask vendor <provider> <file> [--source URL]` against the workspace at `root`.
 ///
 /// Refuses, writing nothing, a file that is not UTF-8, not an OpenAPI 3.0/3.1 document, in a
@@ -312,21 +330,9 @@ pub fn vendor(root: &Path, name: &str, file: &Path, source: Option<&str>) -> Res
     let new_manifest_text = update_manifest_text(&manifest_text, name, &new_sha256, source).with_context(refused)?;
 
     // Generate from the new document in a scratch copy of what generation reads, before writing anything.
-    let scratch = Scratch::new()?;
-    write_atomic(&scratch.path().join("specs").join(&provider.spec), &bytes)?;
-    for patch in &provider.patches {
-        let from = root.join("specs").join(patch);
-        let contents = std::fs::read(&from).with_context(|| format!("reading {}", from.display()))?;
-        write_atomic(&scratch.path().join("specs").join(patch), &contents)?;
-    }
-    let cargo_toml = PathBuf::from("crates").join(&provider.name).join("Cargo.toml");
-    if let Ok(contents) = std::fs::read(root.join(&cargo_toml)) {
-        write_atomic(&scratch.path().join(&cargo_toml), &contents)?;
-    }
-    let generated = generate_provider(scratch.path(), &updated)
+    let generated = generate_candidate(root, &updated, &bytes)
         .map_err(|e| anyhow!("{origin}: the pipeline cannot generate a crate from it: {e:#}"))
         .with_context(refused)?;
-    drop(scratch);
     let regeneration = compare(root, &updated, generated)?;
 
     let spec_rel = PathBuf::from("specs").join(&provider.spec);

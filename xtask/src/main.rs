@@ -67,6 +67,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Our changelog and cargo-semver-checks side by side, before publishing: for PROVIDER, between
+    /// the checked-in crate and what FILE would generate (nothing is written); or between two
+    /// documents with --old/--new. Fails if the tool reports a break our changelog misses.
+    SemverCheck {
+        /// The provider's name in specs/providers.toml (with FILE).
+        provider: Option<String>,
+        /// The candidate document for PROVIDER.
+        file: Option<PathBuf>,
+        /// Compare the crates generated from two documents instead.
+        #[arg(long, requires = "new", conflicts_with_all = ["provider", "file"])]
+        old: Option<PathBuf>,
+        #[arg(long, requires = "old")]
+        new: Option<PathBuf>,
+    },
     /// Time `generate` per provider (in memory, nothing written): min and median of RUNS runs.
     BenchGenerate {
         #[arg(long, default_value_t = 5)]
@@ -219,6 +233,48 @@ fn vendor_command(provider: &str, file: &Path, source: Option<&str>, format: For
     Ok(())
 }
 
+fn semver_check(provider: Option<String>, file: Option<PathBuf>, old: Option<PathBuf>, new: Option<PathBuf>) -> Result<bool> {
+    use agentdial_build_support::semver;
+    use agentdial_build_support::surface::surface_of;
+    let root = workspace_root();
+    let tool = semver::tool_version()?;
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let (name, version, old_code, new_code) = match (provider, file, old, new) {
+        (Some(name), Some(file), None, None) => {
+            let manifest = Manifest::load(&root)?;
+            let mut p = manifest.provider(&name).with_context(|| format!("no provider {name:?} in specs/providers.toml"))?.clone();
+            let bytes = read(&file)?;
+            p.sha256 = agentdial_build_support::load::sha256_hex(&bytes);
+            let candidate = agentdial_build_support::vendor::generate_candidate(&root, &p, &bytes)?;
+            let generated = candidate.files.into_iter().next().map(|(_, text)| text).context("generation produced no file")?;
+            let dir = root.join("crates").join(&name);
+            let checked_in = std::fs::read_to_string(dir.join("src/generated.rs")).with_context(|| format!("reading crates/{name}/src/generated.rs"))?;
+            let version = std::fs::read_to_string(dir.join("Cargo.toml"))
+                .ok()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+                .and_then(|t| t.get("package")?.get("version")?.as_str().map(str::to_owned));
+            (name, version, checked_in, generated)
+        }
+        (None, None, Some(old), Some(new)) => {
+            let text = |p: &Path| -> Result<String> { String::from_utf8(read(p)?).with_context(|| format!("{}: not UTF-8", p.display())) };
+            let generate = |p: &Path| agentdial_build_support::vendor::generate_from_text(&text(p)?).with_context(|| format!("generating from {}", p.display()));
+            ("fixture".to_owned(), Some("0.1.0".to_owned()), generate(&old)?, generate(&new)?)
+        }
+        _ => bail!("give PROVIDER FILE, or --old OLD --new NEW"),
+    };
+    let changelog = Changelog::new(&name, Some(&surface_of(&old_code)?), &surface_of(&new_code)?, old_code != new_code, version.as_deref());
+    print!("{}", changelog.to_text());
+    let started = Instant::now();
+    let violations = semver::check(&root, &old_code, &new_code, &semver::target_dir(&root))?;
+    let comparison = semver::compare(&changelog, &violations);
+    print!("{}", comparison.to_text(&tool));
+    eprintln!("cargo-semver-checks took {:.1} s", started.elapsed().as_secs_f64());
+    if !comparison.missed.is_empty() {
+        eprintln!("error: cargo-semver-checks reports {} break(s) our changelog does not call breaking", comparison.missed.len());
+    }
+    Ok(comparison.missed.is_empty())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -228,6 +284,7 @@ fn main() -> ExitCode {
             }
         }),
         Command::Vendor { provider, file, source, format } => vendor_command(&provider, &file, source.as_deref(), format).map(|()| true),
+        Command::SemverCheck { provider, file, old, new } => semver_check(provider, file, old, new),
         Command::BenchGenerate { runs } => bench_generate(runs).map(|()| true),
         Command::BuildCost { single } => build_cost(&single).map(|()| true),
     };
