@@ -2,6 +2,11 @@
 //! the documented examples found in it.
 
 use agentdial_build_support::Manifest;
+
+/// The workspace README's Rust examples are compiled as doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -125,6 +125,7 @@
 //!
 //! Each attempt runs in a `tracing` span `agentdial.request` with `provider`, `operation`,
 //! `attempt`, `status`, `request_id` and `duration_ms`. Neither keys nor bodies are recorded.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(feature = "altur", feature = "alta", feature = "fluents", feature = "hmsovereign")))]
 compile_error!("agentdial needs at least one provider feature: altur, alta, fluents or hmsovereign");
@@ -143,15 +144,20 @@ pub use error::{Error, ProviderError};
 pub use http::RetryPolicy;
 
 #[cfg(feature = "alta")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alta")))]
 pub use agentdial_alta as alta;
 #[cfg(feature = "altur")]
+#[cfg_attr(docsrs, doc(cfg(feature = "altur")))]
 pub use agentdial_altur as altur;
 #[cfg(feature = "fluents")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fluents")))]
 pub use agentdial_fluents as fluents;
 #[cfg(feature = "hmsovereign")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hmsovereign")))]
 pub use agentdial_hmsovereign as hmsovereign;
 
-/// The README's Rust examples are compiled as doctests, so they cannot drift from the API.
+/// This crate's README (its crates.io page) is compiled as a doctest, so it cannot drift from the
+/// API. (The workspace README's examples are doctests of the unpublished `agentdial-tests` crate.)
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -4,6 +4,13 @@
 //! the API key (never printed) and the way the provider's OpenAPI document says to send it. The
 //! generated code calls [`hooks::pre_request`] before every request, which applies the key and
 //! removes the `api-version` header progenitor adds (none of our providers asks for it).
+//!
+//! ```
+//! use agentdial_core::ApiKey;
+//!
+//! let key = ApiKey::new("sk-live-123");
+//! assert!(!format!("{key:?}").contains("sk-live-123"));
+//! ```
 
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;

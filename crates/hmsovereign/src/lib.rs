@@ -21,6 +21,20 @@
 //! operation's error enum. A 429 is returned before the request is processed, so waiting and
 //! resending is safe.
 
+//!
+//! # Example
+//!
+//! ```
+//! use agentdial_hmsovereign::{Client, ClientInfo, ClientOptions, spec};
+//!
+//! // Authenticates as the document says (`Authorization: Bearer KEY`) against spec::DEFAULT_BASE_URL,
+//! // or against a base URL of your choice.
+//! let client = Client::from_options(ClientOptions::new("my-key").base_url("http://127.0.0.1:8080"))?;
+//! assert_eq!(client.baseurl(), "http://127.0.0.1:8080");
+//! println!("{} schemas; default server {}", spec::SCHEMAS.len(), spec::DEFAULT_BASE_URL);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
 #[rustfmt::skip]
 #[allow(clippy::all, unused_imports, rustdoc::all)]
 mod generated;
