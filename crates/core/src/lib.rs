@@ -5,6 +5,9 @@
 //! generated code calls [`hooks::pre_request`] before every request, which applies the key and
 //! removes the `api-version` header progenitor adds (none of our providers asks for it).
 
+pub mod form;
+pub mod multipart;
+
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::time::Duration;
