@@ -108,7 +108,7 @@ async fn multipart_upload_sends_one_part_per_field_with_files_as_given() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(voice, types::Voice { id: "voice_9".into(), name: Some("Ada".into()) });
+    assert_eq!((voice.id.as_str(), voice.name.as_deref()), ("voice_9", Some("Ada")));
 
     let request = only_request(&server).await;
     assert_eq!(header(&request, "accept"), ["application/json"]);
@@ -141,7 +141,7 @@ async fn multipart_error_status_is_typed() {
     match client(&server).clone_voice().voice_id("v_1").body(body).send().await {
         Err(Error::ErrorResponse(e)) => {
             assert_eq!(e.status(), 422);
-            assert_eq!(e.into_inner(), types::Error { message: "clip too short".into() });
+            assert_eq!(e.into_inner().message, "clip too short");
         }
         other => panic!("expected the documented 422, got {other:?}"),
     }
@@ -297,19 +297,14 @@ async fn event_stream_response_is_a_byte_stream_of_documented_events() {
     while let Some(chunk) = stream.next().await {
         text.extend_from_slice(&chunk.unwrap());
     }
-    let parsed: Vec<types::SpeechEvent> = std::str::from_utf8(&text)
+    let parsed: Vec<(String, Option<String>)> = std::str::from_utf8(&text)
         .unwrap()
         .lines()
         .filter_map(|line| line.strip_prefix("data: "))
-        .map(|data| serde_json::from_str(data).unwrap())
+        .map(|data| serde_json::from_str::<types::SpeechEvent>(data).unwrap())
+        .map(|event| (event.type_, event.audio))
         .collect();
-    assert_eq!(
-        parsed,
-        vec![
-            types::SpeechEvent { type_: "chunk".into(), audio: Some("UklGRg==".into()) },
-            types::SpeechEvent { type_: "done".into(), audio: None },
-        ]
-    );
+    assert_eq!(parsed, vec![("chunk".to_owned(), Some("UklGRg==".to_owned())), ("done".to_owned(), None)]);
     let request = only_request(&server).await;
     assert_eq!(header(&request, "content-type"), ["application/json"]);
 }
