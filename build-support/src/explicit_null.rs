@@ -60,7 +60,14 @@ pub fn targets(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
         let fields: BTreeSet<String> = schema
             .get("properties")
             .and_then(Value::as_object)
-            .map(|props| props.iter().filter(|(p, s)| !required.contains(p.as_str()) && is_nullable(s)).map(|(p, _)| p.clone()).collect())
+            // A documented default keeps typify's `Option<T>` and its default (absent means "the default").
+            .map(|props| {
+                props
+                    .iter()
+                    .filter(|(p, s)| !required.contains(p.as_str()) && is_nullable(s) && s.get("default").is_none())
+                    .map(|(p, _)| p.clone())
+                    .collect()
+            })
             .unwrap_or_default();
         if !fields.is_empty() {
             out.insert(name.to_upper_camel_case(), fields);
@@ -182,12 +189,12 @@ mod tests {
     #[test]
     fn targets_only_optional_nullable_fields_of_request_only_schemas() {
         let doc: Value = serde_yaml::from_str(
-            "openapi: 3.0.3\npaths:\n  /a:\n    patch:\n      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Update'}}}}\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}\n    post:\n      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}\ncomponents:\n  schemas:\n    Update:\n      type: object\n      required: [id]\n      properties:\n        id: {type: string, nullable: true}\n        url: {type: string, nullable: true}\n        name: {type: string}\n    Thing:\n      type: object\n      properties:\n        url: {type: string, nullable: true}\n",
+            "openapi: 3.0.3\npaths:\n  /a:\n    patch:\n      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Update'}}}}\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}\n    post:\n      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}\ncomponents:\n  schemas:\n    Update:\n      type: object\n      required: [id]\n      properties:\n        id: {type: string, nullable: true}\n        url: {type: string, nullable: true}\n        mode: {type: string, nullable: true, default: auto}\n        name: {type: string}\n    Thing:\n      type: object\n      properties:\n        url: {type: string, nullable: true}\n",
         )
         .unwrap();
         let t = targets(&doc);
         assert_eq!(t.len(), 1, "Thing is also a response: left alone");
-        assert_eq!(t["Update"], BTreeSet::from(["url".to_string()]));
+        assert_eq!(t["Update"], BTreeSet::from(["url".to_string()]), "`mode` has a default: left alone");
     }
 
     #[test]

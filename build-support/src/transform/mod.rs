@@ -6,6 +6,7 @@
 
 mod descriptions;
 mod examples;
+mod media_types;
 mod openapi31;
 mod operation_ids;
 mod parameters;
@@ -15,6 +16,10 @@ mod responses;
 
 pub use descriptions::sanitize_descriptions;
 pub use examples::widen_contradicted_types;
+pub use media_types::{
+    BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION, RequestBodyEncoding, choose_request_media_type, form_request_bodies,
+    multipart_request_bodies, other_request_media_types, recorded_encodings, untyped_json_responses,
+};
 pub use openapi31::downgrade_openapi_31;
 pub use operation_ids::synthesize_operation_ids;
 pub use parameters::strip_auth_header_parameters;
@@ -59,6 +64,31 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "strip_auth_header_parameters",
         strip_auth_header_parameters,
         "an `Authorization` header parameter would become a required argument of every method; auth comes from the security scheme instead",
+    ),
+    (
+        "choose_request_media_type",
+        choose_request_media_type,
+        "progenitor accepts one media type per request body; JSON is chosen, else form, else multipart, else raw bytes",
+    ),
+    (
+        "multipart_request_bodies",
+        multipart_request_bodies,
+        "progenitor refuses `multipart/form-data` bodies; they become a generated struct (files as `agentdial_core::multipart::FilePart`) that `send()` sends as a multipart form",
+    ),
+    (
+        "form_request_bodies",
+        form_request_bodies,
+        "progenitor's form encoder refuses array fields; `send()` encodes with `agentdial_core::form` (arrays as repeated keys)",
+    ),
+    (
+        "other_request_media_types",
+        other_request_media_types,
+        "progenitor refuses other request media types (`audio/*`, `application/xml`, `+json`, no schema); raw content becomes bytes sent with its documented `Content-Type`",
+    ),
+    (
+        "untyped_json_responses",
+        untyped_json_responses,
+        "progenitor panics on a JSON response without a schema; it is typed as any JSON value",
     ),
     (
         "split_default_response",

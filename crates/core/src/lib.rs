@@ -12,6 +12,9 @@
 //! assert!(!format!("{key:?}").contains("sk-live-123"));
 //! ```
 
+pub mod form;
+pub mod multipart;
+
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::time::Duration;

@@ -1,0 +1,281 @@
+//! Generation pass: request bodies that progenitor must not encode as it would.
+//!
+//! The media-type transformations (`transform::media_types`) hand progenitor a body it can
+//! generate (a multipart body as a JSON struct, raw content as bytes) and record in the operation
+//! extension `x-agentdial-request-body` how the body must really go on the wire. This pass edits
+//! the `send()` of each such operation's builder (found by the doc line progenitor writes on it,
+//! "Sends a `POST` request to `/path`") accordingly:
+//!
+//! | encoding | progenitor's call | becomes |
+//! |---|---|---|
+//! | multipart | `.json(&body)` | `.multipart(agentdial_core::multipart::to_form(&body, ..)?)` |
+//! | form | `.form_urlencoded(&body)?` | `Content-Type` + `.body(agentdial_core::form::to_string(&body)?)` |
+//! | raw | `Content-Type: application/octet-stream` | the documented `Content-Type` |
+//! | json | `.json(&body)` | the documented `+json` `Content-Type`, then `.json(&body)` |
+//!
+//! Encoding errors become `Error::InvalidRequest` (nothing is sent). Each edit must find exactly
+//! the call it replaces, else generation fails naming the operation: a progenitor upgrade that
+//! changes its output cannot silently send the wrong encoding.
+
+use crate::transform::{BodyEncoding, RequestBodyEncoding, recorded_encodings};
+use anyhow::{Result, bail};
+use quote::quote;
+use serde_json::Value;
+use syn::visit_mut::VisitMut;
+
+/// Applies every encoding the document records. A document without any leaves `file` untouched.
+pub fn encode_request_bodies(file: &mut syn::File, document: &Value) -> Result<()> {
+    let encodings = recorded_encodings(document)?;
+    if encodings.is_empty() {
+        return Ok(());
+    }
+    let Some(builder) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        bail!("encode_request_bodies: the generated code has no `builder` module");
+    };
+    for (method, path, encoding) in &encodings {
+        let doc = format!("Sends a `{method}` request to `{path}`");
+        let mut sends: Vec<&mut syn::ImplItemFn> = builder
+            .iter_mut()
+            .filter_map(|item| match item {
+                syn::Item::Impl(i) => Some(i),
+                _ => None,
+            })
+            .flat_map(|i| i.items.iter_mut())
+            .filter_map(|item| match item {
+                syn::ImplItem::Fn(f) if f.sig.ident == "send" && doc_text(&f.attrs) == doc => Some(f),
+                _ => None,
+            })
+            .collect();
+        if sends.len() != 1 {
+            bail!("encode_request_bodies: expected one builder `send()` documented \"{doc}\", found {}", sends.len());
+        }
+        let send = &mut sends[0];
+        let mut edit = Edit { encoding, replaced: 0 };
+        edit.visit_block_mut(&mut send.block);
+        if edit.replaced != 1 {
+            bail!(
+                "encode_request_bodies: {method} {path}: expected one {} in progenitor's `send()`, found {}",
+                edit.target(),
+                edit.replaced
+            );
+        }
+        let note = match encoding.encoding {
+            BodyEncoding::Multipart => "The body is sent as `multipart/form-data`: one part per field, files as given by their `FilePart`.".to_owned(),
+            BodyEncoding::Form => "The body is sent as `application/x-www-form-urlencoded`, arrays as repeated keys.".to_owned(),
+            BodyEncoding::Raw | BodyEncoding::Json => match &encoding.content_type {
+                Some(ct) => format!("The body is sent with `Content-Type: {ct}`."),
+                None => "The body is sent as `application/octet-stream` unless a `Content-Type` header parameter says otherwise.".to_owned(),
+            },
+        };
+        send.attrs.push(syn::parse_quote!(#[doc = ""]));
+        send.attrs.push(syn::parse_quote!(#[doc = #note]));
+    }
+    Ok(())
+}
+
+fn doc_text(attrs: &[syn::Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    lines.join("\n").trim().to_owned()
+}
+
+struct Edit<'a> {
+    encoding: &'a RequestBodyEncoding,
+    replaced: usize,
+}
+
+impl Edit<'_> {
+    fn target(&self) -> &'static str {
+        match self.encoding.encoding {
+            BodyEncoding::Multipart | BodyEncoding::Json => "`.json(&body)`",
+            BodyEncoding::Form => "`.form_urlencoded(&body)?`",
+            BodyEncoding::Raw => "`Content-Type: application/octet-stream` header",
+        }
+    }
+}
+
+fn is_body_arg(args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) -> bool {
+    args.len() == 1 && matches!(&args[0], syn::Expr::Reference(r) if matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident("body")))
+}
+
+fn is_call(expr: &syn::Expr, name: &str) -> bool {
+    matches!(expr, syn::Expr::MethodCall(m) if m.method == name && is_body_arg(&m.args))
+}
+
+impl VisitMut for Edit<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        let encoding = self.encoding;
+        match encoding.encoding {
+            BodyEncoding::Multipart | BodyEncoding::Json if is_call(expr, "json") => {
+                let syn::Expr::MethodCall(call) = expr else { unreachable!() };
+                let receiver = &call.receiver;
+                *expr = if encoding.encoding == BodyEncoding::Multipart {
+                    let (names, types): (Vec<&String>, Vec<&String>) = encoding.part_content_types.iter().unzip();
+                    syn::parse_quote! {
+                        #receiver.multipart(
+                            ::agentdial_core::multipart::to_form(&body, &[#((#names, #types)),*])
+                                .map_err(|e| Error::InvalidRequest(e.to_string()))?,
+                        )
+                    }
+                } else {
+                    let ct = encoding.content_type.as_deref().unwrap_or("application/json");
+                    syn::parse_quote! {
+                        #receiver
+                            .header(::reqwest::header::CONTENT_TYPE, ::reqwest::header::HeaderValue::from_static(#ct))
+                            .json(&body)
+                    }
+                };
+                self.replaced += 1;
+                // The receiver chain was already visited as part of this expression's parent walk.
+            }
+            BodyEncoding::Form if matches!(expr, syn::Expr::Try(t) if is_call(&t.expr, "form_urlencoded")) => {
+                let syn::Expr::Try(t) = expr else { unreachable!() };
+                let syn::Expr::MethodCall(call) = &*t.expr else { unreachable!() };
+                let receiver = &call.receiver;
+                *expr = syn::parse_quote! {
+                    #receiver
+                        .header(
+                            ::reqwest::header::CONTENT_TYPE,
+                            ::reqwest::header::HeaderValue::from_static("application/x-www-form-urlencoded"),
+                        )
+                        .body(::agentdial_core::form::to_string(&body).map_err(|e| Error::InvalidRequest(e.to_string()))?)
+                };
+                self.replaced += 1;
+            }
+            BodyEncoding::Raw => {
+                if let (syn::Expr::MethodCall(call), Some(ct)) = (&mut *expr, &encoding.content_type) {
+                    if call.method == "header" && call.args.len() == 2 && is_octet_stream(&call.args[1]) {
+                        call.args[1] = syn::parse_quote!(::reqwest::header::HeaderValue::from_static(#ct));
+                        self.replaced += 1;
+                    }
+                } else if let syn::Expr::MethodCall(call) = &*expr {
+                    // Nothing to replace: still count the header, so a missing one is reported.
+                    if call.method == "header" && call.args.len() == 2 && is_octet_stream(&call.args[1]) {
+                        self.replaced += 1;
+                    }
+                }
+                syn::visit_mut::visit_expr_mut(self, expr);
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+}
+
+fn is_octet_stream(expr: &syn::Expr) -> bool {
+    let syn::Expr::Call(call) = expr else { return false };
+    let tokens = quote!(#call).to_string().replace(' ', "");
+    tokens == "::reqwest::header::HeaderValue::from_static(\"application/octet-stream\")"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The shape of progenitor 0.15.1's builder `send()` for each body kind (trimmed).
+    fn generated() -> syn::File {
+        syn::parse_quote! {
+            pub mod builder {
+                impl<'a> Upload<'a> {
+                    ///Sends a `POST` request to `/upload`
+                    pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                        let Self { client, body } = self;
+                        let body = body.map_err(Error::InvalidRequest)?;
+                        let mut request = client.client.post(url).header(::reqwest::header::ACCEPT, ::reqwest::header::HeaderValue::from_static("application/json")).json(&body).headers(header_map).build()?;
+                        todo!()
+                    }
+                }
+                impl<'a> Form<'a> {
+                    ///Sends a `POST` request to `/form`
+                    pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                        let mut request = client.client.post(url).form_urlencoded(&body)?.headers(header_map).build()?;
+                        todo!()
+                    }
+                }
+                impl<'a> Raw<'a> {
+                    ///Sends a `PUT` request to `/raw/{id}`
+                    pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                        let mut request = client.client.put(url).header(::reqwest::header::CONTENT_TYPE, ::reqwest::header::HeaderValue::from_static("application/octet-stream")).body(body).headers(header_map).build()?;
+                        todo!()
+                    }
+                }
+            }
+        }
+    }
+
+    fn document(encodings: serde_json::Value) -> Value {
+        let op = |e: &serde_json::Value| json!({ "x-agentdial-request-body": e, "responses": {} });
+        json!({ "paths": {
+            "/upload": { "post": op(&encodings["upload"]) },
+            "/form": { "post": op(&encodings["form"]) },
+            "/raw/{id}": { "put": op(&encodings["raw"]) },
+        }})
+    }
+
+    fn send_text(file: &syn::File, name: &str) -> String {
+        let text = prettyplease::unparse(file);
+        let start = text.find(&format!("impl<'a> {name}<'a>")).unwrap();
+        let rest = &text[start..];
+        rest[..rest[1..].find("impl<'a>").map(|i| i + 1).unwrap_or(rest.len())].replace([' ', '\n'], "")
+    }
+
+    #[test]
+    fn each_encoding_replaces_progenitors_call() {
+        let mut file = generated();
+        let doc = document(json!({
+            "upload": { "encoding": "multipart", "part_content_types": { "clip": "audio/wav" } },
+            "form": { "encoding": "form" },
+            "raw": { "encoding": "raw", "content_type": "audio/wav" },
+        }));
+        encode_request_bodies(&mut file, &doc).unwrap();
+        let upload = send_text(&file, "Upload");
+        assert!(upload.contains(r#".multipart(::agentdial_core::multipart::to_form(&body,&[("clip","audio/wav")]).map_err(|e|Error::InvalidRequest(e.to_string()))?,).headers(header_map)"#), "{upload}");
+        assert!(!upload.contains(".json(&body)"));
+        assert!(upload.contains("multipart/form-data"), "doc line added: {upload}");
+        let form = send_text(&file, "Form");
+        assert!(form.contains(r#".header(::reqwest::header::CONTENT_TYPE,::reqwest::header::HeaderValue::from_static("application/x-www-form-urlencoded",),).body(::agentdial_core::form::to_string(&body).map_err(|e|Error::InvalidRequest(e.to_string()))?,).headers(header_map)"#), "{form}");
+        let raw = send_text(&file, "Raw");
+        assert!(raw.contains(r#"from_static("audio/wav"),).body(body)"#), "{raw}");
+        assert!(!raw.contains("octet-stream\")"), "{raw}");
+    }
+
+    #[test]
+    fn json_with_its_own_content_type() {
+        let mut file = generated();
+        let doc = json!({ "paths": { "/upload": { "post": { "x-agentdial-request-body": { "encoding": "json", "content_type": "application/merge-patch+json" } } } } });
+        encode_request_bodies(&mut file, &doc).unwrap();
+        let upload = send_text(&file, "Upload");
+        assert!(upload.contains(r#".header(::reqwest::header::CONTENT_TYPE,::reqwest::header::HeaderValue::from_static("application/merge-patch+json",),).json(&body)"#), "{upload}");
+    }
+
+    #[test]
+    fn a_missing_call_or_operation_is_an_error() {
+        let mut file = generated();
+        let doc = json!({ "paths": { "/form": { "post": { "x-agentdial-request-body": { "encoding": "multipart" } } } } });
+        let err = encode_request_bodies(&mut file, &doc).unwrap_err().to_string();
+        assert!(err.contains("POST /form: expected one `.json(&body)`"), "{err}");
+        let doc = json!({ "paths": { "/nowhere": { "get": { "x-agentdial-request-body": { "encoding": "form" } } } } });
+        let err = encode_request_bodies(&mut file, &doc).unwrap_err().to_string();
+        assert!(err.contains("Sends a `GET` request to `/nowhere`"), "{err}");
+    }
+
+    #[test]
+    fn no_recorded_encoding_leaves_the_code_alone() {
+        let mut file = generated();
+        let before = prettyplease::unparse(&file);
+        encode_request_bodies(&mut file, &json!({ "paths": { "/upload": { "post": {} } } })).unwrap();
+        assert_eq!(prettyplease::unparse(&file), before);
+    }
+}
