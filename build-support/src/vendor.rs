@@ -291,7 +291,7 @@ pub fn generate_candidate(root: &Path, provider: &Provider, bytes: &[u8]) -> Res
 /// `specs/<spec>` with the file's bytes unchanged, updates the provider's `sha256` (and `source`)
 /// in `specs/providers.toml`, and writes the regenerated files; each write goes through a
 /// temporary file and a rename.
-pub fn vendor(root: &Path, name: &str, file: &Path, source: Option<&str>) -> Result<Vendored> {
+pub fn vendor(root: &Path, name: &str, file: &Path, source: Option<&str>, bump: bool) -> Result<Vendored> {
     let manifest_path = Manifest::path(root);
     let manifest = Manifest::load(root)?;
     let provider = manifest
@@ -352,7 +352,68 @@ pub fn vendor(root: &Path, name: &str, file: &Path, source: Option<&str>) -> Res
             spec_rel.display()
         )
     })?;
+    let mut written = written;
+    written.extend(record_release(root, &provider.name, &regeneration.changelog, bump)?);
     Ok(Vendored { spec: spec_rel, old_sha256: provider.sha256, new_sha256, regeneration, written })
+}
+
+/// Adds the update's markdown changelog to `crates/<name>/CHANGELOG.md` under the suggested next
+/// version (newest first, after the file's introduction) and, with `bump`, sets that version in the
+/// crate's Cargo.toml, so the spec, its changelog, the version and the snapshot land in one commit.
+/// Nothing is written when the surface and the code are unchanged.
+pub fn record_release(root: &Path, name: &str, changelog: &Changelog, bump: bool) -> Result<Vec<String>> {
+    let mut done = Vec::new();
+    if changelog.is_empty() || changelog.new_crate {
+        return Ok(done);
+    }
+    let Some(next) = changelog.next_version.clone() else { return Ok(done) };
+    let dir = root.join("crates").join(name);
+    let path = dir.join("CHANGELOG.md");
+    let existing = std::fs::read_to_string(&path).unwrap_or_else(|_| format!("# Changelog of agentdial-{name}\n"));
+    let body = changelog.to_markdown();
+    // `## agentdial-x (summary)` becomes the version heading; the rest is kept.
+    let body = body.split_once('\n').map(|(_, rest)| rest.trim_start_matches('\n')).unwrap_or_default();
+    let section = format!("## {next}\n\n{}\n", body.trim_end());
+    let at = existing.find("\n## ").map(|i| i + 1).unwrap_or(existing.len());
+    let (head, tail) = existing.split_at(at);
+    let sep = if head.ends_with("\n\n") || head.is_empty() { "" } else { "\n" };
+    let text = format!("{head}{sep}{section}\n{tail}");
+    write_atomic(&path, text.trim_end_matches('\n').to_owned().add_newline().as_bytes())?;
+    done.push(format!("wrote crates/{name}/CHANGELOG.md ({next})"));
+    if bump {
+        let cargo = dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&cargo).with_context(|| format!("reading {}", cargo.display()))?;
+        let current = crate_version(&text).with_context(|| format!("{}: no [package] version", cargo.display()))?;
+        let mut replaced = false;
+        let out: Vec<String> = text
+            .lines()
+            .map(|l| {
+                if !replaced && l.trim_start().starts_with("version") && l.contains(&format!("\"{current}\"")) {
+                    replaced = true;
+                    l.replacen(&current, &next, 1)
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect();
+        if !replaced {
+            bail!("{}: could not find `version = \"{current}\"` to bump", cargo.display());
+        }
+        write_atomic(&cargo, (out.join("\n") + "\n").as_bytes())?;
+        done.push(format!("bumped crates/{name}/Cargo.toml {current} → {next}"));
+    }
+    Ok(done)
+}
+
+trait AddNewline {
+    fn add_newline(self) -> String;
+}
+
+impl AddNewline for String {
+    fn add_newline(mut self) -> String {
+        self.push('\n');
+        self
+    }
 }
 
 

@@ -229,14 +229,14 @@ fn vendor_refuses_invalid_files_and_changes_nothing() {
     for (name, contents, expected) in cases {
         let file = incoming.0.join(name);
         std::fs::write(&file, contents).unwrap();
-        let error = format!("{:#}", vendor(&tmp.0, "fluents", &file, None).expect_err(expected));
+        let error = format!("{:#}", vendor(&tmp.0, "fluents", &file, None, true).expect_err(expected));
         assert!(error.contains(expected), "expected {expected:?} in: {error}");
         assert!(error.contains("specs/fluents.yaml is unchanged"), "{error}");
         assert!(snapshot(&tmp.0) == before, "vendoring {name} ({expected}) changed the workspace copy");
     }
     let file = incoming.0.join("fluents.yaml");
     std::fs::write(&file, fixture("field-type", "new.yaml")).unwrap();
-    let error = format!("{:#}", vendor(&tmp.0, "nobody", &file, None).unwrap_err());
+    let error = format!("{:#}", vendor(&tmp.0, "nobody", &file, None, true).unwrap_err());
     assert!(error.contains("no provider \"nobody\""), "{error}");
     assert!(snapshot(&tmp.0) == before);
 }
@@ -261,7 +261,8 @@ fn vendor_end_to_end_on_a_real_spec() {
     std::fs::write(&file, &edited).unwrap();
     let manifest_before = std::fs::read_to_string(tmp.0.join("specs/providers.toml")).unwrap();
 
-    let done = vendor(&tmp.0, "fluents", &file, Some("https://docs.fluents.ai/openapi.yml")).unwrap();
+    let changelog_before = std::fs::read_to_string(tmp.0.join("crates/fluents/CHANGELOG.md")).unwrap();
+    let done = vendor(&tmp.0, "fluents", &file, Some("https://docs.fluents.ai/openapi.yml"), true).unwrap();
     let changelog = &done.regeneration.changelog;
     println!("{}", changelog.to_text());
     println!("{}", changelog.to_markdown());
@@ -291,4 +292,16 @@ fn vendor_end_to_end_on_a_real_spec() {
     let generated = std::fs::read_to_string(tmp.0.join("crates/fluents/src/generated.rs")).unwrap();
     assert!(generated.contains("Voicemail") && !generated.contains("pub transcript"));
     assert!(done.written.iter().any(|w| w == "wrote crates/fluents/src/generated.rs"), "{:?}", done.written);
+
+    // `--bump`: the changelog entry under the next version, above the earlier ones, and the version.
+    let log = std::fs::read_to_string(tmp.0.join("crates/fluents/CHANGELOG.md")).unwrap();
+    let (intro, rest) = changelog_before.split_once("\n## ").unwrap();
+    assert!(log.starts_with(intro), "{log}");
+    let new_section = log.find("## 0.2.0\n").expect("a 0.2.0 section");
+    assert!(new_section < log.find("## 0.1.0").unwrap(), "{log}");
+    assert!(log.contains("- **breaking** · field removed · `types::CallDto.transcript`"), "{log}");
+    assert!(log.ends_with(&format!("## {rest}")), "the earlier entries are kept as they were:\n{log}");
+    let cargo = std::fs::read_to_string(tmp.0.join("crates/fluents/Cargo.toml")).unwrap();
+    assert!(cargo.contains("\nversion = \"0.2.0\"\n") && !cargo.contains("\"0.1.0\"\n"), "{cargo}");
+    assert!(done.written.iter().any(|w| w == "bumped crates/fluents/Cargo.toml 0.1.0 → 0.2.0"), "{:?}", done.written);
 }

@@ -66,6 +66,10 @@ enum Command {
         /// Changelog format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Also set the suggested next version in the crate's Cargo.toml (the changelog entry is
+        /// always added to its CHANGELOG.md).
+        #[arg(long)]
+        bump: bool,
     },
     /// Our changelog and cargo-semver-checks side by side, before publishing: for PROVIDER, between
     /// the checked-in crate and what FILE would generate (nothing is written); or between two
@@ -214,10 +218,10 @@ fn generate(provider: Option<String>, check: bool, format: Format) -> Result<boo
     Ok(clean)
 }
 
-fn vendor_command(provider: &str, file: &Path, source: Option<&str>, format: Format) -> Result<()> {
+fn vendor_command(provider: &str, file: &Path, source: Option<&str>, format: Format, bump: bool) -> Result<()> {
     let root = workspace_root();
     let started = Instant::now();
-    let done = vendor(&root, provider, file, source)?;
+    let done = vendor(&root, provider, file, source, bump)?;
     let sha = |s: &str| s.chars().take(12).collect::<String>();
     eprintln!(
         "vendored {} as {} (sha256 {} → {}){}",
@@ -283,7 +287,7 @@ fn main() -> ExitCode {
                 eprintln!("error: generated files are out of date relative to specs/; run `cargo xtask generate` and review the diff");
             }
         }),
-        Command::Vendor { provider, file, source, format } => vendor_command(&provider, &file, source.as_deref(), format).map(|()| true),
+        Command::Vendor { provider, file, source, format, bump } => vendor_command(&provider, &file, source.as_deref(), format, bump).map(|()| true),
         Command::SemverCheck { provider, file, old, new } => semver_check(provider, file, old, new),
         Command::BenchGenerate { runs } => bench_generate(runs).map(|()| true),
         Command::BuildCost { single } => build_cost(&single).map(|()| true),
