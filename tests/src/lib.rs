@@ -1,6 +1,9 @@
 //! Helpers shared by the workspace tests: the manifest, each provider's transformed document, and
 //! the documented examples found in it.
 
+pub mod prism;
+pub mod roundtrip;
+
 use agentdial_build_support::Manifest;
 
 /// The workspace README's Rust examples are compiled as doctests, so they cannot drift from the API.
