@@ -66,8 +66,11 @@ pub struct Prism {
 }
 
 impl Prism {
-    /// Serves `spec` with request validation on (`--errors`: an invalid request gets a 422 and an
-    /// `sl-violations` header), statically (documented examples) or with `dynamic` random responses.
+    /// Serves `spec` statically (documented examples) or with `dynamic` random responses. Requests
+    /// are always validated: an invalid one gets a 422, and every finding (error or warning, about
+    /// the request or about Prism's own response) is listed in the `sl-violations` header. (No
+    /// `--errors`: it would turn a response that contradicts its own document, such as a documented
+    /// example missing a property the schema requires, into a 500 and hide the response.)
     pub fn start(inst: &Installation, spec: &Path, dynamic: bool, seed: Option<&str>) -> Result<Prism, String> {
         let port = StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| format!("no free loopback port: {e}"))?.port();
         let log = std::env::temp_dir().join(format!("agentdial-prism-{}-{port}.log", std::process::id()));
@@ -75,7 +78,7 @@ impl Prism {
         let err = out.try_clone().map_err(|e| e.to_string())?;
         let mut cmd = Command::new(&inst.node);
         cmd.arg(&inst.cli)
-            .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string(), "--errors", "--verboseLevel", "warn"])
+            .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string(), "--verboseLevel", "warn"])
             .arg(format!("--dynamic={dynamic}"))
             // Members a schema does not name are ignored by the generated types by design (README,
             // "Exact types"); Prism is told not to invent them.
@@ -148,6 +151,11 @@ impl Exchange {
     /// The findings about the request (its body, query, path, headers, security), errors and warnings alike.
     pub fn request_violations(&self) -> Vec<Value> {
         self.violations().into_iter().filter(|v| v.pointer("/location/0").and_then(Value::as_str) == Some("request")).collect()
+    }
+
+    /// The findings about Prism's own response (where the document contradicts itself).
+    pub fn response_violations(&self) -> Vec<Value> {
+        self.violations().into_iter().filter(|v| v.pointer("/location/0").and_then(Value::as_str) == Some("response")).collect()
     }
 }
 

@@ -76,6 +76,7 @@ struct Ctx {
 pub struct ValueGenerator<'d> {
     doc: &'d Value,
     ref_depth: usize,
+    overrides: HashMap<String, Value>,
     cache: RefCell<HashMap<(String, usize, bool), BoxedStrategy<Value>>>,
 }
 
@@ -85,7 +86,20 @@ impl<'d> ValueGenerator<'d> {
     }
 
     pub fn with_ref_depth(doc: &'d Value, ref_depth: usize) -> Self {
-        ValueGenerator { doc, ref_depth, cache: RefCell::new(HashMap::new()) }
+        ValueGenerator { doc, ref_depth, overrides: HashMap::new(), cache: RefCell::new(HashMap::new()) }
+    }
+
+    /// Values at `pointer` (a schema of the document, reached through a `$ref` or nested) come from
+    /// `schema` instead of the document's own.
+    pub fn with_override(mut self, pointer: &str, schema: Value) -> Self {
+        self.overrides.insert(pointer.to_owned(), schema);
+        self.cache.borrow_mut().clear();
+        self
+    }
+
+    /// The document the schemas come from.
+    pub fn doc(&self) -> &'d Value {
+        self.doc
     }
 
     /// Values of the component schema `name`.
@@ -113,6 +127,7 @@ impl<'d> ValueGenerator<'d> {
     }
 
     fn build(&self, ptr: &str, schema: &Value, ctx: Ctx) -> Result<BoxedStrategy<Value>, GenError> {
+        let schema = self.overrides.get(ptr).unwrap_or(schema);
         if let Value::Bool(b) = schema {
             return if *b { Ok(any_json(ctx.minimal)) } else { err(ptr, "schema `false` accepts no value") };
         }
