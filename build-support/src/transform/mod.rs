@@ -7,6 +7,7 @@
 mod descriptions;
 mod examples;
 mod media_types;
+mod numbers;
 mod openapi31;
 mod operation_ids;
 mod parameters;
@@ -20,6 +21,7 @@ pub use media_types::{
     BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION, RequestBodyEncoding, choose_request_media_type, form_request_bodies,
     multipart_request_bodies, other_request_media_types, recorded_encodings, untyped_json_responses,
 };
+pub use numbers::widen_single_precision_numbers;
 pub use openapi31::downgrade_openapi_31;
 pub use operation_ids::synthesize_operation_ids;
 pub use parameters::strip_auth_header_parameters;
@@ -54,6 +56,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "widen_contradicted_types",
         widen_contradicted_types,
         "a schema whose own example has another JSON type cannot deserialize that example; the type is widened to accept both",
+    ),
+    (
+        "widen_single_precision_numbers",
+        widen_single_precision_numbers,
+        "typify maps `format: float` to `f32`, which does not give back the decimal the provider sent (`0.87` returns as `0.8700000047683716`); it becomes `double` (`f64`)",
     ),
     (
         "synthesize_operation_ids",

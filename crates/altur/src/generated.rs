@@ -459,7 +459,7 @@ pub mod types {
         pub policies_not_applicable_count: ::std::option::Option<i64>,
         ///Compliance score from 0 to 10. Formula: (policies_met / applicable_policies) * 10. Null if no applicable policies or evaluation not run.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub score: ::std::option::Option<f32>,
+        pub score: ::std::option::Option<f64>,
     }
     impl PolicyEvaluation {
         pub fn builder() -> builder::PolicyEvaluation {
@@ -1309,7 +1309,7 @@ pub mod types {
                 ::std::string::String,
             >,
             score: ::std::result::Result<
-                ::std::option::Option<f32>,
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
         }
@@ -1409,7 +1409,7 @@ pub mod types {
             }
             pub fn score<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.score = value
