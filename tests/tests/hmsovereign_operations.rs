@@ -101,7 +101,8 @@ impl Ep {
         for segment in template.split('/').skip(1) {
             path.push('/');
             if segment.starts_with('{') {
-                path.push_str(params.next().unwrap_or_else(|| panic!("{op}: no value for {segment}")));
+                // On the wire as `style: simple` writes it: `+` in a call id is `%2B`.
+                path.push_str(&agentdial_core::encode_path(params.next().unwrap_or_else(|| panic!("{op}: no value for {segment}"))));
             } else {
                 path.push_str(segment);
             }
@@ -960,6 +961,18 @@ async fn get_call() {
     assert_eq!((&messages[1].role, messages[1].content.as_str()), (&types::ChatMessageRole::User, "Hi, can you hear me?"));
     assert_eq!(r.started_at.map(|t| t.to_rfc3339()).as_deref(), Some("2019-08-24T14:15:22.123+00:00"));
     documented_errors!(ep, call, GetCallError, 404 => Status404);
+}
+
+/// A path parameter is one segment whatever it holds: `,` is not a list separator (`style: simple`)
+/// and `\` is not turned into `/` by the URL parser (`encode_path_parameters`).
+#[tokio::test]
+async fn get_call_with_reserved_characters_in_the_id_stays_one_segment() {
+    const ODD: &str = "a,b\\c/d e?f#g+h";
+    let ep = Ep::new("getCall", "GET", "/calls/{id}", &[ODD]);
+    assert_eq!(ep.path, "/api/v1/calls/a%2Cb%5Cc%2Fd%20e%3Ff%23g%2Bh");
+    let call = |c: Client| async move { c.get_call().id(ODD).send().await };
+    let r = ep.ok(200, example("Call"), &call).await;
+    assert_eq!(r.id, CALL);
 }
 
 fn outbound_reference() -> types::OutboundCallRequest {

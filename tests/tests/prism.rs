@@ -179,12 +179,18 @@ impl Generator<'_> {
                 (Some(e), true) => e.clone(),
                 _ if !p.required && (documented || !self.coin()) => continue,
                 _ if p.location == "path" => {
-                    // A path segment cannot be empty: at least one character.
+                    // A path segment cannot be empty, `.` or `..` (URLs remove dot segments, even
+                    // percent-encoded): any other string is fair.
                     let mut schema = deref(self.values_doc(), &p.schema).clone();
                     if schema.get("type") == Some(&json!("string")) && schema.get("minLength").is_none() {
                         schema["minLength"] = json!(1);
                     }
-                    self.value(&p.pointer, &schema)
+                    loop {
+                        let v = self.value(&p.pointer, &schema);
+                        if v != json!(".") && v != json!("..") {
+                            break v;
+                        }
+                    }
                 }
                 _ => self.value(&p.pointer, &p.schema),
             };

@@ -189,6 +189,20 @@ impl ClientOptions {
 
 pub mod unions;
 
+/// Path parameters of the generated clients, as RFC 6570 simple expansion (OpenAPI's `style:
+/// simple`) writes a string: every byte but the unreserved `A-Z a-z 0-9 - . _ ~` percent-encoded.
+///
+/// Replaces progenitor-client's `encode_path`, which leaves `,` `\` `:` `@` `!` `$` `&` `'` `(`
+/// `)` `*` `+` `;` `=` `|` `^` `[` `]` as they are: a `,` then reads as a list separator to the
+/// server (`style: simple` splits arrays on it), and a URL parser turns `\` into `/`, which changes
+/// the path. (A segment that is exactly `.` or `..` still cannot be sent: URLs remove such
+/// segments, encoded or not.)
+pub fn encode_path(segment: &str) -> String {
+    const UNRESERVED_KEPT: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    percent_encoding::utf8_percent_encode(segment, UNRESERVED_KEPT).to_string()
+}
+
 pub mod hooks {
     use super::Auth;
 
@@ -221,6 +235,14 @@ pub mod hooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_segments_keep_only_unreserved_characters() {
+        assert_eq!(encode_path("call-_+31623731537_XqaQxRRgAzYc"), "call-_%2B31623731537_XqaQxRRgAzYc");
+        assert_eq!(encode_path("a,b\\c/d e%f?g#h"), "a%2Cb%5Cc%2Fd%20e%25f%3Fg%23h");
+        assert_eq!(encode_path("ünï.~"), "%C3%BCn%C3%AF.~");
+        assert_eq!(encode_path("497f6eca-6276-4993-bfeb-53cbbbba6f08"), "497f6eca-6276-4993-bfeb-53cbbbba6f08");
+    }
 
     #[test]
     fn key_is_never_printed() {
