@@ -66,12 +66,13 @@ pub struct Prism {
 }
 
 impl Prism {
-    /// Serves `spec` statically (documented examples) or with `dynamic` random responses. Requests
-    /// are always validated: an invalid one gets a 422, and every finding (error or warning, about
-    /// the request or about Prism's own response) is listed in the `sl-violations` header. (No
+    /// Serves `spec`: documented examples by default, random schema-valid responses for requests
+    /// carrying `Prefer: dynamic=true` (see [`Recorder::start`]). Requests are
+    /// always validated: an invalid one gets a 422, and every finding (error or warning, about the
+    /// request or about Prism's own response) is listed in the `sl-violations` header. (No
     /// `--errors`: it would turn a response that contradicts its own document, such as a documented
     /// example missing a property the schema requires, into a 500 and hide the response.)
-    pub fn start(inst: &Installation, spec: &Path, dynamic: bool, seed: Option<&str>) -> Result<Prism, String> {
+    pub fn start(inst: &Installation, spec: &Path) -> Result<Prism, String> {
         let port = StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| format!("no free loopback port: {e}"))?.port();
         let log = std::env::temp_dir().join(format!("agentdial-prism-{}-{port}.log", std::process::id()));
         let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
@@ -79,7 +80,6 @@ impl Prism {
         let mut cmd = Command::new(&inst.node);
         cmd.arg(&inst.cli)
             .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string(), "--verboseLevel", "warn"])
-            .arg(format!("--dynamic={dynamic}"))
             // Members a schema does not name are ignored by the generated types by design (README,
             // "Exact types"); Prism is told not to invent them.
             .arg("--json-schema-faker-fillProperties=false")
@@ -87,9 +87,6 @@ impl Prism {
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
-        if let Some(seed) = seed {
-            cmd.args(["--seed", seed]);
-        }
         let child = cmd.spawn().map_err(|e| format!("starting {} {}: {e}", inst.node.display(), inst.cli.display()))?;
         let mut prism = Prism { child, url: format!("http://127.0.0.1:{port}"), log };
         prism.wait_until_listening(port)?;
@@ -159,7 +156,8 @@ impl Exchange {
     }
 }
 
-/// A loopback HTTP proxy to `upstream` that keeps every [`Exchange`].
+/// A loopback HTTP proxy to `upstream` that keeps every [`Exchange`]; with `dynamic`, it asks Prism
+/// for a random response to each request (`Prefer: dynamic=true`, added on the way).
 pub struct Recorder {
     pub url: String,
     exchanges: Arc<Mutex<Vec<Exchange>>>,
@@ -167,7 +165,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub async fn start(upstream: &str) -> Recorder {
+    pub async fn start(upstream: &str, dynamic: bool) -> Recorder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("loopback listener");
         let url = format!("http://{}", listener.local_addr().expect("local address"));
         let exchanges = Arc::new(Mutex::new(Vec::new()));
@@ -178,7 +176,7 @@ impl Recorder {
             while let Ok((stream, _)) = listener.accept().await {
                 let (http, upstream, log) = (http.clone(), upstream.clone(), log.clone());
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| forward(http.clone(), upstream.clone(), log.clone(), req));
+                    let service = hyper::service::service_fn(move |req| forward(http.clone(), upstream.clone(), log.clone(), dynamic, req));
                     let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
                 });
             }
@@ -202,6 +200,7 @@ async fn forward(
     http: reqwest::Client,
     upstream: String,
     log: Arc<Mutex<Vec<Exchange>>>,
+    dynamic: bool,
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, std::convert::Infallible> {
     let (parts, body) = req.into_parts();
@@ -212,6 +211,9 @@ async fn forward(
         if name != hyper::header::HOST && name != hyper::header::CONTENT_LENGTH {
             upstream_req = upstream_req.header(name, value);
         }
+    }
+    if dynamic {
+        upstream_req = upstream_req.header("prefer", "dynamic=true");
     }
     let (status, headers, response_body) = match upstream_req.body(request_body.clone()).send().await {
         Ok(r) => {
