@@ -165,6 +165,8 @@ impl Req {
 struct Generator<'d> {
     values: ValueGenerator<'d>,
     runner: TestRunner,
+    /// Parameter values and bodies taken from the document's examples.
+    from_examples: usize,
 }
 
 impl Generator<'_> {
@@ -183,7 +185,10 @@ impl Generator<'_> {
         let mut req = Req::default();
         for p in &op.params {
             let value = match (&p.example, documented) {
-                (Some(e), true) => e.clone(),
+                (Some(e), true) => {
+                    self.from_examples += 1;
+                    e.clone()
+                }
                 _ if !p.required && (documented || !self.coin()) => continue,
                 _ if p.location == "path" => {
                     // A path segment cannot be empty, `.` or `..` (URLs remove dot segments, even
@@ -217,7 +222,10 @@ impl Generator<'_> {
         }
         if let Some((pointer, schema, example)) = &op.body {
             req.body = Some(match (example, documented) {
-                (Some(e), true) => e.clone(),
+                (Some(e), true) => {
+                    self.from_examples += 1;
+                    e.clone()
+                }
                 _ => self.value(pointer, schema),
             });
         }
@@ -306,6 +314,8 @@ struct Tally {
     failures: Vec<String>,
     /// Where Prism's own response contradicts the document (its example or its generator): noted, not failed.
     document_contradictions: std::collections::BTreeSet<String>,
+    /// Request parts (parameters, bodies) taken from the document's examples.
+    from_examples: usize,
     /// Distinct response bodies (dynamic mode must not answer every call alike).
     distinct_responses: std::collections::HashSet<(String, Bytes)>,
 }
@@ -424,7 +434,7 @@ async fn run_provider<C: Clone + Send + 'static>(tally: &mut Tally, provider: &s
     for (pointer, schema) in published_overrides(provider) {
         values = values.with_override(&pointer, schema);
     }
-    let mut generator = Generator { values, runner: runner(&format!("{provider}{dynamic}")) };
+    let mut generator = Generator { values, runner: runner(&format!("{provider}{dynamic}")), from_examples: 0 };
     // Every request first (the generator is sequential and seeded), then sent by WORKERS clients in
     // parallel, each through its own recorder so that exchanges stay paired with their calls.
     let mut calls = Vec::new();
@@ -436,6 +446,7 @@ async fn run_provider<C: Clone + Send + 'static>(tally: &mut Tally, provider: &s
             calls.push((op.call, format!("{} ({} {})", op.id, spec.method, spec.template), generator.request(spec, !dynamic)));
         }
     }
+    tally.from_examples += generator.from_examples;
     let mut workers = tokio::task::JoinSet::new();
     for w in 0..WORKERS {
         let mine: Vec<_> = calls.iter().enumerate().filter(|(i, _)| i % WORKERS == w).map(|(i, (call, _, req))| (i, *call, req.clone())).collect();
@@ -565,9 +576,10 @@ fn report(what: &str, tally: &Tally) -> Vec<String> {
         say(&format!("prism ({what}): Prism's response contradicts the document (not a failure of ours): {c}"));
     }
     say(&format!(
-        "prism ({what}): {} operations, {} calls, {} request bodies and {} responses ({} distinct) checked, {} failures",
+        "prism ({what}): {} operations, {} calls ({} request parts from the document's examples), {} request bodies and {} responses ({} distinct) checked, {} failures",
         tally.operations,
         tally.calls,
+        tally.from_examples,
         tally.request_bodies,
         tally.responses,
         tally.distinct_responses.len(),
