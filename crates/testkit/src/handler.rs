@@ -77,7 +77,7 @@ pub(crate) fn error_answer(doc: &Document, op: Option<&Operation>, status: u16, 
 }
 
 /// The status a provider documents for a refused body: 400, else 422, else 400.
-fn validation_status(op: &Operation) -> u16 {
+pub(crate) fn validation_status(op: &Operation) -> u16 {
     [400, 422].into_iter().find(|s| op.responses.contains_key(s)).unwrap_or(400)
 }
 

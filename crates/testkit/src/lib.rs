@@ -110,6 +110,22 @@ pub struct RecordedRequest {
     pub outcome: Outcome,
 }
 
+/// One operation the mock serves (from the provider's document).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationInfo {
+    /// The document's `operationId` (what [`MockProvider::fail_next`] takes).
+    pub id: String,
+    pub method: String,
+    /// The path template, e.g. `/calls/{id}`.
+    pub path: String,
+    /// A body the mock accepts, when the operation takes a JSON body.
+    pub sample_body: Option<serde_json::Value>,
+    /// The documented success status.
+    pub success_status: u16,
+    /// The documented status of a refused body.
+    pub validation_status: u16,
+}
+
 /// A webhook delivery the mock made.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Delivery {
@@ -225,6 +241,22 @@ impl MockProvider {
     /// beyond the default policy).
     pub fn client(&self) -> agentdial::ClientBuilder {
         agentdial::Client::builder(self.provider()).base_url(self.base_url()).api_key(self.api_key())
+    }
+
+    /// Every documented operation.
+    pub fn operations(&self) -> Vec<OperationInfo> {
+        let doc = &self.shared.doc;
+        doc.operations
+            .iter()
+            .map(|op| OperationInfo {
+                id: op.id.clone(),
+                method: op.method.clone(),
+                path: op.template.clone(),
+                sample_body: op.body_schema.as_ref().map(|s| doc.sample(s, None)),
+                success_status: op.responses.keys().copied().find(|s| (200..300).contains(s)).unwrap_or(200),
+                validation_status: handler::validation_status(op),
+            })
+            .collect()
     }
 
     /// Injects `fault` into the answer to the next request of `operation` (the document's
