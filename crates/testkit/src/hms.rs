@@ -191,8 +191,11 @@ impl State {
             let mut value = sample_success(doc, op);
             if op.id == dial_operation(doc.provider) {
                 let n = self.next_id();
-                if let Some(id) = value.get_mut("id").filter(|v| v.is_string()) {
-                    *id = json!(format!("call-{n}"));
+                // The created call's id, where the answer has an `id` (optional or not).
+                let schema = op.responses.get(&success_status(op)).cloned().flatten();
+                let has_id = schema.is_some_and(|s| doc.resolve(&s).pointer("/properties/id").is_some_and(|p| p["type"] == "string"));
+                if has_id && value.is_object() {
+                    value["id"] = json!(format!("call-{n}"));
                 }
             }
             return Ok((success(doc, op, value)?, Vec::new()));
