@@ -324,7 +324,12 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
     let markdown = report.to_markdown(&provider.name, &provider.spec, &loaded.sha256, &reasons());
     let dir = PathBuf::from("crates").join(&provider.name);
     check_crate_dependencies(&root.join(&dir).join("Cargo.toml"), uses)?;
-    let files = vec![(dir.join("src").join("generated.rs"), generated), (dir.join("TRANSFORMATIONS.md"), markdown)];
+    let files = vec![
+        (dir.join("src").join("generated.rs"), generated),
+        (dir.join("TRANSFORMATIONS.md"), markdown),
+        // What agentdial-testkit serves and validates against (it embeds the file).
+        (PathBuf::from("crates").join("testkit").join("documents").join(format!("{}.json", provider.name)), crate::testkit::testkit_document(&document)),
+    ];
     let scaffold = vec![
         (dir.join("Cargo.toml"), scaffold_cargo_toml(provider, &document, uses)),
         (dir.join("src").join("lib.rs"), scaffold_lib_rs(provider, &document)),

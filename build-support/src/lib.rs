@@ -17,6 +17,7 @@ pub mod request_bodies;
 pub mod report;
 pub mod semver;
 pub mod surface;
+pub mod testkit;
 pub mod transform;
 pub mod unions;
 pub mod vendor;
