@@ -12,6 +12,7 @@ pub mod load;
 pub mod manifest;
 pub mod non_exhaustive;
 pub mod open_enums;
+pub mod pagination;
 pub mod request_bodies;
 pub mod report;
 pub mod semver;
