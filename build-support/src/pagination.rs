@@ -193,8 +193,19 @@ fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
     value
 }
 
+/// The schema's type, looking through nullability (`type: [T, "null"]`, `anyOf: [T, {type: null}]`).
 fn schema_type(schema: &Value) -> Option<&str> {
-    schema.get("type").and_then(Value::as_str)
+    match schema.get("type") {
+        Some(Value::String(t)) => return Some(t),
+        Some(Value::Array(ts)) => return ts.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        _ => {}
+    }
+    let members = schema.get("anyOf").or_else(|| schema.get("oneOf"))?.as_array()?;
+    let typed: Vec<&str> = members.iter().filter_map(schema_type).filter(|t| *t != "null").collect();
+    match typed[..] {
+        [t] => Some(t),
+        _ => None,
+    }
 }
 
 /// The success response's JSON schema (first 2xx with a JSON body).
@@ -228,7 +239,7 @@ fn param_schema<'a>(doc: &'a Value, param: &'a Value) -> &'a Value {
 }
 
 fn is_integer_param(doc: &Value, param: &Value) -> bool {
-    schema_type(param_schema(doc, param)) == Some("integer")
+    matches!(schema_type(param_schema(doc, param)), Some("integer" | "number"))
 }
 
 /// Envelope fields: top-level properties and those one object down, as (path, resolved schema).
@@ -319,8 +330,12 @@ fn inferred(doc: &Value, item: &Value, op: &Value, pointer: &str, operation_id: 
     let items = match one("arrays", &arrays, |p| format!("`{}`", dotted(p))) {
         Ok(Some(items)) => items,
         Ok(None) => return paging_params.then(|| not("paging parameters, but the response has no array of items".into())),
-        Err(e) => return Some(not(e)),
+        Err(e) => return paging_params.then(|| not(e)),
     };
+    if !paging_params {
+        // One array in an object without paging parameters: a whole list, or one resource with a list field.
+        return None;
+    }
     let pick = |pred: &dyn Fn(&str) -> bool| -> Vec<&str> { names.iter().filter(|(n, _, _)| pred(n)).map(|(_, name, _)| *name).collect() };
     let field = |pred: &dyn Fn(&str, &Value) -> bool| -> Vec<Vec<String>> {
         fields.iter().filter(|(p, s)| pred(&norm(p.last().unwrap()), s)).map(|(p, _)| p.clone()).collect()
@@ -391,11 +406,7 @@ fn inferred(doc: &Value, item: &Value, op: &Value, pointer: &str, operation_id: 
                 first_page: first,
             }))
         }
-        Ok(None) => Some(not(if paging_params {
-            "a page size but no offset, page number, cursor or next URL to advance it".into()
-        } else {
-            "envelope with one array but no paging parameters (the whole list in one response)".into()
-        })),
+        Ok(None) => Some(not("a page size but no offset, page number, cursor or next URL to advance it".into())),
         Err(e) => Some(not(e)),
     }
 }
@@ -690,13 +701,21 @@ impl Param {
         let ident = &self.ident;
         if self.optional { quote!(request.#ident.as_ref().ok().and_then(|v| v.as_ref())) } else { quote!(request.#ident.as_ref().ok()) }
     }
-    /// `Option<i64>` of an integer parameter.
+    /// `Option<i64>` of an integer (or `number`) parameter.
     fn get_i64(&self, role: &str) -> Result<TokenStream> {
-        if !is_integer(&self.ty) {
-            bail!("{role} parameter `{}` is `{}`, not an integer", self.ident, type_text(&self.ty));
-        }
         let get = self.get();
-        Ok(quote!(#get.and_then(|v| i64::try_from(*v).ok())))
+        if is_integer(&self.ty) {
+            Ok(quote!(#get.and_then(|v| i64::try_from(*v).ok())))
+        } else if is_float(&self.ty) {
+            Ok(quote!(#get.map(|v| *v as i64)))
+        } else {
+            bail!("{role} parameter `{}` is `{}`, not an integer", self.ident, type_text(&self.ty))
+        }
+    }
+    /// Sets the parameter on `request` from an `i64` named `value`.
+    fn set_i64(&self) -> TokenStream {
+        let ident = &self.ident;
+        if is_float(&self.ty) { quote!(request.#ident(value as f64)) } else { quote!(request.#ident(value)) }
     }
 }
 
@@ -785,7 +804,7 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
         Style::Offset { offset, limit, total } => {
             let offset_p = builder_param(builder_struct, offset)?;
             let current = offset_p.get_i64("offset")?;
-            let setter = &offset_p.ident;
+            let set = offset_p.set_i64();
             let limit_expr = limit_tokens(builder_struct, limit.as_deref(), p)?;
             let total_expr = match total {
                 Some(t) => leaf_i64(&access(types, &response_name, t)?, "total")?,
@@ -798,7 +817,7 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
                     let page = request.clone().send().await?.into_inner();
                     let total: Option<i64> = #total_expr;
                     let items = Some(page) #take_items .unwrap_or_default();
-                    let next = ::agentdial_core::pagination::next_offset(offset, items.len(), limit, total).map(|o| request.#setter(o));
+                    let next = ::agentdial_core::pagination::next_offset(offset, items.len(), limit, total).map(|value| #set);
                 },
                 format!(
                     "offset/limit: `{offset}` advances by the items received; the last page is the one reaching {}, an empty page, {}",
@@ -810,7 +829,7 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
         Style::Page { page: page_name, size, total } => {
             let page_p = builder_param(builder_struct, page_name)?;
             let current = page_p.get_i64("page")?;
-            let setter = &page_p.ident;
+            let set = page_p.set_i64();
             let first = p.first_page;
             let limit_expr = limit_tokens(builder_struct, size.as_deref(), p)?;
             let total_expr = match total {
@@ -824,7 +843,7 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
                     let page = request.clone().send().await?.into_inner();
                     let total: Option<i64> = #total_expr;
                     let items = Some(page) #take_items .unwrap_or_default();
-                    let next = ::agentdial_core::pagination::next_page(number, items.len(), size, seen, total).map(|n| request.#setter(n));
+                    let next = ::agentdial_core::pagination::next_page(number, items.len(), size, seen, total).map(|value| #set);
                 },
                 format!(
                     "page number: `{page_name}` (from {first}) goes up by one; the last page is the one reaching {}, an empty page, or a page shorter than the page size",
@@ -990,6 +1009,7 @@ mod tests {
             "/g": get("whole", json!([]), s(json!({"type": "object", "properties": {"a": arr}}))),
             "/h": get("single", json!([]), s(json!({"type": "object", "properties": {"id": {"type": "string"}}}))),
             "/i": get("twoTotals", json!([int("offset")]), s(json!({"type": "object", "properties": {"a": arr, "total": {"type": "integer"}, "meta": {"type": "object", "properties": {"total_count": {"type": "integer"}}}}}))),
+            "/k": get("nullableNext", json!([text("cursor")]), s(json!({"type": "object", "properties": {"a": arr, "next_cursor": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}))),
             "/j": get("stringOffset", json!([text("offset")]), s(json!({"type": "object", "properties": {"a": arr}}))),
         }));
         assert_eq!(
@@ -1001,8 +1021,8 @@ mod tests {
                 "bare: NOT bare array response: no envelope says where the list ends (paging parameters alone are not enough)",
                 "twoArrays: NOT ambiguous: several arrays (`a`, `b`)",
                 "limitOnly: NOT a page size but no offset, page number, cursor or next URL to advance it",
-                "whole: NOT envelope with one array but no paging parameters (the whole list in one response)",
                 "twoTotals: NOT ambiguous: several totals (`total`, `meta.total_count`)",
+                "nullableNext: cursor (`cursor` ← `next_cursor`; has_more none)",
                 "stringOffset: NOT offset parameter `offset` is not an integer",
             ]
         );
@@ -1110,7 +1130,7 @@ mod tests {
             "letlimit:Option<i64>=request.limit.as_ref().ok().and_then(|v|v.as_ref()).and_then(|v|i64::try_from(*v).ok()).or(Some(100i64)).map(|l|l.min(1000i64));",
             "lettotal:Option<i64>=Some(&page).map(|v|&v.pagination).map(|v|&v.total).and_then(|v|i64::try_from(*v).ok());",
             "letitems=Some(page).map(|v|v.calls).unwrap_or_default();",
-            "next_offset(offset,items.len(),limit,total).map(|o|request.offset(o));",
+            "next_offset(offset,items.len(),limit,total).map(|value|request.offset(value));",
         ] {
             assert!(text.contains(expected), "missing {expected}\n{}", prettyplease::unparse(&file));
         }
@@ -1153,5 +1173,46 @@ mod tests {
         let before = squash(&file);
         generate_streams(&mut file, &[]).unwrap();
         assert_eq!(squash(&file), before);
+    }
+
+    /// The rules over public documents of other platforms (not in the manifest): run with
+    /// `cargo test -p agentdial-build-support corpus_table -- --ignored --nocapture`; the directory
+    /// is `AGENTDIAL_CORPUS`, else `../shared/corpus` next to the workspace.
+    #[test]
+    #[ignore = "reads documents outside the repository"]
+    fn corpus_table() {
+        let dir = std::env::var_os("AGENTDIAL_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
+        let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten().map(|e| e.path()).collect();
+        files.sort();
+        println!("| document | operation | GET path | recognized as |\n|---|---|---|---|");
+        let mut counts = Vec::new();
+        for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "json" || e == "yaml")) {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            let loaded = crate::load_spec(file, None).unwrap();
+            let mut document = loaded.document.clone();
+            let mut report = crate::Report::default();
+            let note = match crate::transform(&mut document, &[], &mut report) {
+                Ok(()) => "",
+                Err(_) => {
+                    document = loaded.document.clone();
+                    " (untransformed: the transformations refuse it)"
+                }
+            };
+            let findings = infer(&document, &[]).unwrap();
+            let recognized = super::paginated(&findings).len();
+            for f in &findings {
+                match f {
+                    Finding::Paginated(p) => println!("| {name}{note} | `{}` | `{}` | {} |", p.operation_id, p.path, p.style),
+                    Finding::NotRecognized { operation_id, path, reason, .. } => println!("| {name}{note} | `{operation_id}` | `{path}` | no: {reason} |"),
+                }
+            }
+            counts.push(format!("{name}: {recognized} recognized of {} list-like GET operations", findings.len()));
+        }
+        println!();
+        for c in counts {
+            println!("{c}");
+        }
     }
 }

@@ -29138,7 +29138,7 @@ pub mod builder {
                             limit,
                             total,
                         )
-                        .map(|o| request.offset(o));
+                        .map(|value| request.offset(value));
                     ::std::result::Result::<
                         _,
                         Error<types::ListCallsErrorBody>,
@@ -29205,7 +29205,7 @@ pub mod builder {
                             limit,
                             total,
                         )
-                        .map(|o| request.offset(o));
+                        .map(|value| request.offset(value));
                     ::std::result::Result::<
                         _,
                         Error<types::GetUsageErrorBody>,
@@ -29270,7 +29270,7 @@ pub mod builder {
                             limit,
                             total,
                         )
-                        .map(|o| request.offset(o));
+                        .map(|value| request.offset(value));
                     ::std::result::Result::<
                         _,
                         Error<types::ListCampaignLeadsErrorBody>,
