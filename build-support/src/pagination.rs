@@ -1055,6 +1055,17 @@ mod tests {
         assert!(err(Declaration { offset: None, ..ok }).contains("style `offset` needs `offset`"));
     }
 
+    #[test]
+    fn declarations_parse_from_the_manifest() {
+        let text = "[[provider]]\nname = \"a\"\nspec = \"a.yaml\"\nsource = \"s\"\nsha256 = \"00\"\n\n[[provider.pagination]]\noperation = \"listThings\"\nstyle = \"offset\"\nitems = \"data\"\noffset = \"skip\"\ntotal = \"meta.count\"\n";
+        let manifest: crate::Manifest = toml::from_str(text).unwrap();
+        let d = &manifest.providers[0].pagination[0];
+        assert_eq!((d.operation.as_str(), d.style.as_str(), d.total.as_deref()), ("listThings", "offset", Some("meta.count")));
+        let unknown = text.replace("total =", "totl =");
+        let err = toml::from_str::<crate::Manifest>(&unknown).unwrap_err().to_string();
+        assert!(err.contains("unknown field `totl`"), "{err}");
+    }
+
     /// progenitor 0.15.1's shapes, trimmed: a response struct, a builder and its `send()`.
     fn generated() -> syn::File {
         syn::parse_quote! {
