@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod non_exhaustive;
 pub mod open_enums;
 pub mod path_encoding;
+pub mod pagination;
 pub mod request_bodies;
 pub mod report;
 pub mod semver;

@@ -25,6 +25,10 @@ pub struct Provider {
     /// Provider-specific patch files in `specs/`, applied in order after the general transformations.
     #[serde(default)]
     pub patches: Vec<String>,
+    /// How list operations paginate where the document does not say so unambiguously
+    /// (`[[provider.pagination]]`; see `pagination::Declaration`).
+    #[serde(default)]
+    pub pagination: Vec<crate::pagination::Declaration>,
 }
 
 impl Manifest {

@@ -159,6 +159,7 @@ pub fn generate_from_text(text: &str) -> Result<String> {
         source: "fixture".into(),
         sha256: sha256_hex(text.as_bytes()),
         patches: Vec::new(),
+        pagination: Vec::new(),
     };
     let generated = generate_provider(scratch.path(), &provider)?;
     generated.files.into_iter().next().map(|(_, text)| text).ok_or_else(|| anyhow!("generation produced no file"))
@@ -244,6 +245,7 @@ pub fn update_manifest_text(text: &str, provider: &str, sha256: &str, source: Op
             p.name == o.name
                 && p.spec == o.spec
                 && p.patches == o.patches
+                && p.pagination == o.pagination
                 && p.sha256 == if mine { sha256 } else { o.sha256.as_str() }
                 && p.source == if mine { source.unwrap_or(&o.source) } else { o.source.as_str() }
         });

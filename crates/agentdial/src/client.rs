@@ -5,6 +5,9 @@ use crate::{CallState, CallStatus, Capabilities, Dialed, Error, OutboundCall, Pr
 use agentdial_core::{ApiKey, BuildError, ClientOptions};
 use std::time::{Duration, Instant};
 
+mod calls;
+pub use calls::{CallFilter, CallStream};
+
 /// Builds a [`Client`]; see [`Client::builder`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {

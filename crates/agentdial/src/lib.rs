@@ -139,7 +139,7 @@ mod validate;
 
 pub use agentdial_core::ApiKey;
 pub use call::{CallHandle, CallState, CallStatus, Capabilities, DialResponse, Dialed, OutboundCall, Provider, ProviderCall};
-pub use client::{Client, ClientBuilder};
+pub use client::{CallFilter, CallStream, Client, ClientBuilder};
 pub use error::{Error, ProviderError};
 pub use http::RetryPolicy;
 

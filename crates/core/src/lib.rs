@@ -14,6 +14,7 @@
 
 pub mod form;
 pub mod multipart;
+pub mod pagination;
 
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;

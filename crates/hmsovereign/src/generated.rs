@@ -29091,6 +29091,199 @@ pub mod builder {
             }
         }
     }
+    impl<'a> ListCalls<'a> {
+        ///Every item (`calls`) of every page, as a stream that sends a request only when the items already received run out. offset/limit: `offset` advances by the items received; the last page is the one reaching `pagination.total`, an empty page, or (without a total) a page shorter than the page size.
+        ///
+        ///An error is the stream's last item; a 429 with a `Retry-After` of at most 60 s is waited out (up to three times in a row) and the page asked again. Needs a tokio runtime with its timer.
+        pub fn stream(
+            self,
+        ) -> impl ::futures::Stream<
+            Item = ::std::result::Result<types::Call, Error<types::ListCallsErrorBody>>,
+        > + ::std::marker::Send + ::std::marker::Unpin + 'a {
+            self.stream_with(::agentdial_core::pagination::Paging::default())
+        }
+        ///[`stream`](Self::stream), with the rate-limit waits of `paging`.
+        pub fn stream_with(
+            self,
+            paging: ::agentdial_core::pagination::Paging,
+        ) -> impl ::futures::Stream<
+            Item = ::std::result::Result<types::Call, Error<types::ListCallsErrorBody>>,
+        > + ::std::marker::Send + ::std::marker::Unpin + 'a {
+            ::agentdial_core::pagination::paginate(
+                self,
+                paging,
+                |request: Self, _seen: u64| async move {
+                    let offset = request
+                        .offset
+                        .as_ref()
+                        .ok()
+                        .and_then(|v| v.as_ref())
+                        .and_then(|v| i64::try_from(*v).ok())
+                        .unwrap_or(0);
+                    let limit: Option<i64> = request
+                        .limit
+                        .as_ref()
+                        .ok()
+                        .and_then(|v| v.as_ref())
+                        .and_then(|v| i64::try_from(*v).ok())
+                        .or(Some(100i64))
+                        .map(|l| l.min(1000i64));
+                    let page = request.clone().send().await?.into_inner();
+                    let total: Option<i64> = Some(&page)
+                        .map(|v| &v.pagination)
+                        .map(|v| &v.total)
+                        .and_then(|v| i64::try_from(*v).ok());
+                    let items = Some(page).map(|v| v.calls).unwrap_or_default();
+                    let next = ::agentdial_core::pagination::next_offset(
+                            offset,
+                            items.len(),
+                            limit,
+                            total,
+                        )
+                        .map(|value| request.offset(value));
+                    ::std::result::Result::<
+                        _,
+                        Error<types::ListCallsErrorBody>,
+                    >::Ok(::agentdial_core::pagination::Page {
+                        items,
+                        next,
+                    })
+                },
+            )
+        }
+    }
+    impl<'a> GetUsage<'a> {
+        ///Every item (`logs`) of every page, as a stream that sends a request only when the items already received run out. offset/limit: `offset` advances by the items received; the last page is the one reaching `pagination.total`, an empty page, or (without a total) a page shorter than the page size.
+        ///
+        ///An error is the stream's last item; a 429 with a `Retry-After` of at most 60 s is waited out (up to three times in a row) and the page asked again. Needs a tokio runtime with its timer.
+        pub fn stream(
+            self,
+        ) -> impl ::futures::Stream<
+            Item = ::std::result::Result<
+                types::UsageLog,
+                Error<types::GetUsageErrorBody>,
+            >,
+        > + ::std::marker::Send + ::std::marker::Unpin + 'a {
+            self.stream_with(::agentdial_core::pagination::Paging::default())
+        }
+        ///[`stream`](Self::stream), with the rate-limit waits of `paging`.
+        pub fn stream_with(
+            self,
+            paging: ::agentdial_core::pagination::Paging,
+        ) -> impl ::futures::Stream<
+            Item = ::std::result::Result<
+                types::UsageLog,
+                Error<types::GetUsageErrorBody>,
+            >,
+        > + ::std::marker::Send + ::std::marker::Unpin + 'a {
+            ::agentdial_core::pagination::paginate(
+                self,
+                paging,
+                |request: Self, _seen: u64| async move {
+                    let offset = request
+                        .offset
+                        .as_ref()
+                        .ok()
+                        .and_then(|v| v.as_ref())
+                        .and_then(|v| i64::try_from(*v).ok())
+                        .unwrap_or(0);
+                    let limit: Option<i64> = request
+                        .limit
+                        .as_ref()
+                        .ok()
+                        .and_then(|v| v.as_ref())
+                        .and_then(|v| i64::try_from(*v).ok())
+                        .or(Some(100i64))
+                        .map(|l| l.min(1000i64));
+                    let page = request.clone().send().await?.into_inner();
+                    let total: Option<i64> = Some(&page)
+                        .map(|v| &v.pagination)
+                        .map(|v| &v.total)
+                        .and_then(|v| i64::try_from(*v).ok());
+                    let items = Some(page).map(|v| v.logs).unwrap_or_default();
+                    let next = ::agentdial_core::pagination::next_offset(
+                            offset,
+                            items.len(),
+                            limit,
+                            total,
+                        )
+                        .map(|value| request.offset(value));
+                    ::std::result::Result::<
+                        _,
+                        Error<types::GetUsageErrorBody>,
+                    >::Ok(::agentdial_core::pagination::Page {
+                        items,
+                        next,
+                    })
+                },
+            )
+        }
+    }
+    impl<'a> ListCampaignLeads<'a> {
+        ///Every item (`leads`) of every page, as a stream that sends a request only when the items already received run out. offset/limit: `offset` advances by the items received; the last page is the one reaching `pagination.total`, an empty page, or (without a total) a page shorter than the page size.
+        ///
+        ///An error is the stream's last item; a 429 with a `Retry-After` of at most 60 s is waited out (up to three times in a row) and the page asked again. Needs a tokio runtime with its timer.
+        pub fn stream(
+            self,
+        ) -> impl ::futures::Stream<
+            Item = ::std::result::Result<
+                types::CampaignLead,
+                Error<types::ListCampaignLeadsErrorBody>,
+            >,
+        > + ::std::marker::Send + ::std::marker::Unpin + 'a {
+            self.stream_with(::agentdial_core::pagination::Paging::default())
+        }
+        ///[`stream`](Self::stream), with the rate-limit waits of `paging`.
+        pub fn stream_with(
+            self,
+            paging: ::agentdial_core::pagination::Paging,
+        ) -> impl ::futures::Stream<
+            Item = ::std::result::Result<
+                types::CampaignLead,
+                Error<types::ListCampaignLeadsErrorBody>,
+            >,
+        > + ::std::marker::Send + ::std::marker::Unpin + 'a {
+            ::agentdial_core::pagination::paginate(
+                self,
+                paging,
+                |request: Self, _seen: u64| async move {
+                    let offset = request
+                        .offset
+                        .as_ref()
+                        .ok()
+                        .and_then(|v| v.as_ref())
+                        .and_then(|v| i64::try_from(*v).ok())
+                        .unwrap_or(0);
+                    let limit: Option<i64> = request
+                        .limit
+                        .as_ref()
+                        .ok()
+                        .and_then(|v| v.as_ref())
+                        .and_then(|v| i64::try_from(*v).ok());
+                    let page = request.clone().send().await?.into_inner();
+                    let total: Option<i64> = Some(&page)
+                        .and_then(|v| v.pagination.as_ref())
+                        .map(|v| &v.total)
+                        .and_then(|v| i64::try_from(*v).ok());
+                    let items = Some(page).map(|v| v.leads).unwrap_or_default();
+                    let next = ::agentdial_core::pagination::next_offset(
+                            offset,
+                            items.len(),
+                            limit,
+                            total,
+                        )
+                        .map(|value| request.offset(value));
+                    ::std::result::Result::<
+                        _,
+                        Error<types::ListCampaignLeadsErrorBody>,
+                    >::Ok(::agentdial_core::pagination::Page {
+                        items,
+                        next,
+                    })
+                },
+            )
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {

@@ -1,4 +1,4 @@
-use crate::http::{Op, RetryPolicy, finish, run};
+use crate::http::{Op, RetryPolicy, finish, from_progenitor, run};
 use crate::{CallHandle, CallState, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderCall, ProviderError};
 use agentdial_hmsovereign::types;
 use serde_json::{Map, Value, json};
@@ -87,4 +87,37 @@ pub(crate) async fn hang_up(client: &agentdial_hmsovereign::Client, policy: &Ret
     let command = types::CallControlCommand::EndCallCommand(types::EndCallCommand { message: None, type_: types::EndCallCommandType::EndCall });
     run(policy, op, || async { finish(op, client.control_call().id(id).body(command.clone()).send().await, |_, b| details(b)).await.map(|_| ()) })
         .await
+}
+
+pub(crate) fn calls<'a>(
+    client: &'a agentdial_hmsovereign::Client,
+    policy: &RetryPolicy,
+    op: Op,
+    filter: crate::CallFilter,
+) -> Result<crate::CallStream<'a>, Error> {
+    use futures::StreamExt as _;
+    let mut list = client.list_calls();
+    if let Some(s) = &filter.status {
+        let status: types::CallStatusFilter = s.parse().map_err(|_| Error::InvalidInput {
+            provider: Some(op.provider),
+            message: format!("HMS Sovereign's call status filter is one of connecting, in-progress, ended, failed; got {s:?}"),
+        })?;
+        list = list.status(status);
+    }
+    if let Some(at) = filter.since {
+        list = list.start_date(at);
+    }
+    if let Some(at) = filter.until {
+        list = list.end_date(at);
+    }
+    if let Some(n) = filter.page_size {
+        list = list.limit(n);
+    }
+    let paging = agentdial_core::pagination::Paging { max_retry_after: policy.max_retry_after, ..Default::default() };
+    Ok(Box::pin(list.stream_with(paging).then(move |item| async move {
+        match item {
+            Ok(call) => Ok(CallState { status: status(&call), call: ProviderCall::HmsSovereign(Box::new(call)) }),
+            Err(e) => Err(from_progenitor(op, e, |_, b| details(b)).await),
+        }
+    })))
 }
