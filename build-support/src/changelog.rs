@@ -749,6 +749,25 @@ fn diff_variants(ty: &str, representation: &str, old: &[Variant], new: &[Variant
             _ => {}
         }
     }
+    // A fieldless enum's variants have implicit discriminants (their positions): a variant that moves
+    // changes `Variant as i32` in user code (cargo-semver-checks: enum_no_repr_variant_discriminant_changed).
+    // With other variants, the discriminant still orders and identifies it; cargo-semver-checks
+    // counts both as breaking, and so do we.
+    let fieldless = old.iter().chain(new).all(|v| v.payload.is_none());
+    for (i, a) in old.iter().enumerate().filter(|(_, a)| a.payload.is_none()) {
+        if let Some(j) = new.iter().position(|b| b.name == a.name)
+            && i != j
+        {
+            let what = if fieldless { format!("what `{ty}::{} as i32` gives", a.name) } else { "its order among the variants".to_owned() };
+            entry(
+                out,
+                Kind::VariantChanged,
+                format!("types::{ty}::{}", a.name),
+                Impact::Breaking,
+                format!("moved from position {i} to {j}: its implicit discriminant ({what}) changed"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

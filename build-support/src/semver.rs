@@ -104,12 +104,18 @@ pub fn parse(output: &str) -> Vec<Violation> {
     out
 }
 
-/// The identifiers of an item or subject: `field agentdial_semver_probe::types::Call.id` → [Call, id].
-fn words(text: &str) -> Vec<String> {
+/// The identifiers of the item a violation names, normalized (lower case, no `_`): the first
+/// path-like token (`Destination.label`, `Status::Ended`, `builder::GetCall`, `CreateCall::dry_run`),
+/// without the crate, `types` and `builder` segments.
+fn item_words(item: &str) -> Vec<String> {
+    let token = item.split_whitespace().find(|t| t.contains("::") || t.contains('.') || t.contains(':')).unwrap_or(item);
+    normalized(token).into_iter().filter(|w| !matches!(w.as_str(), "agentdialsemverprobe" | "types" | "builder")).collect()
+}
+
+fn normalized(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
-        .filter(|w| !matches!(*w, "field" | "struct" | "enum" | "variant" | "method" | "function" | "types" | "builder" | "Client" | "agentdial_semver_probe" | "inherent" | "of"))
-        .map(str::to_owned)
+        .map(|w| w.replace('_', "").to_lowercase())
         .collect()
 }
 
@@ -132,9 +138,11 @@ pub fn compare(changelog: &Changelog, violations: &[Violation]) -> Comparison {
     let breaking: Vec<&crate::changelog::Entry> = changelog.entries.iter().filter(|e| e.impact == Impact::Breaking).collect();
     let mut confirmed = vec![false; breaking.len()];
     for v in violations {
-        let want = words(&v.item);
+        // An item matches the breaking entry whose subject and detail name all its parts:
+        // `builder::GetCall` is the builder of `Client::get_call`, `CreateCall::dry_run` its setter.
+        let want = item_words(&v.item);
         let hit = breaking.iter().position(|e| {
-            let have = words(&e.subject);
+            let have = normalized(&format!("{} {}", e.subject, e.detail));
             !want.is_empty() && want.iter().all(|w| have.contains(w))
         });
         match hit {
@@ -213,6 +221,8 @@ mod tests {
             Violation { lint: "enum_variant_missing".into(), item: "variant Status::Queued".into() },
         ];
         let cmp = compare(&c, &v);
+        assert_eq!(item_words("Status::Ended moved from position 2 to 1,"), vec!["status".to_string(), "ended".to_string()]);
+        assert_eq!(item_words("struct agentdial_semver_probe::builder::GetCall"), vec!["getcall".to_string()]);
         assert_eq!(cmp.agreed.len(), 1);
         assert_eq!(cmp.missed, vec![v[1].clone()]);
         assert_eq!(cmp.wire_only.len(), 1);
