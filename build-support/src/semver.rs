@@ -108,8 +108,17 @@ pub fn parse(output: &str) -> Vec<Violation> {
 /// path-like token (`Destination.label`, `Status::Ended`, `builder::GetCall`, `CreateCall::dry_run`),
 /// without the crate, `types` and `builder` segments.
 fn item_words(item: &str) -> Vec<String> {
+    // `field note of struct Call` names no path: its words, without the item kinds.
     let token = item.split_whitespace().find(|t| t.contains("::") || t.contains('.') || t.contains(':')).unwrap_or(item);
-    normalized(token).into_iter().filter(|w| !matches!(w.as_str(), "agentdialsemverprobe" | "types" | "builder")).collect()
+    normalized(token)
+        .into_iter()
+        .filter(|w| {
+            !matches!(
+                w.as_str(),
+                "agentdialsemverprobe" | "types" | "builder" | "field" | "of" | "struct" | "enum" | "variant" | "method" | "function" | "trait" | "inherent"
+            )
+        })
+        .collect()
 }
 
 fn normalized(text: &str) -> Vec<String> {
@@ -223,6 +232,7 @@ mod tests {
         let cmp = compare(&c, &v);
         assert_eq!(item_words("Status::Ended moved from position 2 to 1,"), vec!["status".to_string(), "ended".to_string()]);
         assert_eq!(item_words("struct agentdial_semver_probe::builder::GetCall"), vec!["getcall".to_string()]);
+        assert_eq!(item_words("field ended_at of struct Call"), vec!["endedat".to_string(), "call".to_string()]);
         assert_eq!(cmp.agreed.len(), 1);
         assert_eq!(cmp.missed, vec![v[1].clone()]);
         assert_eq!(cmp.wire_only.len(), 1);
