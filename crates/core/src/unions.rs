@@ -113,7 +113,7 @@ pub fn first_difference(input: &Value, output: &Value) -> Option<String> {
                     }
                     at.truncate(len);
                 }
-                for k in b.keys().filter(|k| !a.contains_key(*k)) {
+                if let Some(k) = b.keys().find(|k| !a.contains_key(*k)) {
                     at.push('/');
                     at.push_str(&k.replace('~', "~0").replace('/', "~1"));
                     return false;
