@@ -635,3 +635,18 @@ async fn the_retrying_event_records_status_and_request_id_never_the_body() {
     assert!(!text.contains("BODY-MARKER"), "a response body was logged: {text}");
     assert!(!text.contains(KEY), "the key was logged: {text}");
 }
+
+#[tokio::test]
+async fn error_messages_do_not_repeat_their_source() {
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = reserved.local_addr().unwrap();
+    drop(reserved);
+    let c = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(format!("http://{addr}")).retry_policy(RetryPolicy::none()).build().unwrap();
+    let err = c.dial(&call()).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { may_have_dialed: false, .. }), "{err:?}");
+    let mut parent: &dyn std::error::Error = &err;
+    while let Some(source) = parent.source() {
+        assert!(!parent.to_string().contains(&source.to_string()), "{parent} repeats its source {source}");
+        parent = source;
+    }
+}

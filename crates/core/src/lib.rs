@@ -18,6 +18,23 @@
 //! let key = ApiKey::new("sk-live-123");
 //! assert!(!format!("{key:?}").contains("sk-live-123"));
 //! ```
+//!
+//! [`AuthScheme`], [`BuildError`], [`Auth`] and [`ClientOptions`] are `#[non_exhaustive]`: they grow
+//! without a breaking change, so a `match` needs a wildcard arm.
+//!
+//! ```compile_fail,E0004
+//! fn describe(scheme: agentdial_core::AuthScheme) -> &'static str {
+//!     use agentdial_core::AuthScheme::*;
+//!     match scheme { Bearer => "bearer", Basic => "basic", Header { .. } => "header", Query { .. } => "query", None => "none" }
+//! }
+//! ```
+//!
+//! ```compile_fail,E0004
+//! fn describe(e: &agentdial_core::BuildError) -> &'static str {
+//!     use agentdial_core::BuildError::*;
+//!     match e { EmptyKey => "empty", InvalidKey => "invalid", InvalidBaseUrl { .. } => "url", Http(_) => "http" }
+//! }
+//! ```
 
 pub mod form;
 pub mod multipart;
