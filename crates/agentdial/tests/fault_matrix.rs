@@ -356,7 +356,8 @@ async fn a_create_answer_that_says_it_failed_is_an_error() {
         .mount(&server)
         .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
-    assert!(matches!(err, Error::Api { status: 200, .. }), "{err:?}");
+    assert!(matches!(err, Error::Api { status: 200, may_have_dialed: true, .. }), "{err:?}");
+    assert_eq!(count(&server).await, 1);
 }
 
 #[tokio::test]
@@ -373,6 +374,7 @@ async fn huge_retry_after_does_not_overflow() {
     Mock::given(method("GET")).and(path("/calls/c1")).respond_with(ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615")).mount(&server).await;
     let err = c.wait_until_ended("c1", Duration::from_millis(10), Duration::MAX).await.unwrap_err();
     assert!(matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(86400)), "beyond the cap: returned, not waited for: {err:?}");
+    assert_eq!(count(&server).await, 2, "one dial, one poll");
 }
 
 // ---- issue 12: never dial twice, never leak a key ----
@@ -577,7 +579,7 @@ async fn an_endless_body_stops_at_the_cap() {
     let c = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(&base).timeout(Duration::from_secs(60)).retry_policy(policy()).build().unwrap();
     let started = Instant::now();
     let err = c.dial(&call()).await.unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { status: Some(200), limit: agentdial_core::DEFAULT_MAX_RESPONSE_BODY, may_have_dialed: true, .. }), "{err:?}");
+    assert!(matches!(err, Error::BodyTooLarge { status: Some(200), limit: agentdial::agentdial_core::DEFAULT_MAX_RESPONSE_BODY, may_have_dialed: true, .. }), "{err:?}");
     assert!(err.may_have_dialed());
     assert!(started.elapsed() < Duration::from_secs(30), "stopped reading at the cap, long before the timeout: {:?}", started.elapsed());
     drop(c);
