@@ -13,13 +13,14 @@ use crate::http::Op;
 use crate::{Error, OutboundCall, Provider};
 use serde_json::{Map, Value};
 
-/// The create operation `name`: resent after a 429 only when the provider's document declares a
-/// 429 response for it (`spec::OPERATIONS_DECLARING_429`, read from the document at generation
-/// time): a documented rate limit is refused before the request is processed. Otherwise nothing
-/// says the call was not placed, and the 429 is returned at once.
+/// `op`, run as the provider's operation `name`, resent after a 429 only when the provider's document
+/// declares a 429 response for it (`spec::OPERATIONS_DECLARING_429`, read from the document at
+/// generation time: a documented rate limit is refused before the request is processed), or when
+/// it is idempotent. Otherwise nothing says the request was not processed (for a create: that no
+/// call was placed), and the 429 is returned at once.
 #[allow(dead_code)]
-pub(crate) fn create_op(op: Op, declaring_429: &[&str], name: &str) -> Op {
-    Op { resend_on_429: declaring_429.contains(&name), ..op }
+pub(crate) fn with_declared_429(op: Op, declaring_429: &[&str], name: &str) -> Op {
+    Op { resend_on_429: op.idempotent || declaring_429.contains(&name), ..op }
 }
 
 /// Refuses neutral fields the provider has no place for, instead of dropping them silently.
@@ -109,6 +110,18 @@ pub(crate) fn required<'a>(provider: Provider, field: &str, value: &'a Option<St
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// What the documents say, and the operation names the provider modules use (a misspelt name
+    /// would silently mean "no 429 declared").
+    #[test]
+    #[cfg(all(feature = "altur", feature = "alta", feature = "fluents", feature = "hmsovereign"))]
+    fn declared_429s_come_from_the_documents() {
+        assert!(agentdial_hmsovereign::spec::OPERATIONS_DECLARING_429.contains(&"create_outbound_call"));
+        assert!(agentdial_hmsovereign::spec::OPERATIONS_DECLARING_429.contains(&"control_call"));
+        assert_eq!(agentdial_alta::spec::OPERATIONS_DECLARING_429, ["trigger_assistant_call"]);
+        assert!(agentdial_altur::spec::OPERATIONS_DECLARING_429.is_empty());
+        assert!(agentdial_fluents::spec::OPERATIONS_DECLARING_429.is_empty());
+    }
 
     #[test]
     fn dropped_keys_are_named_by_path() {
