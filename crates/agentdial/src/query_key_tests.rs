@@ -1,45 +1,20 @@
 //! A provider whose document puts the key in a query parameter (`AuthScheme::Query`; none of the
-//! four does): a hand-built client that sends requests exactly as a generated one does (the same
-//! `agentdial_core` hooks, progenitor's error types), against loopback servers that misbehave. No
-//! error, `Debug` or trace line may contain the key.
+//! four does): the client generated from `tests/query-key-fixture/query-key.yaml` through the full
+//! pipeline, driven through the facade's retry loop and error mapping, against loopback servers that
+//! misbehave. No error, `Debug` or trace line may contain the key, although every request carries it.
 
 use crate::http::{Op, RetryPolicy, finish, run};
 use crate::{Error, Provider};
-use agentdial_core::{Auth, AuthScheme, ClientOptions};
-use progenitor_client::{Error as P, ResponseValue};
+use agentdial_query_key_fixture::{Client, ClientOptions, Error as P};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const KEY: &str = "qk-live-0123456789abcdef";
 
-/// What a generated operation's `send()` does: request, `pre_request`, `exec`, `post_response`,
-/// then progenitor's status dispatch (200 typed, 500 documented error, anything else unexpected).
-struct QueryKeyClient {
-    base: String,
-    http: reqwest::Client,
-    auth: Auth,
-}
-
-impl QueryKeyClient {
-    fn new(base: &str, options: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
-        let (base, http, auth) =
-            options(ClientOptions::new(KEY).base_url(base).timeout(Duration::from_millis(700))).build(base, AuthScheme::Query { name: "api_key" }).unwrap();
-        Self { base, http, auth }
-    }
-
-    async fn get(&self) -> Result<ResponseValue<serde_json::Value>, P<serde_json::Value>> {
-        let mut request = self.http.get(format!("{}/calls?limit=5", self.base)).build()?;
-        agentdial_core::hooks::pre_request(&self.auth, &mut request);
-        let result = agentdial_core::hooks::exec(&self.http, &self.auth, request).await;
-        agentdial_core::hooks::post_response(&self.auth, &result);
-        let response = result?;
-        match response.status().as_u16() {
-            200 => ResponseValue::from_response(response).await,
-            500 => Err(P::ErrorResponse(ResponseValue::from_response(response).await?)),
-            _ => Err(P::UnexpectedResponse(response)),
-        }
-    }
+fn client(base: &str) -> Client {
+    assert_eq!(agentdial_query_key_fixture::spec::AUTH, agentdial_core::AuthScheme::Query { name: "api_key" });
+    Client::from_options(ClientOptions::new(KEY).base_url(base).timeout(Duration::from_millis(700)).max_response_body(1024)).unwrap()
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -115,16 +90,16 @@ async fn no_error_debug_or_trace_line_contains_a_query_key() {
 
     for mode in [Misbehaviour::Reset, Misbehaviour::Hang, Misbehaviour::Teapot, Misbehaviour::ShortBody, Misbehaviour::LargeBody, Misbehaviour::ServerErrors] {
         let (base, seen) = server(mode).await;
-        let client = QueryKeyClient::new(&base, |o| o.max_response_body(1024));
+        let client = client(&base);
         // What the provider crate's caller sees.
-        let direct = agentdial_core::capture::scope(client.get()).await.unwrap_err();
+        let direct = client.list_calls().limit(5).send().await.unwrap_err();
         no_key(&format!("{mode:?}: provider-crate error Display"), &direct.to_string());
         no_key(&format!("{mode:?}: provider-crate error Debug"), &format!("{direct:?}"));
         if let P::UnexpectedResponse(response) = direct {
             assert!(response.url().as_str().contains("api_key=REDACTED"), "{}", response.url());
         }
         // What the facade's caller sees, after its retries.
-        let error: Error = run(&policy, op, || async { finish(op, client.get().await, |_, _| None).await }).await.unwrap_err();
+        let error: Error = run(&policy, op, || async { finish(op, client.list_calls().limit(5).send().await, |_, _| None).await }).await.unwrap_err();
         no_key(&format!("{mode:?}: facade error Display"), &error.to_string());
         no_key(&format!("{mode:?}: facade error Debug"), &format!("{error:?}"));
         let mut source = std::error::Error::source(&error);
