@@ -80,7 +80,7 @@ pub(crate) struct Op {
     /// Safe to resend after it may have reached the server (GETs).
     pub idempotent: bool,
     /// A 429 answer to it was refused before processing, so it may be resent after `Retry-After`:
-    /// every idempotent operation, and a create whose document declares a 429.
+    /// every idempotent operation, and one whose document declares a 429 (`with_declared_429`).
     pub resend_on_429: bool,
 }
 

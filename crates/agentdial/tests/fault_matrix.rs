@@ -652,3 +652,23 @@ async fn error_messages_do_not_repeat_their_source() {
         parent = source;
     }
 }
+
+#[tokio::test]
+async fn an_oversized_body_with_a_content_length_stops_at_the_cap() {
+    // 5 MiB with its Content-Length, on a 500: the cap holds whatever the status, and the status is kept.
+    let server = MockServer::start().await;
+    let huge = format!("{{\"error\": \"internal\", \"message\": \"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(500).set_body_raw(huge, "application/json")).mount(&server).await;
+    let err = client(&server.uri()).dial(&call()).await.unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { status: Some(500), may_have_dialed: true, .. }), "{err:?}");
+    assert_eq!(count(&server).await, 1);
+    // A body of exactly the cap is read whole.
+    let server = MockServer::start().await;
+    let body = json!({"success": true, "call_id": "call_123", "status": "dialing"}).to_string();
+    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json")).mount(&server).await;
+    let exact = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(server.uri()).max_response_body(body.len()).build().unwrap();
+    exact.dial(&call()).await.unwrap();
+    let below = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(server.uri()).max_response_body(body.len() - 1).build().unwrap();
+    assert!(matches!(below.dial(&call()).await, Err(Error::BodyTooLarge { status: Some(200), .. })));
+    assert_eq!(count(&server).await, 2);
+}

@@ -378,6 +378,14 @@ pub mod hooks {
     /// capped at [`Auth::max_response_body`] (beyond it, reading fails with [`BodyTooLarge`]).
     pub async fn exec(client: &reqwest::Client, auth: &Auth, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
         match client.execute(request).await {
+            // A body whose Content-Length is within the cap cannot exceed it (hyper reads exactly
+            // that many bytes), and without a query key the URL needs no redaction: passed as is.
+            Ok(response)
+                if !matches!(auth.scheme, AuthScheme::Query { .. })
+                    && response.content_length().is_some_and(|n| n <= auth.max_response_body as u64) =>
+            {
+                Ok(response)
+            }
             Ok(response) => Ok(capped(response, auth)),
             Err(mut error) => {
                 if let Some(url) = error.url_mut() {

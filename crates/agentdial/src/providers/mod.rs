@@ -58,7 +58,7 @@ pub(crate) fn body<T: serde::de::DeserializeOwned + serde::Serialize>(provider: 
     }
     body.extend(call.provider_fields.clone());
     let body = Value::Object(body);
-    let typed: T = serde_json::from_value(body.clone()).map_err(|e| Error::InvalidInput {
+    let typed = T::deserialize(&body).map_err(|e| Error::InvalidInput {
         provider: Some(provider),
         message: format!("{what}: {e} (fields a provider needs beyond OutboundCall go in `provider_fields`)"),
     })?;
