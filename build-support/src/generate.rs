@@ -58,6 +58,8 @@ fn settings() -> progenitor::GenerationSettings {
         .with_derive("PartialEq")
         .with_derive("::schemars::JsonSchema")
         .with_inner_type(quote!(::agentdial_core::Auth))
+        // Our own `ClientHooks` impl (`exec` through agentdial-core) is emitted in `spec_module_tokens`.
+        .with_hooks(progenitor::HooksMode::Expected)
         .with_pre_hook(quote!(::agentdial_core::hooks::pre_request))
         .with_post_hook(quote!(::agentdial_core::hooks::post_response))
         // File fields of multipart bodies (`x-rust-type`, set by `multipart_request_bodies`).
@@ -255,7 +257,26 @@ fn schema_table_tokens(document: &Value, generated_text: &str) -> Result<TokenSt
     })
 }
 
-fn spec_module_tokens(provider: &Provider, origin: &str, loaded: &LoadedSpec, document: &Value, schema_table: TokenStream) -> Result<TokenStream> {
+/// The client method names of the operations whose document declares a `429` response.
+fn rate_limited_operations(document: &Value, generated_text: &str) -> Result<Vec<String>> {
+    use heck::ToSnakeCase;
+    let mut names = Vec::new();
+    crate::visit::for_each_operation(&mut document.clone(), &mut |_, _, _, op| {
+        if op.get("responses").and_then(|r| r.get("429")).is_some()
+            && let Some(id) = op.get("operationId").and_then(Value::as_str)
+        {
+            names.push(id.to_snake_case());
+        }
+        Ok(())
+    })?;
+    if let Some(missing) = names.iter().find(|n| !generated_text.contains(&format!("operation_id: \"{n}\""))) {
+        bail!("operation `{missing}` declares a 429 but progenitor named it differently");
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn spec_module_tokens(provider: &Provider, origin: &str, loaded: &LoadedSpec, document: &Value, schema_table: TokenStream, generated_text: &str) -> Result<TokenStream> {
     let servers: Vec<String> = document
         .get("servers")
         .and_then(Value::as_array)
@@ -269,6 +290,7 @@ fn spec_module_tokens(provider: &Provider, origin: &str, loaded: &LoadedSpec, do
     let (auth, auth_doc) = auth_scheme_tokens(document)?;
     let auth_doc = format!("How the document says to authenticate: {auth_doc}.");
     let source = &provider.source;
+    let rate_limited = rate_limited_operations(document, generated_text)?;
     Ok(quote! {
         /// Facts read from the provider's OpenAPI document when this crate was generated.
         pub mod spec {
@@ -288,6 +310,10 @@ fn spec_module_tokens(provider: &Provider, origin: &str, loaded: &LoadedSpec, do
             pub const DEFAULT_BASE_URL: &str = #default_base_url;
             #[doc = #auth_doc]
             pub const AUTH: ::agentdial_core::AuthScheme = #auth;
+            /// The operations (client method names) whose document declares a `429` response: a
+            /// documented rate limit, refused before the request is processed. The `agentdial` facade
+            /// resends a call-creating request after a 429 only when it is one of these.
+            pub const OPERATIONS_DECLARING_429: &[&str] = &[#(#rate_limited),*];
 
             #schema_table
         }
@@ -298,10 +324,19 @@ fn spec_module_tokens(provider: &Provider, origin: &str, loaded: &LoadedSpec, do
                 Self::from_options(::agentdial_core::ClientOptions::new(key))
             }
 
-            /// A client from options (base-URL override, timeouts, user agent, own `reqwest::Client`).
+            /// A client from options (base-URL override, timeouts, user agent, body cap, HTTP client
+            /// configuration). Its HTTP client never follows a redirect.
             pub fn from_options(options: ::agentdial_core::ClientOptions) -> ::std::result::Result<Self, ::agentdial_core::BuildError> {
                 let (baseurl, http, auth) = options.build(spec::DEFAULT_BASE_URL, spec::AUTH)?;
                 Ok(Self::new_with_client(&baseurl, http, auth))
+            }
+        }
+
+        /// Every request goes through `agentdial_core::hooks::exec`: the response body is capped and
+        /// a query-parameter key never appears in a URL an error or a response prints.
+        impl ClientHooks<::agentdial_core::Auth> for Client {
+            async fn exec(&self, request: reqwest::Request, _info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+                ::agentdial_core::hooks::exec(&self.client, &self.inner, request).await
             }
         }
     })
@@ -394,7 +429,7 @@ fn generate_code(provider: &Provider, origin: &str, loaded: &LoadedSpec, documen
     let mut all = tokens;
     all.extend(typed_response_tokens(document, &progenitor_text)?);
     let schema_table = schema_table_tokens(document, &progenitor_text)?;
-    all.extend(spec_module_tokens(provider, origin, loaded, document, schema_table)?);
+    all.extend(spec_module_tokens(provider, origin, loaded, document, schema_table, &progenitor_text)?);
     let mut file: syn::File = syn::parse2(all).context("progenitor produced tokens that do not parse as Rust")?;
     crate::open_enums::open_string_enums(&mut file)?;
     for union in crate::unions::decode_unions_by_tag(&mut file, &crate::unions::discriminators(document))? {
@@ -420,6 +455,7 @@ fn generate_code(provider: &Provider, origin: &str, loaded: &LoadedSpec, documen
     for p in &paginated {
         report.record(crate::pagination::NAME, p.pointer.clone(), p.describe());
     }
+    crate::constructors::hide_raw_constructors(&mut file)?;
     let body = prettyplease::unparse(&file);
     let generated = format!(
         "// @generated by `cargo xtask generate` from `{origin}`\n// (sha256 {}) with progenitor 0.15.1. Do not edit: change the spec's\n// transformations in build-support or its patch file, then regenerate.\n\n{body}",
@@ -487,8 +523,10 @@ fn scaffold_lib_rs(provider: &Provider, document: &Value) -> String {
 #[allow(clippy::all, unused_imports, rustdoc::all)]
 mod generated;
 
-pub use agentdial_core::{{ApiKey, BuildError, ClientOptions}};
+pub use agentdial_core::{{self, ApiKey, BuildError, ClientOptions}};
 pub use generated::*;
+/// The HTTP client library whose types appear in this API.
+pub use reqwest;
 "#,
         spec = provider.spec
     )

@@ -109,3 +109,18 @@ async fn missing_required_body_field_is_refused_before_sending() {
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn no_client_the_crate_builds_follows_a_redirect() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/call"))
+        .respond_with(ResponseTemplate::new(308).insert_header("location", format!("{}/other", server.uri())))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).and(path("/other")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "c1"}))).mount(&server).await;
+    let options = ClientOptions::new(KEY).base_url(server.uri()).configure_http(|b| b.redirect(agentdial_altur::reqwest::redirect::Policy::limited(10)));
+    let result = Client::from_options(options).unwrap().start_call().body(body()).send().await;
+    assert!(matches!(&result, Err(Error::UnexpectedResponse(r)) if r.status() == 308), "{result:?}");
+    assert_eq!(received(&server, AUTH).await.len(), 1, "the POST and its key header were not resent to the Location");
+}

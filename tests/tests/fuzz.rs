@@ -93,18 +93,27 @@ proptest! {
     }
 
     #[test]
-    fn truncated_and_corrupted_bytes_never_panic(index in any::<prop::sample::Index>(), cut in any::<prop::sample::Index>(), flip in any::<u8>()) {
+    fn truncated_and_corrupted_bytes_never_panic(index in any::<prop::sample::Index>(), at in any::<prop::sample::Index>(), flip in 1u8..=255, cut in any::<prop::sample::Index>()) {
         let c = corpus();
-        let (_, _, example) = &c.samples[index.index(c.samples.len())];
-        let mut bytes = serde_json::to_vec(example).unwrap();
-        let at = cut.index(bytes.len().max(1));
-        if at < bytes.len() { bytes[at] ^= flip; }
-        bytes.truncate(at.max(1));
-        // The bytes go through the same path a response does: parse, then decode into the types.
-        let _ = serde_json::from_slice::<agentdial_hmsovereign::types::Call>(&bytes);
-        let _ = serde_json::from_slice::<agentdial_altur::types::Call>(&bytes);
-        let _ = serde_json::from_slice::<agentdial_fluents::types::CallDto>(&bytes);
-        let _ = serde_json::from_slice::<agentdial_alta::types::Error>(&bytes);
+        let (provider, schema, example) = &c.samples[index.index(c.samples.len())];
+        let original = serde_json::to_vec(example).unwrap();
+        // A complete document with one byte changed (the corruption is what gets decoded) ...
+        let at = at.index(original.len());
+        let mut corrupted = original.clone();
+        corrupted[at] ^= flip;
+        prop_assert!(corrupted.len() == original.len() && corrupted[at] != original[at]);
+        // ... and cut short: the original, and the corrupted one (still corrupted when cut after `at`).
+        let cut = cut.index(original.len());
+        for bytes in [&corrupted[..], &original[..cut], &corrupted[..cut]] {
+            // The bytes go through the same path a response does: parse, then decode into the types.
+            let _ = serde_json::from_slice::<agentdial_hmsovereign::types::Call>(bytes);
+            let _ = serde_json::from_slice::<agentdial_altur::types::Call>(bytes);
+            let _ = serde_json::from_slice::<agentdial_fluents::types::CallDto>(bytes);
+            let _ = serde_json::from_slice::<agentdial_alta::types::Error>(bytes);
+            if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
+                let _ = decoder(provider)(schema, value);
+            }
+        }
     }
 
     #[test]

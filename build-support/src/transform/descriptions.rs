@@ -6,17 +6,22 @@ use serde_json::Value;
 /// indented lines and bare code fences fenced as `text`. Returns `None` when nothing changes.
 pub(crate) fn sanitize(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
+    // The leading whitespace all non-blank lines share, compared by characters: any Unicode
+    // whitespace may indent a line, so counting bytes could cut one in two.
     let indent = lines
         .iter()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
+        .map(|l| &l[..l.len() - l.trim_start().len()])
+        .reduce(|a, b| {
+            let shared = a.char_indices().zip(b.chars()).find(|((_, x), y)| x != y).map_or(a.len().min(b.len()), |((i, _), _)| i);
+            &a[..shared]
+        })
+        .unwrap_or("");
     let mut out: Vec<String> = Vec::new();
     let mut in_fence = false;
     let mut in_indented = false;
     for line in &lines {
-        let line = if line.len() >= indent { &line[indent..] } else { line.trim_start() };
+        let line = line.strip_prefix(indent).unwrap_or_else(|| line.trim_start());
         let trimmed = line.trim_start();
         if trimmed.starts_with("```") {
             if !in_fence && trimmed.trim_end() == "```" {
@@ -94,5 +99,38 @@ mod tests {
         assert_eq!(sanitize("Run:\n\n    curl -H x\n\nDone"), Some("Run:\n\n```text\ncurl -H x\n\n```\nDone".into()));
         assert_eq!(sanitize("Plain text."), None);
         assert_eq!(sanitize("```json\n{}\n```"), None);
+    }
+
+    #[test]
+    fn non_ascii_whitespace_is_not_sliced_through() {
+        // U+3000 (3 bytes) on a line of its own, and as indentation shorter in chars than in bytes.
+        assert_eq!(sanitize("  a\n\u{3000}"), Some("a".into()));
+        assert_eq!(sanitize("  a\n\u{3000}b"), None, "two-space and U+3000 indents share no prefix");
+        assert_eq!(sanitize("\u{2003}\u{2003}x\n\u{2003}\u{2003}y"), Some("x\ny".into()), "a common non-ASCII indent is removed");
+        assert_eq!(sanitize(" \u{a0}x\n\u{a0} y"), None, "no common prefix: nothing is dedented");
+    }
+
+    /// The description with fences this pass may add removed, and no whitespace: what a reader sees.
+    fn visible(text: &str) -> String {
+        text.lines().filter(|l| !matches!(l.trim(), "```" | "```text")).flat_map(|l| l.chars().filter(|c| !c.is_whitespace())).collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, failure_persistence: None, ..Default::default() })]
+
+        /// Any description (spec input is untrusted): no panic, and no visible character lost.
+        #[test]
+        fn any_description_is_sanitized_without_panic_or_loss(text in "([ \t\u{a0}\u{2003}\u{3000}]{0,4}(\\PC{0,8}|```)?\n?){0,8}") {
+            if let Some(out) = sanitize(&text) {
+                if !text.contains('`') {
+                    proptest::prop_assert_eq!(visible(&out), visible(&text));
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_strings_never_panic(text in "\\PC*") {
+            let _ = sanitize(&text);
+        }
     }
 }

@@ -16,9 +16,9 @@ fn bench(c: &mut Criterion) {
     let base = loopback::start(&rt);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let facade = |p: Provider| {
-        Client::builder(p).api_key("bench-key").base_url(&base).http_client(http.clone()).build().unwrap()
+        Client::builder(p).api_key("bench-key").base_url(&base).timeout(Duration::from_secs(5)).build().unwrap()
     };
-    let options = || agentdial_core::ClientOptions::new("bench-key").base_url(&base).http_client(http.clone());
+    let options = || agentdial_core::ClientOptions::new("bench-key").base_url(&base).timeout(Duration::from_secs(5));
 
     let mut group = c.benchmark_group("create_call_round_trip");
     group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1)).sample_size(60);

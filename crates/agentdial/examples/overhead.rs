@@ -17,9 +17,10 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let base = loopback::start(&rt);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
-    // All three are built whatever the variant, so setup is the same in every run.
-    let facade = Client::builder(Provider::HmsSovereign).api_key("k").base_url(&base).http_client(http.clone()).build().unwrap();
-    let provider = agentdial::hmsovereign::Client::from_options(agentdial_core::ClientOptions::new("k").base_url(&base).http_client(http.clone())).unwrap();
+    // All three are built whatever the variant, so setup is the same in every run (each with its own
+    // connection pool: the crates build their HTTP client themselves, with redirects off).
+    let facade = Client::builder(Provider::HmsSovereign).api_key("k").base_url(&base).timeout(Duration::from_secs(5)).build().unwrap();
+    let provider = agentdial::hmsovereign::Client::from_options(agentdial_core::ClientOptions::new("k").base_url(&base).timeout(Duration::from_secs(5))).unwrap();
     let body = json!({"destination": "+31612345678", "assistant_id": "2f1c3c1e-4a6b-4c8e-9d0a-5b7e8f9a0b1c"});
     let typed: agentdial::hmsovereign::types::OutboundCallRequest = serde_json::from_value(body.clone()).unwrap();
     let call = OutboundCall::to("+31612345678").agent("2f1c3c1e-4a6b-4c8e-9d0a-5b7e8f9a0b1c");

@@ -14,7 +14,8 @@ pub enum Provider {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 4] = [Provider::Altur, Provider::Alta, Provider::Fluents, Provider::HmsSovereign];
+    /// Every provider, in a slice so that adding one changes no type.
+    pub const ALL: &'static [Provider] = &[Provider::Altur, Provider::Alta, Provider::Fluents, Provider::HmsSovereign];
 
     /// The crate suffix (`agentdial-<name>`).
     pub fn name(self) -> &'static str {
@@ -88,6 +89,7 @@ impl fmt::Display for Provider {
 
 /// What a provider can do through the facade, stated up front.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Capabilities {
     pub dial: bool,
     /// Whether [`crate::Client::dial`] learns the new call's id.
@@ -116,7 +118,11 @@ pub struct Capabilities {
 /// `provider_fields` are merged last into the request body, for what only one provider has
 /// (Fluents requires `agent` and `telephony_provider`; Alta takes `callTransfer`, ...). The body is
 /// then checked against the provider's exact generated request type before anything is sent.
+///
+/// Build one with [`OutboundCall::to`] and the methods below (the struct is `#[non_exhaustive]`:
+/// fields may be added).
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct OutboundCall {
     pub to: String,
     pub from: Option<String>,
@@ -167,6 +173,7 @@ pub struct CallHandle {
 
 /// A call's state, normalized across providers.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CallStatus {
     /// Accepted, not yet ringing (Altur `created`/`queued`, Fluents `not_started`, HMS `connecting`).
     Queued,

@@ -13,10 +13,8 @@ pub use calls::{CallFilter, CallStream};
 pub struct ClientBuilder {
     provider: Provider,
     key: Option<ApiKey>,
-    base_url: Option<String>,
-    timeout: Option<Duration>,
-    user_agent: Option<String>,
-    http: Option<reqwest::Client>,
+    /// Everything but the key, which may come from the environment at [`build`](Self::build).
+    options: ClientOptions,
     retry: RetryPolicy,
 }
 
@@ -26,23 +24,40 @@ impl ClientBuilder {
         self.key = Some(key.into());
         self
     }
-    /// Overrides the base URL the provider's document gives (an absolute http(s) URL).
+    /// Overrides the base URL the provider's document gives. It must be `https`, or `http` on a
+    /// loopback host (`localhost`, `127.0.0.0/8`, `::1`) unless
+    /// [`allow_insecure_http`](Self::allow_insecure_http) is set; credentials (`user:password@`), a
+    /// query or a fragment are refused.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.options.base_url = Some(url.into());
         self
     }
-    /// Whole-request timeout (default 30 s). Not applied to a client given with [`http_client`](Self::http_client).
+    /// Allows a plain `http` base URL on a host that is not loopback: the key then crosses the
+    /// network in clear text. Only for a trusted network (a sidecar proxy, a test rig).
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.options.allow_insecure_http = true;
+        self
+    }
+    /// Whole-request timeout (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout = timeout;
         self
     }
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = Some(ua.into());
+        self.options.user_agent = ua.into();
         self
     }
-    /// Sends through this `reqwest::Client` (its timeouts, proxies, TLS).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// The most bytes of a response body that are read (default 4 MiB,
+    /// [`agentdial_core::DEFAULT_MAX_RESPONSE_BODY`]); a longer body is [`Error::BodyTooLarge`].
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body = bytes;
+        self
+    }
+    /// Configures the `reqwest::ClientBuilder` the HTTP client is built from (proxies, TLS roots,
+    /// DNS, pool and timeouts). Redirects are turned off after it runs: whatever it sets, no
+    /// redirect is ever followed, so a call-creating request is never resent by one.
+    pub fn configure_http(mut self, configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static) -> Self {
+        self.options = self.options.configure_http(configure);
         self
     }
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
@@ -64,15 +79,8 @@ impl ClientBuilder {
                 }
             },
         };
-        let mut options = ClientOptions::new(key);
-        options.base_url = self.base_url;
-        if let Some(t) = self.timeout {
-            options.timeout = t;
-        }
-        if let Some(ua) = self.user_agent {
-            options.user_agent = ua;
-        }
-        options.http_client = self.http;
+        let mut options = self.options;
+        options.key = key;
         let map = |e: BuildError| match e {
             BuildError::Http(_) => Error::Build { provider, source: e },
             other => Error::InvalidInput { provider: Some(provider), message: other.to_string() },
@@ -123,7 +131,7 @@ pub struct Client {
 
 impl Client {
     pub fn builder(provider: Provider) -> ClientBuilder {
-        ClientBuilder { provider, key: None, base_url: None, timeout: None, user_agent: None, http: None, retry: RetryPolicy::default() }
+        ClientBuilder { provider, key: None, options: ClientOptions::new(""), retry: RetryPolicy::default() }
     }
 
     pub fn provider(&self) -> Provider {
@@ -136,7 +144,7 @@ impl Client {
     }
 
     fn op(&self, name: &'static str, creates_call: bool, idempotent: bool) -> Op {
-        Op { provider: self.provider, name, creates_call, idempotent }
+        Op { provider: self.provider, name, creates_call, idempotent, resend_on_429: idempotent }
     }
 
     fn unsupported(&self, operation: &'static str) -> Error {
@@ -155,7 +163,7 @@ impl Client {
                 crate::validate::non_empty(self.provider, field, v)?;
             }
         }
-        let op = self.op("dial", true, false);
+        let op = self.op("dial", true, false); // resend_on_429 is set per provider from its document
         match &self.inner {
             #[cfg(feature = "altur")]
             Inner::Altur(c) => crate::providers::altur::dial(c, &self.retry, op, call).await,

@@ -60,8 +60,9 @@ pub enum Error {
     },
 
     /// The request failed on the network. When `may_have_dialed` is false it provably never left
-    /// (connection refused, DNS failure) and was safe to retry.
-    #[error("{provider}: {operation}: transport error{}: {source}", if *.may_have_dialed { " (the call may have been placed)" } else { "" })]
+    /// (connection refused, DNS failure) and was safe to retry. The `reqwest::Error` is the
+    /// [`source`](std::error::Error::source), not repeated in the message.
+    #[error("{provider}: {operation}: transport error{}", if *.may_have_dialed { " (the call may have been placed)" } else { "" })]
     Transport { provider: Provider, operation: &'static str, may_have_dialed: bool, source: reqwest::Error },
 
     /// No complete response within the client's timeout.
@@ -76,9 +77,14 @@ pub enum Error {
     #[error("{provider}: call {id} had not ended by the deadline (last status: {last_status:?})")]
     Deadline { provider: Provider, id: String, last_status: Option<CallStatus> },
 
+    /// A response body was longer than the client's cap ([`crate::ClientBuilder::max_response_body`]);
+    /// reading stopped there. `status` is the response's.
+    #[error("{provider}: {operation}: response{} body exceeds the {limit}-byte limit{}", .status.map(|s| format!(" ({s})")).unwrap_or_default(), if *.may_have_dialed { " (the call may have been placed)" } else { "" })]
+    BodyTooLarge { provider: Provider, operation: &'static str, status: Option<u16>, limit: usize, may_have_dialed: bool },
+
     /// The HTTP client could not be built (TLS setup). An empty key or a bad base URL is
     /// [`Error::InvalidInput`].
-    #[error("cannot build the {provider} client: {source}")]
+    #[error("cannot build the {provider} client")]
     Build { provider: Provider, source: agentdial_core::BuildError },
 }
 
@@ -100,15 +106,34 @@ fn truncate(raw: &str) -> String {
 
 impl Error {
     /// Whether a call may exist because of the failed request: a call-creating request that reached
-    /// the server (timeout, reset connection, 5xx, unreadable success). Do not blindly retry
-    /// [`crate::Client::dial`] when this is true: look the call up, or ask the provider.
+    /// the server and was not refused with a 4xx (timeout, reset connection, 3xx, 5xx, unreadable or
+    /// oversized answer). Do not blindly retry [`crate::Client::dial`] when this is true: look the
+    /// call up, or ask the provider.
     pub fn may_have_dialed(&self) -> bool {
         match self {
             Error::Api { may_have_dialed, .. }
             | Error::Transport { may_have_dialed, .. }
             | Error::Timeout { may_have_dialed, .. }
-            | Error::Decode { may_have_dialed, .. } => *may_have_dialed,
+            | Error::Decode { may_have_dialed, .. }
+            | Error::BodyTooLarge { may_have_dialed, .. } => *may_have_dialed,
             _ => false,
+        }
+    }
+
+    /// A short name of the variant (`"transport"`, `"api"`, ...), for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Unsupported { .. } => "unsupported",
+            Error::Authentication { .. } => "authentication",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Api { .. } => "api",
+            Error::Transport { .. } => "transport",
+            Error::Timeout { .. } => "timeout",
+            Error::Decode { .. } => "decode",
+            Error::BodyTooLarge { .. } => "body_too_large",
+            Error::Deadline { .. } => "deadline",
+            Error::Build { .. } => "build",
         }
     }
 
@@ -117,7 +142,7 @@ impl Error {
         match self {
             Error::Authentication { status, .. } | Error::Api { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(429),
-            Error::Decode { status, .. } => *status,
+            Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => *status,
             _ => None,
         }
     }

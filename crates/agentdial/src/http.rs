@@ -8,7 +8,15 @@ use tracing::Instrument as _;
 
 /// When the facade retries. Creating a call is never resent once the request may have reached the
 /// server; see [`crate`] docs ("Retries").
+///
+/// ```
+/// use agentdial::RetryPolicy;
+/// use std::time::Duration;
+/// let policy = RetryPolicy::default().max_attempts(5).max_retry_after(Duration::from_secs(10));
+/// assert_eq!(policy.max_attempts, 5);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, including the first (default 3). 1 disables retries.
     pub max_attempts: u32,
@@ -40,6 +48,26 @@ impl RetryPolicy {
     pub fn none() -> Self {
         Self { max_attempts: 1, ..Self::default() }
     }
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+    pub fn min_delay(mut self, delay: Duration) -> Self {
+        self.min_delay = delay;
+        self
+    }
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+    pub fn max_elapsed(mut self, budget: Duration) -> Self {
+        self.max_elapsed = budget;
+        self
+    }
 }
 
 /// What one facade operation is, for error mapping and retries.
@@ -51,6 +79,9 @@ pub(crate) struct Op {
     pub creates_call: bool,
     /// Safe to resend after it may have reached the server (GETs).
     pub idempotent: bool,
+    /// A 429 answer to it was refused before processing, so it may be resent after `Retry-After`:
+    /// every idempotent operation, and one whose document declares a 429 (`with_declared_429`).
+    pub resend_on_429: bool,
 }
 
 const REQUEST_ID_HEADERS: [&str; 4] = ["x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid"];
@@ -60,6 +91,17 @@ pub(crate) fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String>
 }
 
 pub(crate) fn transport(op: Op, e: reqwest::Error) -> Error {
+    if let Some(too_large) = agentdial_core::body_too_large(&e) {
+        // An answer arrived, with a body past the cap: its status says whether it was processed.
+        let status = agentdial_core::capture::last().map(|(s, _)| s.as_u16());
+        return Error::BodyTooLarge {
+            provider: op.provider,
+            operation: op.name,
+            status,
+            limit: too_large.limit,
+            may_have_dialed: op.creates_call && !status.is_some_and(|s| (400..500).contains(&s)),
+        };
+    }
     if e.is_connect() {
         // Refused, unreachable, DNS or TLS failure: nothing reached the server.
         Error::Transport { provider: op.provider, operation: op.name, may_have_dialed: false, source: e }
@@ -87,7 +129,9 @@ fn by_status(op: Op, status: u16, headers: &reqwest::header::HeaderMap, raw: Str
             request_id,
             details,
             raw,
-            may_have_dialed: op.creates_call && status >= 500,
+            // Only a 4xx says the request was refused. A 3xx (not followed; a 303 even means "done,
+            // see there"), a 5xx, or a success status with an unexpected body leave the outcome unknown.
+            may_have_dialed: op.creates_call && !(400..500).contains(&status),
         },
     }
 }
@@ -162,8 +206,9 @@ fn retry_delay(policy: &RetryPolicy, op: Op, error: &Error, backoff: &mut impl I
     match error {
         // Never reached the server: safe for every operation.
         Error::Transport { source, .. } if source.is_connect() => backoff.next(),
-        // The server refused before processing; wait as asked, within the cap.
-        Error::RateLimited { retry_after: Some(wait), .. } => (*wait <= policy.max_retry_after).then_some(*wait),
+        // The server refused before processing (reads, and creates whose document declares the 429);
+        // wait as asked, within the cap.
+        Error::RateLimited { retry_after: Some(wait), .. } if op.resend_on_429 => (*wait <= policy.max_retry_after).then_some(*wait),
         Error::RateLimited { retry_after: None, .. } if op.idempotent => backoff.next(),
         // Anything that may have reached the server: only idempotent reads.
         Error::Timeout { .. } | Error::Transport { .. } if op.idempotent => backoff.next(),
@@ -210,7 +255,10 @@ where
             .filter(|_| n < policy.max_attempts)
             .filter(|wait| started.elapsed().checked_add(*wait).is_some_and(|total| total <= policy.max_elapsed));
         let Some(wait) = wait else { return Err(error) };
-        span.in_scope(|| tracing::info!(wait_ms = wait.as_millis() as u64, error = %error, "retrying"));
+        // Status, request id and the kind of failure only: an error's text can carry the response body.
+        span.in_scope(|| {
+            tracing::info!(wait_ms = wait.as_millis() as u64, error = error.kind(), status = error.status(), request_id = error.request_id(), "retrying")
+        });
         tokio::time::sleep(wait).await;
     }
 }

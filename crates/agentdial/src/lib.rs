@@ -121,10 +121,68 @@
 //! back off exponentially with jitter, within [`RetryPolicy::max_attempts`] and
 //! [`RetryPolicy::max_elapsed`]. None of the providers documents an idempotency key, so none is sent.
 //!
+//! A create whose answer is a 429 is resent after its `Retry-After` only when the provider's
+//! document declares a 429 for that operation (`spec::OPERATIONS_DECLARING_429` of its crate: a
+//! documented rate limit, refused before processing; HMS Sovereign states so for every request).
+//! Altur's and Fluents' documents declare none, so their 429 is returned at once as
+//! [`Error::RateLimited`]. Any status other than a 4xx (a 3xx too: redirects are never followed)
+//! leaves the outcome of a create unknown: [`Error::may_have_dialed`] is true.
+//!
+//! # Transport
+//!
+//! - No HTTP client these crates build follows a redirect, whatever
+//!   [`ClientBuilder::configure_http`] sets (redirects are turned off after it runs).
+//! - The base URL must be `https`, or `http` on a loopback host, unless
+//!   [`ClientBuilder::allow_insecure_http`] is set; credentials, a query or a fragment are refused.
+//! - Response bodies are read up to [`ClientBuilder::max_response_body`] (default 4 MiB); past it,
+//!   [`Error::BodyTooLarge`].
+//! - Pooled connections idle for more than 1 s are not reused
+//!   ([`agentdial_core::DEFAULT_POOL_IDLE_TIMEOUT`]): below the shortest common server keep-alive
+//!   timeouts (gunicorn 2 s; Node.js, Apache httpd, uvicorn 5 s), so a dial is not written into a
+//!   connection the server is closing.
+//!
 //! # Observability
 //!
 //! Each attempt runs in a `tracing` span `agentdial.request` with `provider`, `operation`,
-//! `attempt`, `status`, `request_id` and `duration_ms`. Neither keys nor bodies are recorded.
+//! `attempt`, `status`, `request_id` and `duration_ms`; a retry logs an event `retrying` with
+//! `wait_ms`, `error` (the [`Error::kind`]), `status` and `request_id`. Neither keys nor bodies are
+//! recorded, and a key sent as a query parameter is redacted from every URL an error can print.
+//!
+//! # Forward compatibility
+//!
+//! Enums and structs that will grow are `#[non_exhaustive]`: [`CallStatus`], [`Capabilities`],
+//! [`OutboundCall`], [`RetryPolicy`], [`Error`], [`ProviderError`], [`DialResponse`], and in the
+//! provider crates `AuthScheme`, `BuildError`, `ClientOptions`, `WebhookEvent`, `WebhookError`.
+//! A `match` needs a wildcard arm, and structs are built with their constructors:
+//!
+//! ```compile_fail,E0004
+//! fn label(status: agentdial::CallStatus) -> &'static str {
+//!     use agentdial::CallStatus::*;
+//!     match status { Queued => "queued", Ringing => "ringing", InProgress => "in progress", Ended { .. } => "ended", Failed { .. } => "failed", Unrecognized { .. } => "?" }
+//! }
+//! ```
+//!
+//! ```compile_fail,E0639
+//! let policy = agentdial::RetryPolicy { max_attempts: 1, ..Default::default() };
+//! ```
+//!
+//! ```compile_fail,E0639
+//! let call = agentdial::OutboundCall { to: "+14155550123".into(), ..Default::default() };
+//! ```
+//!
+//! The generated clients are built only through `with_api_key`/`from_options` (progenitor's
+//! `new`, whose client follows redirects, is removed; `new_with_client` is private):
+//!
+//! ```compile_fail,E0599
+//! let auth: agentdial::agentdial_core::Auth = unimplemented!();
+//! let client = agentdial::altur::Client::new("https://api.altur.io/api/v1.0", auth);
+//! ```
+//!
+//! ```compile_fail,E0624
+//! let client = agentdial::altur::Client::new_with_client("https://x", agentdial::reqwest::Client::new(), unimplemented!());
+//! ```
+//!
+//! [`agentdial_core`] and [`reqwest`] are re-exported, since their types appear in this API.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(feature = "altur", feature = "alta", feature = "fluents", feature = "hmsovereign")))]
@@ -135,9 +193,17 @@ mod client;
 mod error;
 mod http;
 mod providers;
+#[cfg(test)]
+mod query_key_tests;
 mod validate;
 
 pub use agentdial_core::ApiKey;
+/// Runtime shared with the provider crates ([`agentdial_core::BuildError`] is the source of
+/// [`Error::Build`]).
+pub use agentdial_core;
+/// The HTTP client library: [`ClientBuilder::configure_http`] takes its `ClientBuilder`, and
+/// [`Error::Transport`] carries its error.
+pub use reqwest;
 pub use call::{CallHandle, CallState, CallStatus, Capabilities, DialResponse, Dialed, OutboundCall, Provider, ProviderCall};
 pub use client::{CallFilter, CallStream, Client, ClientBuilder};
 pub use error::{Error, ProviderError};
@@ -155,6 +221,23 @@ pub use agentdial_fluents as fluents;
 #[cfg(feature = "hmsovereign")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hmsovereign")))]
 pub use agentdial_hmsovereign as hmsovereign;
+
+// The client, its errors and the futures of its operations cross threads (spawned tasks, `Arc`s).
+const _: () = {
+    fn send_sync<T: Send + Sync>() {}
+    fn send_sync_future<F: std::future::Future + Send + Sync>(_: &F) {}
+    #[allow(dead_code)]
+    fn checks(client: &Client, call: &OutboundCall) {
+        send_sync::<Client>();
+        send_sync::<ClientBuilder>();
+        send_sync::<Error>();
+        send_sync::<Dialed>();
+        send_sync_future(&client.dial(call));
+        send_sync_future(&client.call("id"));
+        send_sync_future(&client.hang_up("id"));
+        send_sync_future(&client.wait_until_ended("id", std::time::Duration::ZERO, std::time::Duration::ZERO));
+    }
+};
 
 /// This crate's README (its crates.io page) is compiled as a doctest, so it cannot drift from the
 /// API. (The workspace README's examples are doctests of the unpublished `agentdial-tests` crate.)

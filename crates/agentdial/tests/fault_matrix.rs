@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+#[path = "support/trace.rs"]
+mod trace;
 
 const KEY: &str = "hms-secret-key-never-printed";
 const AGENT: &str = "2f1c3c1e-4a6b-4c8e-9d0a-5b7e8f9a0b1c";
 
 fn policy() -> RetryPolicy {
-    RetryPolicy { min_delay: Duration::from_millis(300), max_delay: Duration::from_millis(600), ..RetryPolicy::default() }
+    RetryPolicy::default().min_delay(Duration::from_millis(300)).max_delay(Duration::from_millis(600))
 }
 
 fn client(base: &str) -> Client {
@@ -354,7 +356,8 @@ async fn a_create_answer_that_says_it_failed_is_an_error() {
         .mount(&server)
         .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
-    assert!(matches!(err, Error::Api { status: 200, .. }), "{err:?}");
+    assert!(matches!(err, Error::Api { status: 200, may_have_dialed: true, .. }), "{err:?}");
+    assert_eq!(count(&server).await, 1);
 }
 
 #[tokio::test]
@@ -371,4 +374,301 @@ async fn huge_retry_after_does_not_overflow() {
     Mock::given(method("GET")).and(path("/calls/c1")).respond_with(ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615")).mount(&server).await;
     let err = c.wait_until_ended("c1", Duration::from_millis(10), Duration::MAX).await.unwrap_err();
     assert!(matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(86400)), "beyond the cap: returned, not waited for: {err:?}");
+    assert_eq!(count(&server).await, 2, "one dial, one poll");
+}
+
+// ---- issue 12: never dial twice, never leak a key ----
+
+fn altur_client(base: &str) -> Client {
+    Client::builder(Provider::Altur).api_key(KEY).base_url(base).timeout(Duration::from_millis(800)).retry_policy(policy()).build().unwrap()
+}
+
+fn altur_call() -> OutboundCall {
+    OutboundCall::to("+14155550123").agent("agent-1")
+}
+
+#[tokio::test]
+async fn every_3xx_on_create_may_have_dialed() {
+    for status in [301u16, 302, 303, 307, 308] {
+        for (provider, create_path) in [(Provider::HmsSovereign, "/calls/outbound"), (Provider::Altur, "/call")] {
+            let server = MockServer::start().await;
+            Mock::given(method("POST"))
+                .and(path(create_path))
+                .respond_with(ResponseTemplate::new(status).insert_header("location", format!("{}/elsewhere", server.uri())))
+                .mount(&server)
+                .await;
+            Mock::given(wiremock::matchers::any()).and(path("/elsewhere")).respond_with(created()).mount(&server).await;
+            let err = match provider {
+                Provider::HmsSovereign => client(&server.uri()).dial(&call()).await.unwrap_err(),
+                _ => altur_client(&server.uri()).dial(&altur_call()).await.unwrap_err(),
+            };
+            assert!(matches!(&err, Error::Api { status: s, .. } if *s == status), "{provider} {status}: {err:?}");
+            assert!(err.may_have_dialed(), "{provider} {status}: the outcome of a redirected create is unknown: {err:?}");
+            assert_eq!(count(&server).await, 1, "{provider} {status}: not followed");
+        }
+    }
+}
+
+#[tokio::test]
+async fn provider_field_typos_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    let hms = client(&server.uri());
+    // Belongs under `assistant_override`; at the top level the request type has no such field.
+    let err = hms.dial(&call().provider_field("max_duration_seconds", 60)).await.unwrap_err();
+    assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("`max_duration_seconds`")), "{err:?}");
+    // At depth: a misspelt key inside a known object.
+    let nested = OutboundCall::to("+31612345678").agent(AGENT).provider_field("assistant_override", json!({"max_duration_secs": 60}));
+    let err = hms.dial(&nested).await.unwrap_err();
+    assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("`assistant_override.max_duration_secs`")), "{err:?}");
+    // Alta: inside `callTransfer`.
+    let alta = Client::builder(Provider::Alta).api_key(KEY).base_url(server.uri()).build().unwrap();
+    let typo = OutboundCall::to("+14155550123").agent("a").customer_name("Ada").provider_field("timezon", "Europe/Amsterdam");
+    let err = alta.dial(&typo).await.unwrap_err();
+    assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("`timezon`")), "{err:?}");
+    assert_eq!(count(&server).await, 0, "nothing was sent");
+    // Known keys, also nested, still go through.
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .and(wiremock::matchers::body_partial_json(json!({"assistant_override": {"max_duration_seconds": 60}})))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    hms.dial(&OutboundCall::to("+31612345678").agent(AGENT).provider_field("assistant_override", json!({"max_duration_seconds": 60}))).await.unwrap();
+    assert_eq!(count(&server).await, 1);
+}
+
+#[tokio::test]
+async fn status_429_on_a_create_whose_document_declares_no_429_is_not_retried() {
+    // Altur's and Fluents' documents declare no 429 for their create operation: nothing says a 429
+    // is answered before the call is placed, so it is returned at once.
+    for (provider, create_path) in [(Provider::Altur, "/call"), (Provider::Fluents, "/v1/calls/create")] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST")).and(path(create_path)).respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0")).mount(&server).await;
+        let c = Client::builder(provider).api_key(KEY).base_url(server.uri()).retry_policy(policy()).build().unwrap();
+        let call = match provider {
+            Provider::Altur => altur_call(),
+            _ => OutboundCall::to("+14155550123").from("+14155550100").provider_field("agent", json!({})).provider_field("telephony_provider", "twilio"),
+        };
+        let err = c.dial(&call).await.unwrap_err();
+        assert!(matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::ZERO), "{provider}: {err:?}");
+        assert_eq!(count(&server).await, 1, "{provider}: returned at once, not resent");
+    }
+    // Alta's document declares a 429 (its rate limit) for Trigger an assistant call: waited out and resent.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/assistant/calls"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).and(path("/assistant/calls")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let alta = Client::builder(Provider::Alta).api_key(KEY).base_url(server.uri()).retry_policy(policy()).build().unwrap();
+    alta.dial(&OutboundCall::to("+14155550123").agent("a").customer_name("Ada")).await.unwrap();
+    assert_eq!(count(&server).await, 2);
+}
+
+/// A keep-alive server whose keep-alive timer (1.2 s, above the client's pool idle timeout) fires
+/// exactly when a request arrives on a connection idle for longer: it reads that request and closes
+/// the connection without processing it, the worst case of the race. Returns (processed, dropped).
+async fn keep_alive_server() -> (String, std::sync::Arc<[std::sync::atomic::AtomicUsize; 2]>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counts = std::sync::Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+    let shared = counts.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counts = shared.clone();
+            tokio::spawn(async move {
+                let mut idle_since: Option<Instant> = None;
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                    let length: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                    while buf.len() < end + 4 + length {
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    buf.drain(..end + 4 + length);
+                    if idle_since.is_some_and(|t| t.elapsed() > Duration::from_millis(1200)) {
+                        counts[1].fetch_add(1, Ordering::SeqCst);
+                        socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO)).unwrap();
+                        return; // RST: the request was never processed
+                    }
+                    counts[0].fetch_add(1, Ordering::SeqCst);
+                    let body = r#"{"success": true, "call_id": "call_123", "status": "dialing"}"#;
+                    let response = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+                    if stream.write_all(response.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    idle_since = Some(Instant::now());
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), counts)
+}
+
+#[tokio::test]
+async fn a_dial_after_the_server_closed_an_idle_connection_succeeds() {
+    use std::sync::atomic::Ordering;
+    let (base, counts) = keep_alive_server().await;
+    let c = client(&base);
+    c.dial(&call()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await; // idle past the server's keep-alive timeout
+    let second = c.dial(&call()).await;
+    assert!(second.is_ok(), "{second:?}");
+    assert_eq!(counts[0].load(Ordering::SeqCst), 2, "each dial processed once");
+    assert_eq!(counts[1].load(Ordering::SeqCst), 0, "no request was written to the connection the server had timed out");
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_for_hosts_other_than_loopback() {
+    for url in ["http://api.example.com/v1", "http://10.0.0.1:8080"] {
+        let err = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(url).build().unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("https")), "{url}: {err:?}");
+    }
+    for url in ["https://user:hunter2@api.example.com", "https://api.example.com/v1?key=hunter2", "https://api.example.com/v1#hunter2"] {
+        let err = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(url).build().unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{url}: {err:?}");
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "secret part of the URL echoed: {err:?}");
+    }
+    // Opting in allows plain http anywhere (a trusted network), still without credentials.
+    Client::builder(Provider::HmsSovereign).api_key(KEY).base_url("http://api.example.com/v1").allow_insecure_http().build().unwrap();
+    assert!(Client::builder(Provider::HmsSovereign).api_key(KEY).base_url("http://u:hunter2@10.0.0.1").allow_insecure_http().build().is_err());
+    for url in ["http://127.0.0.1:9", "http://localhost:9/v1", "http://[::1]:9", "https://api.example.com/v1/"] {
+        Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(url).build().unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+}
+
+/// A server that answers 200 and then streams a body that never ends.
+async fn endless_body() -> (String, tokio::task::JoinHandle<usize>) {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = tokio::spawn(async move {
+        let mut served = 0;
+        while let Ok(Ok((mut stream, _))) = tokio::time::timeout(Duration::from_millis(3000), listener.accept()).await {
+            let mut chunk = [0u8; 65536];
+            let _ = stream.read(&mut chunk).await;
+            served += 1;
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n").await;
+            let piece = format!("{:x}\r\n{}\r\n", 65536, " ".repeat(65536));
+            while stream.write_all(piece.as_bytes()).await.is_ok() {}
+        }
+        served
+    });
+    (format!("http://{addr}"), handle)
+}
+
+#[tokio::test]
+async fn an_endless_body_stops_at_the_cap() {
+    let (base, server) = endless_body().await;
+    let c = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(&base).timeout(Duration::from_secs(60)).retry_policy(policy()).build().unwrap();
+    let started = Instant::now();
+    let err = c.dial(&call()).await.unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { status: Some(200), limit: agentdial::agentdial_core::DEFAULT_MAX_RESPONSE_BODY, may_have_dialed: true, .. }), "{err:?}");
+    assert!(err.may_have_dialed());
+    assert!(started.elapsed() < Duration::from_secs(30), "stopped reading at the cap, long before the timeout: {:?}", started.elapsed());
+    drop(c);
+    assert_eq!(server.await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_caller_configured_http_client_never_follows_redirects() {
+    for status in [307u16, 308] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/calls/outbound"))
+            .respond_with(ResponseTemplate::new(status).insert_header("location", format!("{}/elsewhere", server.uri())))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST")).and(path("/elsewhere")).respond_with(created()).mount(&server).await;
+        let c = Client::builder(Provider::HmsSovereign)
+            .api_key(KEY)
+            .base_url(server.uri())
+            // Asks for reqwest's default of following redirects: overridden.
+            .configure_http(|b| b.redirect(agentdial::reqwest::redirect::Policy::limited(10)).timeout(Duration::from_secs(5)))
+            .build()
+            .unwrap();
+        let err = c.dial(&call()).await.unwrap_err();
+        assert!(matches!(err, Error::Api { status: s, may_have_dialed: true, .. } if s == status), "{err:?}");
+        assert_eq!(count(&server).await, 1, "{status}: the POST was not resent to the redirect target");
+    }
+}
+
+#[tokio::test]
+async fn the_retrying_event_records_status_and_request_id_never_the_body() {
+    let (trace, _guard) = trace::Captured::install();
+    let server = MockServer::start().await;
+    let body = "<html>upstream connect error: BODY-MARKER internal-host-7</html>";
+    Mock::given(method("GET"))
+        .and(path("/calls/c1"))
+        .respond_with(ResponseTemplate::new(503).insert_header("x-request-id", "req-503").set_body_raw(body, "text/html"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/calls/c1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "c1", "status": "ended", "created_at": "2025-12-13T12:00:00Z", "updated_at": "2025-12-13T12:05:00Z",
+            "caller_phone": null, "assistant_phone": null
+        })))
+        .mount(&server)
+        .await;
+    client(&server.uri()).call("c1").await.unwrap();
+    assert_eq!(count(&server).await, 2);
+    let text = trace.text();
+    let line = text.lines().find(|l| l.contains("retrying")).unwrap_or_else(|| panic!("no retrying event: {text}"));
+    assert!(line.contains("status=503") && line.contains("request_id=\"req-503\"") && line.contains("error=\"api\""), "{line}");
+    assert!(!text.contains("BODY-MARKER"), "a response body was logged: {text}");
+    assert!(!text.contains(KEY), "the key was logged: {text}");
+}
+
+#[tokio::test]
+async fn error_messages_do_not_repeat_their_source() {
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = reserved.local_addr().unwrap();
+    drop(reserved);
+    let c = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(format!("http://{addr}")).retry_policy(RetryPolicy::none()).build().unwrap();
+    let err = c.dial(&call()).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { may_have_dialed: false, .. }), "{err:?}");
+    let mut parent: &dyn std::error::Error = &err;
+    while let Some(source) = parent.source() {
+        assert!(!parent.to_string().contains(&source.to_string()), "{parent} repeats its source {source}");
+        parent = source;
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_body_with_a_content_length_stops_at_the_cap() {
+    // 5 MiB with its Content-Length, on a 500: the cap holds whatever the status, and the status is kept.
+    let server = MockServer::start().await;
+    let huge = format!("{{\"error\": \"internal\", \"message\": \"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(500).set_body_raw(huge, "application/json")).mount(&server).await;
+    let err = client(&server.uri()).dial(&call()).await.unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { status: Some(500), may_have_dialed: true, .. }), "{err:?}");
+    assert_eq!(count(&server).await, 1);
+    // A body of exactly the cap is read whole.
+    let server = MockServer::start().await;
+    let body = json!({"success": true, "call_id": "call_123", "status": "dialing"}).to_string();
+    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json")).mount(&server).await;
+    let exact = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(server.uri()).max_response_body(body.len()).build().unwrap();
+    exact.dial(&call()).await.unwrap();
+    let below = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(server.uri()).max_response_body(body.len() - 1).build().unwrap();
+    assert!(matches!(below.dial(&call()).await, Err(Error::BodyTooLarge { status: Some(200), .. })));
+    assert_eq!(count(&server).await, 2);
 }

@@ -127,6 +127,7 @@ async fn hmsovereign() {
 
 #[test]
 fn capabilities_match_the_documents() {
-    let caps: Vec<_> = Provider::ALL.iter().map(|p| (p.name(), p.capabilities().call_status, p.capabilities().hang_up)).collect();
+    let all: &'static [Provider] = Provider::ALL; // a slice: a new provider changes no type
+    let caps: Vec<_> = all.iter().map(|p| (p.name(), p.capabilities().call_status, p.capabilities().hang_up)).collect();
     assert_eq!(caps, [("altur", false, false), ("alta", false, false), ("fluents", false, false), ("hmsovereign", true, true)]);
 }

@@ -64,6 +64,26 @@ async fn hang_up_sends_the_end_call_command() {
 }
 
 #[tokio::test]
+async fn hang_up_is_resent_after_a_declared_429() {
+    // control_call declares a 429 (10 control commands per minute per call): refused unprocessed.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/calls/call_1/control"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "slow down"}})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/calls/call_1/control"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "message": "Call ended"})))
+        .mount(&server)
+        .await;
+    client(&server).hang_up("call_1").await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
 async fn a_hanging_server_cannot_hold_wait_past_its_deadline() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -23,5 +23,7 @@
 #[allow(clippy::all, unused_imports, rustdoc::all)]
 mod generated;
 
-pub use agentdial_core::{ApiKey, BuildError, ClientOptions};
+pub use agentdial_core::{self, ApiKey, BuildError, ClientOptions};
 pub use generated::*;
+/// The HTTP client library whose types appear in this API.
+pub use reqwest;

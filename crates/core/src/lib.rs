@@ -3,13 +3,37 @@
 //! Each provider crate's generated `Client` carries an [`Auth`] as its progenitor "inner" value:
 //! the API key (never printed) and the way the provider's OpenAPI document says to send it. The
 //! generated code calls [`hooks::pre_request`] before every request, which applies the key and
-//! removes the `api-version` header progenitor adds (none of our providers asks for it).
+//! removes the `api-version` header progenitor adds (none of our providers asks for it), and sends
+//! every request through [`hooks::exec`], which caps the response body
+//! ([`ClientOptions::max_response_body`]) and keeps a query-parameter key out of every URL that an
+//! error or a response could print.
+//!
+//! Every HTTP client these crates use is built by [`ClientOptions::build`], which turns redirects
+//! off last, after any caller configuration: a call-creating POST is never resent by a redirect,
+//! and a key header never follows one to another host.
 //!
 //! ```
 //! use agentdial_core::ApiKey;
 //!
 //! let key = ApiKey::new("sk-live-123");
 //! assert!(!format!("{key:?}").contains("sk-live-123"));
+//! ```
+//!
+//! [`AuthScheme`], [`BuildError`], [`Auth`] and [`ClientOptions`] are `#[non_exhaustive]`: they grow
+//! without a breaking change, so a `match` needs a wildcard arm.
+//!
+//! ```compile_fail,E0004
+//! fn describe(scheme: agentdial_core::AuthScheme) -> &'static str {
+//!     use agentdial_core::AuthScheme::*;
+//!     match scheme { Bearer => "bearer", Basic => "basic", Header { .. } => "header", Query { .. } => "query", None => "none" }
+//! }
+//! ```
+//!
+//! ```compile_fail,E0004
+//! fn describe(e: &agentdial_core::BuildError) -> &'static str {
+//!     use agentdial_core::BuildError::*;
+//!     match e { EmptyKey => "empty", InvalidKey => "invalid", InvalidBaseUrl { .. } => "url", Http(_) => "http" }
+//! }
 //! ```
 
 pub mod form;
@@ -18,7 +42,12 @@ pub mod pagination;
 
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// The HTTP client library whose types appear in this API (`reqwest::ClientBuilder` in
+/// [`ClientOptions::configure_http`], `reqwest::Error` in errors).
+pub use reqwest;
 
 /// An API key. Its `Debug` and `Display` never show the key.
 #[derive(Clone)]
@@ -61,6 +90,7 @@ impl fmt::Debug for ApiKey {
 
 /// How a provider's document says to authenticate (read from its `securitySchemes` at generation time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AuthScheme {
     /// `Authorization: Bearer KEY` (`type: http, scheme: bearer`; also oauth2 / openIdConnect tokens).
     Bearer,
@@ -92,41 +122,111 @@ impl AuthScheme {
     }
 }
 
-/// The inner value of every generated `Client`: the key and how to send it.
+/// The inner value of every generated `Client`: the key, how to send it, and the response-body cap.
+/// Only [`ClientOptions::build`] makes one.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Auth {
     pub key: ApiKey,
     pub scheme: AuthScheme,
+    /// The most bytes of a response body that are read; see [`ClientOptions::max_response_body`].
+    pub max_response_body: usize,
 }
 
 /// Why a client could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     #[error("the API key is empty")]
     EmptyKey,
     #[error("the API key contains characters that cannot be sent in an HTTP header")]
     InvalidKey,
-    #[error("base URL {url:?} is not an absolute http(s) URL: {reason}")]
+    /// `url` is the URL as given when it does not parse, else without credentials, query and fragment.
+    #[error("base URL {url:?} is refused: {reason}")]
     InvalidBaseUrl { url: String, reason: String },
-    #[error("building the HTTP client failed: {0}")]
+    /// The source (TLS setup, ...) is the `reqwest::Error`; not repeated in this message.
+    #[error("building the HTTP client failed")]
     Http(#[from] reqwest::Error),
 }
 
+/// A response body was larger than [`ClientOptions::max_response_body`]; reading stopped there.
+///
+/// It is the source of the `reqwest::Error` that reading the body returned (progenitor's
+/// `Error::ResponseBodyError`); [`body_too_large`] finds it in an error chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the response body is larger than the {limit}-byte limit (ClientOptions::max_response_body)")]
+#[non_exhaustive]
+pub struct BodyTooLarge {
+    pub limit: usize,
+}
+
+/// The [`BodyTooLarge`] in `error` or its sources, if reading a body stopped at the cap.
+pub fn body_too_large<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a BodyTooLarge> {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<BodyTooLarge>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// Default [`ClientOptions::max_response_body`]: 4 MiB, far above any documented response of our
+/// providers and far below what would hurt a process.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 4 * 1024 * 1024;
+
+/// Default [`ClientOptions::pool_idle_timeout`]: 1 s.
+///
+/// A server closes a keep-alive connection after its own idle timeout; a request written to the
+/// connection just as it closes fails after it may have been read, which for a call-creating POST
+/// means "the call may exist". The shortest common server timeouts are gunicorn's 2 s and the 5 s of
+/// Node.js, Apache httpd and uvicorn (nginx 75 s, AWS ALB 60 s), so a connection idle for 1 s is
+/// not reused: the request opens a new one instead of racing the server's close.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(1);
+
+type Configure = Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
 /// Options for building a provider client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct ClientOptions {
     pub key: ApiKey,
-    /// Overrides the document's first server URL.
+    /// Overrides the document's first server URL. It must be `https`, or `http` on a loopback host
+    /// (`localhost`, `127.0.0.0/8`, `::1`) unless [`allow_insecure_http`](Self::allow_insecure_http)
+    /// is set; credentials (`user:password@`), a query or a fragment are refused.
     pub base_url: Option<String>,
-    /// Whole-request timeout (default 30 s). Not applied to a caller-supplied `http_client`.
+    /// Whole-request timeout (default 30 s).
     pub timeout: Duration,
-    /// Connect timeout (default 10 s). Not applied to a caller-supplied `http_client`.
+    /// Connect timeout (default 10 s).
     pub connect_timeout: Duration,
-    /// `User-Agent` (default `agentdial/<version>`). Not applied to a caller-supplied `http_client`.
+    /// `User-Agent` (default `agentdial/<version>`).
     pub user_agent: String,
-    /// Use this `reqwest::Client` instead of building one. Its redirect policy applies: the built
-    /// one follows none, so that a call-creating POST is never resent by a redirect.
-    pub http_client: Option<reqwest::Client>,
+    /// How long an idle pooled connection may be reused (default [`DEFAULT_POOL_IDLE_TIMEOUT`]).
+    pub pool_idle_timeout: Duration,
+    /// The most bytes of a response body that are read (default [`DEFAULT_MAX_RESPONSE_BODY`]);
+    /// beyond it reading stops with [`BodyTooLarge`].
+    pub max_response_body: usize,
+    /// Allows a plain `http` base URL on a host that is not loopback (the key then crosses the
+    /// network in clear text). Default `false`.
+    pub allow_insecure_http: bool,
+    configure: Option<Configure>,
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("key", &self.key)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("max_response_body", &self.max_response_body)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("configure_http", &self.configure.as_ref().map(|_| "Fn(ClientBuilder) -> ClientBuilder"))
+            .finish()
+    }
 }
 
 impl ClientOptions {
@@ -137,7 +237,10 @@ impl ClientOptions {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             user_agent: concat!("agentdial/", env!("CARGO_PKG_VERSION")).to_owned(),
-            http_client: None,
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            allow_insecure_http: false,
+            configure: None,
         }
     }
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -152,13 +255,25 @@ impl ClientOptions {
         self.user_agent = ua.into();
         self
     }
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+    /// See [`ClientOptions::allow_insecure_http`](#structfield.allow_insecure_http).
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+    /// Configures the `reqwest::ClientBuilder` the client is built from (proxies, TLS roots, DNS,
+    /// timeouts, ...). It runs after the options above are applied, and redirects are turned off
+    /// after it: whatever it sets, the built client follows no redirect.
+    pub fn configure_http(mut self, configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static) -> Self {
+        self.configure = Some(Arc::new(configure));
         self
     }
 
-    /// Validates the options and returns what a generated `Client::new_with_client` takes:
-    /// base URL (without a trailing slash), HTTP client, and [`Auth`].
+    /// Validates the options and returns what a generated client is made of: base URL (without a
+    /// trailing slash), HTTP client, and [`Auth`].
     pub fn build(self, default_base_url: &str, scheme: AuthScheme) -> Result<(String, reqwest::Client, Auth), BuildError> {
         if self.key.is_empty() && scheme != AuthScheme::None {
             return Err(BuildError::EmptyKey);
@@ -169,23 +284,57 @@ impl ClientOptions {
             return Err(BuildError::InvalidKey);
         }
         let url = self.base_url.unwrap_or_else(|| default_base_url.to_owned());
-        let parsed = reqwest::Url::parse(&url).map_err(|e| BuildError::InvalidBaseUrl { url: url.clone(), reason: e.to_string() })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
-            return Err(BuildError::InvalidBaseUrl { url, reason: "the scheme must be http or https".into() });
+        check_base_url(&url, self.allow_insecure_http)?;
+        let mut builder = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent)
+            .pool_idle_timeout(self.pool_idle_timeout);
+        if let Some(configure) = &self.configure {
+            builder = configure(builder);
         }
-        let http = match self.http_client {
-            Some(c) => c,
-            // No redirects: following a 307/308 would resend a call-creating POST, and a 303 would
-            // turn it into a GET whose answer hides that the call was created.
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent)
-                .build()?,
-        };
-        Ok((url.trim_end_matches('/').to_owned(), http, Auth { key: self.key, scheme }))
+        // No redirects, set last so that no configuration can undo it: following a 307/308 would
+        // resend a call-creating POST (with a key header, possibly to another host), and a 303 would
+        // turn it into a GET whose answer hides that the call was created.
+        let http = builder.redirect(reqwest::redirect::Policy::none()).build()?;
+        Ok((url.trim_end_matches('/').to_owned(), http, Auth { key: self.key, scheme, max_response_body: self.max_response_body }))
     }
+}
+
+/// `localhost` or a loopback address: plain http never leaves the machine.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    host.eq_ignore_ascii_case("localhost")
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<(), BuildError> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| BuildError::InvalidBaseUrl { url: url.to_owned(), reason: e.to_string() })?;
+    let refuse = |reason: &str| {
+        // Shown without credentials, query or fragment: any of them may hold a secret.
+        let mut shown = parsed.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        shown.set_query(None);
+        shown.set_fragment(None);
+        Err(BuildError::InvalidBaseUrl { url: shown.to_string(), reason: reason.to_owned() })
+    };
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+        return refuse("the scheme must be http or https");
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return refuse("it contains credentials (`user:password@`); the key is sent as the provider's document says");
+    }
+    if parsed.query().is_some() {
+        return refuse("it contains a query (`?...`)");
+    }
+    if parsed.fragment().is_some() {
+        return refuse("it contains a fragment (`#...`)");
+    }
+    if parsed.scheme() == "http" && !allow_insecure_http && !is_loopback(&parsed) {
+        return refuse("plain http would send the API key in clear text; use https (http is allowed for loopback hosts, or with allow_insecure_http)");
+    }
+    Ok(())
 }
 
 pub mod unions;
@@ -205,7 +354,64 @@ pub fn encode_path(segment: &str) -> String {
 }
 
 pub mod hooks {
-    use super::Auth;
+    use super::{Auth, AuthScheme, BodyTooLarge};
+
+    /// Replaces the value of the query-parameter key in `url` with `REDACTED`.
+    pub fn redact_url(url: &mut reqwest::Url, auth: &Auth) {
+        let AuthScheme::Query { name } = auth.scheme else { return };
+        if !url.query_pairs().any(|(k, _)| k == name) {
+            return;
+        }
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == name { "REDACTED".to_owned() } else { v.into_owned() };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+
+    /// Sends a request of a generated client (its `ClientHooks::exec`). A failure's URL is
+    /// redacted ([`redact_url`]); a response comes back with its URL redacted the same way (so the
+    /// errors of reading its body, and its `Debug`, do not show a query-parameter key) and its body
+    /// capped at [`Auth::max_response_body`] (beyond it, reading fails with [`BodyTooLarge`]).
+    pub async fn exec(client: &reqwest::Client, auth: &Auth, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
+        match client.execute(request).await {
+            // A body whose Content-Length is within the cap cannot exceed it (hyper reads exactly
+            // that many bytes), and without a query key the URL needs no redaction: passed as is.
+            Ok(response)
+                if !matches!(auth.scheme, AuthScheme::Query { .. })
+                    && response.content_length().is_some_and(|n| n <= auth.max_response_body as u64) =>
+            {
+                Ok(response)
+            }
+            Ok(response) => Ok(capped(response, auth)),
+            Err(mut error) => {
+                if let Some(url) = error.url_mut() {
+                    redact_url(url, auth);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    fn capped(response: reqwest::Response, auth: &Auth) -> reqwest::Response {
+        use http_body_util::BodyExt as _;
+        use reqwest::ResponseBuilderExt as _;
+        let mut url = response.url().clone();
+        redact_url(&mut url, auth);
+        let limit = auth.max_response_body;
+        let (mut parts, body) = http::Response::from(response).into_parts();
+        let body = http_body_util::Limited::new(body, limit).map_err(move |e| {
+            if e.is::<http_body_util::LengthLimitError>() { Box::new(BodyTooLarge { limit }) as Box<dyn std::error::Error + Send + Sync> } else { e }
+        });
+        // The conversion back reads the URL from this extension (else it would be a placeholder).
+        if let Ok(with_url) = http::Response::builder().url(url).body(()) {
+            parts.extensions.extend(with_url.into_parts().0.extensions);
+        }
+        reqwest::Response::from(http::Response::from_parts(parts, reqwest::Body::wrap(body)))
+    }
 
     /// Runs after every response of a generated client arrives, before its body is read: records
     /// its status and headers for [`super::capture`] (a no-op outside a capture scope).
@@ -266,6 +472,72 @@ mod tests {
             ClientOptions::new("k").base_url("ftp://x.test").build("https://x.test", AuthScheme::Bearer),
             Err(BuildError::InvalidBaseUrl { .. })
         ));
+    }
+
+    fn refused(url: &str, insecure: bool) -> Option<String> {
+        let mut options = ClientOptions::new("k").base_url(url);
+        options.allow_insecure_http = insecure;
+        match options.build("https://x.test", AuthScheme::Bearer) {
+            Ok(_) => None,
+            Err(BuildError::InvalidBaseUrl { url, reason }) => Some(format!("{url} {reason}")),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback_unless_allowed() {
+        for ok in ["http://127.0.0.1:8080", "http://127.1.2.3", "http://localhost:3000/v1", "http://LOCALHOST", "http://[::1]:9/x", "https://api.example.com/v1/"] {
+            assert_eq!(refused(ok, false), None, "{ok}");
+        }
+        for bad in ["http://api.example.com", "http://10.0.0.1", "http://[::2]", "http://localhost.example.com", "http://127.0.0.1.nip.io"] {
+            let why = refused(bad, false).unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(why.contains("clear text"), "{why}");
+            assert_eq!(refused(bad, true), None, "{bad} with allow_insecure_http");
+        }
+    }
+
+    #[test]
+    fn credentials_query_and_fragment_are_refused_without_echoing_them() {
+        for (url, why) in [
+            ("https://user:hunter2@api.example.com/v1", "credentials"),
+            ("https://hunter2@api.example.com/v1", "credentials"),
+            ("https://api.example.com/v1?token=hunter2", "query"),
+            ("https://api.example.com/v1#hunter2", "fragment"),
+            ("http://user:hunter2@localhost", "credentials"),
+        ] {
+            let message = refused(url, true).unwrap_or_else(|| panic!("{url} accepted"));
+            assert!(message.contains(why), "{url}: {message}");
+            assert!(!message.contains("hunter2"), "{url}: secret echoed: {message}");
+        }
+    }
+
+    #[test]
+    fn options_debug_hides_the_key_and_shows_the_hook() {
+        let options = ClientOptions::new("sk_live_secret").configure_http(|b| b);
+        let text = format!("{options:?}");
+        assert!(!text.contains("sk_live_secret") && text.contains("configure_http: Some"), "{text}");
+    }
+
+    #[test]
+    fn query_key_is_redacted_from_urls() {
+        let auth = Auth { key: ApiKey::new("qk-123"), scheme: AuthScheme::Query { name: "api_key" }, max_response_body: 1 };
+        let mut url = reqwest::Url::parse("https://x.test/v1/calls?limit=5&api_key=qk-123&q=a%20b").unwrap();
+        hooks::redact_url(&mut url, &auth);
+        assert_eq!(url.as_str(), "https://x.test/v1/calls?limit=5&api_key=REDACTED&q=a+b");
+        let bearer = Auth { scheme: AuthScheme::Bearer, ..auth };
+        let mut url = reqwest::Url::parse("https://x.test/v1?api_key=visible").unwrap();
+        hooks::redact_url(&mut url, &bearer);
+        assert_eq!(url.as_str(), "https://x.test/v1?api_key=visible", "only a query-key scheme is redacted");
+    }
+
+    #[test]
+    fn body_too_large_is_found_in_a_chain() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] BodyTooLarge);
+        let outer = Outer(BodyTooLarge { limit: 7 });
+        assert_eq!(body_too_large(&outer), Some(&BodyTooLarge { limit: 7 }));
+        assert_eq!(body_too_large(&BuildError::EmptyKey), None);
     }
 
     #[test]
@@ -342,26 +614,30 @@ pub mod double_option {
 /// a 429 or a 401 with an HTML body from an unreadable success runs the request inside [`capture::scope`] and
 /// reads [`capture::last`] afterwards.
 pub mod capture {
-    use std::cell::RefCell;
+    // A mutex (never contended: one task) rather than a `RefCell`, so that futures running in a
+    // scope stay `Sync`.
+    use std::sync::Mutex;
+
+    type Slot = Mutex<Option<(reqwest::StatusCode, reqwest::header::HeaderMap)>>;
 
     tokio::task_local! {
-        static LAST: RefCell<Option<(reqwest::StatusCode, reqwest::header::HeaderMap)>>;
+        static LAST: Slot;
     }
 
     /// Runs `future` with a fresh capture slot.
     pub async fn scope<F: std::future::Future>(future: F) -> F::Output {
-        LAST.scope(RefCell::new(None), future).await
+        LAST.scope(Mutex::new(None), future).await
     }
 
     pub(crate) fn record(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) {
         // Only an error's headers are needed (Retry-After, request id); a success's stay in its
         // `ResponseValue`, so they are not copied.
         let headers = if status.is_success() { reqwest::header::HeaderMap::new() } else { headers.clone() };
-        let _ = LAST.try_with(|slot| *slot.borrow_mut() = Some((status, headers)));
+        let _ = LAST.try_with(|slot| *slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((status, headers)));
     }
 
     /// The last recorded response in this scope, if any (headers only for non-success statuses).
     pub fn last() -> Option<(reqwest::StatusCode, reqwest::header::HeaderMap)> {
-        LAST.try_with(|slot| slot.borrow().clone()).ok().flatten()
+        LAST.try_with(|slot| slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()).ok().flatten()
     }
 }

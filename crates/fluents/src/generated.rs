@@ -1949,28 +1949,13 @@ pub struct Client {
     pub(crate) inner: ::agentdial_core::Auth,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: ::agentdial_core::Auth) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
+    fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
         inner: ::agentdial_core::Auth,
@@ -1996,7 +1981,13 @@ impl ClientInfo<::agentdial_core::Auth> for Client {
         &self.inner
     }
 }
-impl ClientHooks<::agentdial_core::Auth> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<::agentdial_core::Auth>,
+    {}
+};
 impl Client {
     /**Sends a `POST` request to `/v1/calls/create`
 
@@ -2168,6 +2159,10 @@ pub mod spec {
     pub const DEFAULT_BASE_URL: &str = "https://api.fluents.ai";
     ///How the document says to authenticate: `bearer`: `Authorization: Bearer KEY`.
     pub const AUTH: ::agentdial_core::AuthScheme = ::agentdial_core::AuthScheme::Bearer;
+    /// The operations (client method names) whose document declares a `429` response: a
+    /// documented rate limit, refused before the request is processed. The `agentdial` facade
+    /// resends a call-creating request after a 429 only when it is one of these.
+    pub const OPERATIONS_DECLARING_429: &[&str] = &[];
     /// Every component schema of the document: its name there and the Rust type generated for it in [`types`](super::types).
     pub const SCHEMAS: &[(&str, &str)] = &[
         ("CreateCallDto", "CreateCallDto"),
@@ -2228,11 +2223,23 @@ impl Client {
     ) -> ::std::result::Result<Self, ::agentdial_core::BuildError> {
         Self::from_options(::agentdial_core::ClientOptions::new(key))
     }
-    /// A client from options (base-URL override, timeouts, user agent, own `reqwest::Client`).
+    /// A client from options (base-URL override, timeouts, user agent, body cap, HTTP client
+    /// configuration). Its HTTP client never follows a redirect.
     pub fn from_options(
         options: ::agentdial_core::ClientOptions,
     ) -> ::std::result::Result<Self, ::agentdial_core::BuildError> {
         let (baseurl, http, auth) = options.build(spec::DEFAULT_BASE_URL, spec::AUTH)?;
         Ok(Self::new_with_client(&baseurl, http, auth))
+    }
+}
+/// Every request goes through `agentdial_core::hooks::exec`: the response body is capped and
+/// a query-parameter key never appears in a URL an error or a response prints.
+impl ClientHooks<::agentdial_core::Auth> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        ::agentdial_core::hooks::exec(&self.client, &self.inner, request).await
     }
 }

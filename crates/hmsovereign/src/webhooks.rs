@@ -22,6 +22,45 @@
 //!     Err(e) => eprintln!("rejected delivery: {e}"), // answer 400/401, do not process
 //! }
 //! ```
+//!
+//! # Replays
+//!
+//! A signed delivery stays valid for the whole tolerance window: someone who captured one can
+//! resend it until the window closes (and the provider may retry a delivery it thinks failed).
+//! [`Verifier::verify_delivery`] returns the verified timestamp and signature with the event; keep
+//! each signature until its timestamp has left the window and do not process one seen again
+//! (answer it 2xx). The 32-byte signature is unique per secret, timestamp and body. With several
+//! receiver instances, keep the set in shared storage (a key with a time-to-live of the tolerance).
+//!
+//! ```
+//! use agentdial_hmsovereign::webhooks::Verifier;
+//! use std::collections::HashMap;
+//! use std::time::{SystemTime, UNIX_EPOCH};
+//! # let (headers, body) = agentdial_hmsovereign::webhooks::sign_for_tests("whsec", br#"{"message":{"type":"x"}}"#, SystemTime::now());
+//! let verifier = Verifier::new("whsec");
+//! let mut seen: HashMap<[u8; 32], i64> = HashMap::new(); // signature -> its timestamp
+//!
+//! let delivery = verifier.verify_delivery(&headers, &body).expect("valid");
+//! let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+//! let window = verifier.tolerance().as_secs() as i64;
+//! seen.retain(|_, timestamp| *timestamp + window >= now); // forget what can no longer verify
+//! if seen.insert(delivery.signature.signature, delivery.signature.timestamp).is_some() {
+//!     // A replay: answer 200 and do nothing.
+//! } else {
+//!     // First time: process delivery.event.
+//! }
+//! # assert!(verifier.verify_delivery(&headers, &body).is_ok_and(|d| seen.contains_key(&d.signature.signature)));
+//! ```
+//!
+//! [`WebhookEvent`] and [`WebhookError`] are `#[non_exhaustive]` (the provider adds event types): a
+//! `match` on them needs a wildcard arm.
+//!
+//! ```compile_fail,E0004
+//! use agentdial_hmsovereign::webhooks::WebhookEvent;
+//! fn kind(e: &WebhookEvent) -> u8 {
+//!     match e { WebhookEvent::AssistantRequest(_) => 0, WebhookEvent::ToolCalls(_) => 1, WebhookEvent::StatusUpdate(_) => 2, WebhookEvent::EndOfCallReport(_) => 3, WebhookEvent::Unknown { .. } => 4 }
+//! }
+//! ```
 
 use crate::types;
 use hmac::{Hmac, Mac};
@@ -39,6 +78,7 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
 /// Why a delivery was rejected. No variant carries the secret.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WebhookError {
     #[error("the verifier's webhook secret is empty: anyone could sign deliveries")]
     EmptySecret,
@@ -54,12 +94,14 @@ pub enum WebhookError {
     EventMismatch { header: String, body: String },
     #[error("body is not a webhook envelope: {0}")]
     InvalidBody(String),
-    #[error("{kind} payload does not match its schema: {source}")]
+    /// The serde error is the [`source`](std::error::Error::source), not repeated in the message.
+    #[error("{kind} payload does not match its schema")]
     InvalidPayload { kind: &'static str, source: serde_json::Error },
 }
 
 /// A parsed delivery.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum WebhookEvent {
     /// `assistant-request`: answer within 5 s with a [`types::AssistantRequestResponse`].
     AssistantRequest(types::AssistantRequestPayload),
@@ -107,6 +149,32 @@ impl WebhookEvent {
     }
 }
 
+/// The timestamp and signature of a delivery whose signature verified, for dropping replays (see
+/// the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct VerifiedSignature {
+    /// `X-Webhook-Timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// The HMAC-SHA256 of `X-Webhook-Signature`.
+    pub signature: [u8; 32],
+}
+
+impl VerifiedSignature {
+    /// The signature as lowercase hex (what follows `sha256=` in the header).
+    pub fn hex(&self) -> String {
+        hex::encode(self.signature)
+    }
+}
+
+/// A verified, parsed delivery.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Delivery {
+    pub signature: VerifiedSignature,
+    pub event: WebhookEvent,
+}
+
 /// Verifies deliveries signed with one `webhook_secret`.
 #[derive(Clone)]
 pub struct Verifier {
@@ -144,6 +212,11 @@ impl Verifier {
         self
     }
 
+    /// How far a delivery's timestamp may be from now, either way.
+    pub fn tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
     /// Verifies signature and timestamp, then parses the body.
     pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
         self.verify_at(headers, body, SystemTime::now())
@@ -151,18 +224,28 @@ impl Verifier {
 
     /// [`verify`](Self::verify) with an explicit clock.
     pub fn verify_at(&self, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<WebhookEvent, WebhookError> {
-        self.verify_signature_at(headers, body, now)?;
+        self.verify_delivery_at(headers, body, now).map(|delivery| delivery.event)
+    }
+
+    /// [`verify`](Self::verify), also returning the verified timestamp and signature (to drop replays).
+    pub fn verify_delivery(&self, headers: &HeaderMap, body: &[u8]) -> Result<Delivery, WebhookError> {
+        self.verify_delivery_at(headers, body, SystemTime::now())
+    }
+
+    /// [`verify_delivery`](Self::verify_delivery) with an explicit clock.
+    pub fn verify_delivery_at(&self, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<Delivery, WebhookError> {
+        let signature = self.verify_signature_at(headers, body, now)?;
         let event = WebhookEvent::parse(body)?;
         if let Some(declared) = headers.get(EVENT_HEADER).and_then(|v| v.to_str().ok()).map(str::trim) {
             if declared != event.kind() {
                 return Err(WebhookError::EventMismatch { header: declared.to_owned(), body: event.kind().to_owned() });
             }
         }
-        Ok(event)
+        Ok(Delivery { signature, event })
     }
 
     /// Checks only the signature and timestamp.
-    pub fn verify_signature_at(&self, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<(), WebhookError> {
+    pub fn verify_signature_at(&self, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<VerifiedSignature, WebhookError> {
         if self.secret.expose_secret().is_empty() {
             return Err(WebhookError::EmptySecret);
         }
@@ -173,9 +256,9 @@ impl Verifier {
             .map_err(|_| WebhookError::MalformedHeader { header: TIMESTAMP_HEADER, reason: "not Unix seconds".into() })?;
         // The provider's older docs show the bare hex digest; its SDK accepts both.
         let hex_digest = signature.strip_prefix("sha256=").unwrap_or(signature);
-        let expected = hex::decode(hex_digest)
+        let expected: [u8; 32] = hex::decode(hex_digest)
             .ok()
-            .filter(|d| d.len() == 32)
+            .and_then(|d| d.try_into().ok())
             .ok_or_else(|| WebhookError::MalformedHeader { header: SIGNATURE_HEADER, reason: "expected sha256=<64 hex digits>".into() })?;
         // Constant-time comparison (hmac's verify_slice).
         mac(self.secret.expose_secret(), timestamp, body).verify_slice(&expected).map_err(|_| WebhookError::SignatureMismatch)?;
@@ -183,7 +266,7 @@ impl Verifier {
         if seconds.abs_diff(now) > self.tolerance.as_secs() {
             return Err(WebhookError::OutsideTolerance { timestamp: seconds, now, tolerance: self.tolerance });
         }
-        Ok(())
+        Ok(VerifiedSignature { timestamp: seconds, signature: expected })
     }
 }
 

@@ -11,7 +11,7 @@ fn call() -> OutboundCall {
 }
 
 fn client(mock: &MockProvider) -> Client {
-    let policy = RetryPolicy { min_delay: Duration::from_millis(50), max_delay: Duration::from_millis(100), ..RetryPolicy::default() };
+    let policy = RetryPolicy::default().min_delay(Duration::from_millis(50)).max_delay(Duration::from_millis(100));
     mock.client().timeout(Duration::from_millis(800)).retry_policy(policy).build().unwrap()
 }
 

@@ -4,6 +4,7 @@ use agentdial_alta::types;
 use serde_json::{Map, Value, json};
 
 pub(crate) async fn dial(client: &agentdial_alta::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
+    let op = super::with_declared_429(op, agentdial_alta::spec::OPERATIONS_DECLARING_429, "trigger_assistant_call");
     super::refuse(op.provider, call, &["from", "phone_number_id"])?;
     let mut fields = Map::new();
     fields.insert("assistantId".into(), json!(super::required(op.provider, "agent_id", &call.agent_id)?));

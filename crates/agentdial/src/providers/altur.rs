@@ -17,6 +17,7 @@ pub(crate) fn status(s: &types::CallStatus) -> CallStatus {
 }
 
 pub(crate) async fn dial(client: &agentdial_altur::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
+    let op = super::with_declared_429(op, agentdial_altur::spec::OPERATIONS_DECLARING_429, "start_call");
     super::refuse(op.provider, call, &["from", "phone_number_id"])?;
     let mut fields = Map::new();
     fields.insert("agent_id".into(), json!(super::required(op.provider, "agent_id", &call.agent_id)?));

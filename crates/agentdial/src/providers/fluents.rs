@@ -16,6 +16,7 @@ pub(crate) fn status(call: &types::CallDto) -> Option<CallStatus> {
 }
 
 pub(crate) async fn dial(client: &agentdial_fluents::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
+    let op = super::with_declared_429(op, agentdial_fluents::spec::OPERATIONS_DECLARING_429, "call_controller_create_call");
     super::refuse(op.provider, call, &["agent_id", "phone_number_id", "customer_name"])?;
     let from = super::required(op.provider, "from", &call.from)?;
     let mut fields = Map::new();

@@ -41,6 +41,9 @@ fn uuid_field(op: Op, field: &str, value: &Option<String>) -> Result<Option<Valu
 }
 
 pub(crate) async fn dial(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
+    // The document declares a 429 for every operation, and HMS Sovereign states the rule: "Sent before
+    // the request is processed, so any request may be resent after `Retry-After`" (TooManyRequests).
+    let op = super::with_declared_429(op, agentdial_hmsovereign::spec::OPERATIONS_DECLARING_429, "create_outbound_call");
     super::refuse(op.provider, call, &["from", "customer_name"])?;
     let mut fields = Map::new();
     fields.insert("destination".into(), json!(call.to));
@@ -84,6 +87,7 @@ pub(crate) async fn call(client: &agentdial_hmsovereign::Client, policy: &RetryP
 }
 
 pub(crate) async fn hang_up(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, id: &str) -> Result<(), Error> {
+    let op = super::with_declared_429(op, agentdial_hmsovereign::spec::OPERATIONS_DECLARING_429, "control_call");
     let command = types::CallControlCommand::EndCallCommand(types::EndCallCommand { message: None, type_: types::EndCallCommandType::EndCall });
     run(policy, op, || async { finish(op, client.control_call().id(id).body(command.clone()).send().await, |_, b| details(b)).await.map(|_| ()) })
         .await
