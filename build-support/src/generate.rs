@@ -24,13 +24,49 @@ pub struct GeneratedProvider {
     pub elapsed: Duration,
 }
 
+/// Where a manifest's documents live and where their crates are generated.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Directory of the vendored documents and patch files, relative to the workspace root.
+    pub specs: PathBuf,
+    /// Directory holding one crate per document, relative to the workspace root.
+    pub crates: PathBuf,
+    /// The manifest listing the documents, relative to the workspace root (named in reports).
+    pub manifest: PathBuf,
+    /// `agentdial-core`'s path as a new crate's Cargo.toml names it.
+    pub core_path: String,
+}
+
+impl Layout {
+    /// `specs/` → `crates/<name>` (the provider crates of this workspace).
+    pub fn providers() -> Self {
+        Layout {
+            specs: PathBuf::from("specs"),
+            crates: PathBuf::from("crates"),
+            manifest: PathBuf::from("specs/providers.toml"),
+            core_path: "../core".into(),
+        }
+    }
+
+    /// The document as generated code and reports name it, e.g. `specs/altur.yaml`.
+    pub fn origin(&self, provider: &Provider) -> String {
+        let specs = self.specs.to_string_lossy().replace('\\', "/");
+        format!("{specs}/{}", provider.spec)
+    }
+}
+
 /// Loads the provider's spec (refusing a hash mismatch), its patch files, and transforms it.
 pub fn prepare(root: &Path, provider: &Provider) -> Result<(LoadedSpec, Value, Report)> {
-    let spec_path = provider.spec_path(root);
+    prepare_in(root, &Layout::providers(), provider)
+}
+
+/// [`prepare`] for a document of any manifest (`layout` says where it lives).
+pub fn prepare_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<(LoadedSpec, Value, Report)> {
+    let spec_path = root.join(&layout.specs).join(&provider.spec);
     let loaded = load_spec(&spec_path, Some(&provider.sha256))?;
     let mut patches = Vec::new();
     for file in &provider.patches {
-        let path = root.join("specs").join(file);
+        let path = root.join(&layout.specs).join(file);
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading patch {}", path.display()))?;
         let value: Value = serde_yaml::from_str(&text).map_err(|e| match e.location() {
             Some(l) => anyhow!("{}:{}:{}: {e}", path.display(), l.line(), l.column()),
@@ -253,7 +289,7 @@ fn schema_table_tokens(document: &Value, generated_text: &str) -> Result<TokenSt
     })
 }
 
-fn spec_module_tokens(provider: &Provider, loaded: &LoadedSpec, document: &Value, schema_table: TokenStream) -> Result<TokenStream> {
+fn spec_module_tokens(provider: &Provider, origin: &str, loaded: &LoadedSpec, document: &Value, schema_table: TokenStream) -> Result<TokenStream> {
     let servers: Vec<String> = document
         .get("servers")
         .and_then(Value::as_array)
@@ -262,7 +298,7 @@ fn spec_module_tokens(provider: &Provider, loaded: &LoadedSpec, document: &Value
     let default_base_url = servers.first().cloned().unwrap_or_default();
     let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or_default();
     let version = document.pointer("/info/version").and_then(Value::as_str).unwrap_or_default();
-    let file = format!("specs/{}", provider.spec);
+    let file = origin;
     let sha = &loaded.sha256;
     let (auth, auth_doc) = auth_scheme_tokens(document)?;
     let auth_doc = format!("How the document says to authenticate: {auth_doc}.");
@@ -315,9 +351,15 @@ pub struct Uses {
 
 /// Generates one provider.
 pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedProvider> {
+    generate_in(root, &Layout::providers(), provider)
+}
+
+/// Generates one document of any manifest; file paths in the result are relative to `root`
+/// under `layout.crates`.
+pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<GeneratedProvider> {
     let start = Instant::now();
-    let (loaded, document, report) = prepare(root, provider)?;
-    let origin = format!("specs/{}", provider.spec);
+    let (loaded, document, report) = prepare_in(root, layout, provider)?;
+    let origin = layout.origin(provider);
     let spec = to_openapi(&document, &origin)?;
     let (tokens, generator) = run_progenitor(&spec).map_err(|e| {
         anyhow!("{}: progenitor failed on {origin}{}: {e}", provider.name, locate_failure(&document, &origin))
@@ -328,7 +370,7 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
     let mut all = tokens;
     all.extend(typed_response_tokens(&document, &progenitor_text)?);
     let schema_table = schema_table_tokens(&document, &progenitor_text)?;
-    all.extend(spec_module_tokens(provider, &loaded, &document, schema_table)?);
+    all.extend(spec_module_tokens(provider, &origin, &loaded, &document, schema_table)?);
     let mut file: syn::File = syn::parse2(all).context("progenitor produced tokens that do not parse as Rust")?;
     crate::open_enums::open_string_enums(&mut file)?;
     crate::explicit_null::distinguish_explicit_null(&mut file, &document)?;
@@ -341,13 +383,14 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
         std::iter::once(("provider_patch", "provider-specific fixes from the patch files listed in specs/providers.toml"))
             .chain(TRANSFORMATIONS.iter().map(|(name, _, why)| (*name, *why)))
             .collect();
-    let markdown = report.to_markdown(&provider.name, &provider.spec, &loaded.sha256, &why);
-    let dir = PathBuf::from("crates").join(&provider.name);
+    let manifest = layout.manifest.to_string_lossy().replace('\\', "/");
+    let markdown = report.to_markdown(&provider.name, &origin, &manifest, &loaded.sha256, &why);
+    let dir = layout.crates.join(&provider.name);
     check_crate_dependencies(&root.join(&dir).join("Cargo.toml"), uses)?;
     let files = vec![(dir.join("src").join("generated.rs"), generated), (dir.join("TRANSFORMATIONS.md"), markdown)];
     let scaffold = vec![
-        (dir.join("Cargo.toml"), scaffold_cargo_toml(provider, &document, uses)),
-        (dir.join("src").join("lib.rs"), scaffold_lib_rs(provider, &document)),
+        (dir.join("Cargo.toml"), scaffold_cargo_toml(provider, &document, uses, &layout.core_path)),
+        (dir.join("src").join("lib.rs"), scaffold_lib_rs(provider, &document, &origin)),
     ];
     Ok(GeneratedProvider { files, scaffold, report, document, elapsed: start.elapsed() })
 }
@@ -374,10 +417,11 @@ fn check_crate_dependencies(cargo_toml: &Path, uses: Uses) -> Result<()> {
     Ok(())
 }
 
-fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses) -> String {
+fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses, core_path: &str) -> String {
     let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or(&provider.name);
-    let mut deps = String::from(
-        "agentdial-core = { path = \"../core\" }\nprogenitor-client.workspace = true\nreqwest.workspace = true\nschemars.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
+    let mut deps = format!("agentdial-core = {{ path = {core_path:?} }}\n");
+    deps.push_str(
+        "progenitor-client.workspace = true\nreqwest.workspace = true\nschemars.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
     );
     if uses.chrono {
         deps.push_str("chrono.workspace = true\n");
@@ -394,10 +438,10 @@ fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses) -> Str
     )
 }
 
-fn scaffold_lib_rs(provider: &Provider, document: &Value) -> String {
+fn scaffold_lib_rs(provider: &Provider, document: &Value, origin: &str) -> String {
     let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or(&provider.name);
     format!(
-        r#"//! Typed client for the {title}, generated by progenitor from `specs/{spec}`.
+        r#"//! Typed client for the {title}, generated by progenitor from `{origin}`.
 //!
 //! - [`Client::with_api_key`] / [`Client::from_options`] build a client that authenticates as the
 //!   document's security scheme says ([`spec::AUTH`]) against [`spec::DEFAULT_BASE_URL`].
@@ -410,7 +454,6 @@ mod generated;
 
 pub use agentdial_core::{{ApiKey, BuildError, ClientOptions}};
 pub use generated::*;
-"#,
-        spec = provider.spec
+"#
     )
 }
