@@ -21,6 +21,8 @@ pub struct GeneratedProvider {
     pub report: Report,
     /// The transformed document (what progenitor saw).
     pub document: Value,
+    /// Operations generated with every body typed (see [`crate::degrade::typed_operations`]).
+    pub typed_operations: usize,
     pub elapsed: Duration,
 }
 
@@ -126,35 +128,17 @@ fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progenitor:
     }
 }
 
-/// After a failure, generates each operation alone to name the one at fault.
-fn locate_failure(document: &Value, origin: &str) -> String {
-    let Some(paths) = document.get("paths").and_then(Value::as_object) else { return String::new() };
-    let mut empty = document.clone();
-    empty["paths"] = serde_json::json!({});
-    if let Ok(spec) = to_openapi(&empty, origin)
-        && run_progenitor(&spec).is_err()
-    {
-        return " (while converting `components.schemas`, before any operation)".into();
-    }
-    for (path, item) in paths {
-        for method in crate::visit::METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let mut single = empty.clone();
-            let mut only = serde_json::Map::new();
-            if let Some(params) = item.get("parameters") {
-                only.insert("parameters".into(), params.clone());
-            }
-            only.insert(method.into(), op.clone());
-            single["paths"] = serde_json::json!({ path: only });
-            if let Ok(spec) = to_openapi(&single, origin)
-                && run_progenitor(&spec).is_err()
-            {
-                let id = op.get("operationId").and_then(Value::as_str).unwrap_or("?");
-                return format!(" (in operation `{id}`: {} {path})", method.to_uppercase());
-            }
+/// Runs progenitor on `document`; what fails on its own is degraded (see [`crate::degrade`]).
+fn generate_degrading(document: &mut Value, origin: &str, report: &mut Report) -> Result<(TokenStream, progenitor::Generator)> {
+    let attempt_once = |doc: &Value| to_openapi(doc, origin).map_err(|e| format!("{e:#}")).and_then(|spec| run_progenitor(&spec));
+    match attempt_once(document) {
+        Ok(done) => return Ok(done),
+        Err(first) => {
+            let mut attempt = |doc: &Value| attempt_once(doc).map(drop);
+            crate::degrade::degrade(document, &first, &mut attempt, report).map_err(|e| anyhow!("progenitor failed on {origin}: {e:#}"))?;
         }
     }
-    String::new()
+    attempt_once(document).map_err(|e| anyhow!("progenitor failed on {origin}: {e}"))
 }
 
 /// Reads the security scheme the document applies (top-level `security` first, else the only scheme).
@@ -358,12 +342,9 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
 /// under `layout.crates`.
 pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<GeneratedProvider> {
     let start = Instant::now();
-    let (loaded, document, report) = prepare_in(root, layout, provider)?;
+    let (loaded, mut document, mut report) = prepare_in(root, layout, provider)?;
     let origin = layout.origin(provider);
-    let spec = to_openapi(&document, &origin)?;
-    let (tokens, generator) = run_progenitor(&spec).map_err(|e| {
-        anyhow!("{}: progenitor failed on {origin}{}: {e}", provider.name, locate_failure(&document, &origin))
-    })?;
+    let (tokens, generator) = generate_degrading(&mut document, &origin, &mut report).map_err(|e| anyhow!("{}: {e:#}", provider.name))?;
     let type_space = generator.get_type_space();
     let uses = Uses { chrono: type_space.uses_chrono(), uuid: type_space.uses_uuid(), regress: type_space.uses_regress() };
     let progenitor_text = prettyplease::unparse(&syn::parse2(tokens.clone()).context("progenitor produced tokens that do not parse as Rust")?);
@@ -382,6 +363,7 @@ pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<
     let why: Vec<(&str, &str)> =
         std::iter::once(("provider_patch", "provider-specific fixes from the patch files listed in specs/providers.toml"))
             .chain(TRANSFORMATIONS.iter().map(|(name, _, why)| (*name, *why)))
+            .chain(crate::degrade::DEGRADATIONS.iter().copied())
             .collect();
     let manifest = layout.manifest.to_string_lossy().replace('\\', "/");
     let markdown = report.to_markdown(&provider.name, &origin, &manifest, &loaded.sha256, &why);
@@ -392,7 +374,8 @@ pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<
         (dir.join("Cargo.toml"), scaffold_cargo_toml(provider, &document, uses, &layout.core_path)),
         (dir.join("src").join("lib.rs"), scaffold_lib_rs(provider, &document, &origin)),
     ];
-    Ok(GeneratedProvider { files, scaffold, report, document, elapsed: start.elapsed() })
+    let typed_operations = crate::degrade::typed_operations(&document, &report);
+    Ok(GeneratedProvider { files, scaffold, report, document, typed_operations, elapsed: start.elapsed() })
 }
 
 /// An existing crate's Cargo.toml is the maintainers' (only created when missing), so a spec

@@ -5,6 +5,7 @@
 //! Nothing here runs inside the published provider crates; `cargo xtask generate` drives it.
 
 pub mod changelog;
+pub mod degrade;
 pub mod generate;
 pub use generate::{GeneratedProvider, generate_provider};
 pub mod explicit_null;
