@@ -109,8 +109,8 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(no message)".into())
 }
 
-/// Runs progenitor, turning its panics into errors.
-fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progenitor::Generator), String> {
+/// Runs progenitor with the project's settings, turning its panics into errors.
+pub fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progenitor::Generator), String> {
     let settings = settings();
     let mut generator = progenitor::Generator::new(&settings);
     // The panic hook is process-global: serialize the swap so concurrent generations (tests run in
@@ -131,10 +131,27 @@ fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progenitor:
 /// Runs progenitor on `document`; what fails on its own is degraded (see [`crate::degrade`]).
 fn generate_degrading(document: &mut Value, origin: &str, report: &mut Report) -> Result<(TokenStream, progenitor::Generator)> {
     let attempt_once = |doc: &Value| to_openapi(doc, origin).map_err(|e| format!("{e:#}")).and_then(|spec| run_progenitor(&spec));
-    match attempt_once(document) {
+    let started = Instant::now();
+    let once = attempt_once(document);
+    if std::env::var_os("AGENTDIAL_TRACE_DEGRADE").is_some() {
+        eprintln!("first attempt: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
+    match once {
         Ok(done) => return Ok(done),
         Err(first) => {
-            let mut attempt = |doc: &Value| attempt_once(doc).map(drop);
+            let trace = std::env::var_os("AGENTDIAL_TRACE_DEGRADE").is_some();
+            let mut n = 0usize;
+            let mut attempt = |doc: &Value| {
+                let started = Instant::now();
+                let r = attempt_once(doc).map(drop);
+                n += 1;
+                if trace {
+                    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).map_or(0, |s| s.len());
+                    let ops = doc.get("paths").and_then(Value::as_object).map_or(0, |p| p.len());
+                    eprintln!("attempt {n}: {schemas} schemas, {ops} paths, {:.0} ms, {}", started.elapsed().as_secs_f64() * 1000.0, r.as_ref().err().map(|e| e.chars().take(120).collect::<String>()).unwrap_or_else(|| "ok".into()));
+                }
+                r
+            };
             crate::degrade::degrade(document, &first, &mut attempt, report).map_err(|e| anyhow!("progenitor failed on {origin}: {e:#}"))?;
         }
     }

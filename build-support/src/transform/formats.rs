@@ -31,6 +31,65 @@ pub fn drop_misplaced_formats(doc: &mut Value, report: &mut Report) -> Result<()
     })
 }
 
+/// Keywords that only annotate a subschema: ignored when comparing composition members.
+const MEMBER_ANNOTATIONS: &[&str] = &["title", "description", "example", "examples", "deprecated"];
+
+fn without_annotations(schema: &Value) -> Value {
+    match schema.as_object() {
+        Some(obj) => Value::Object(obj.iter().filter(|(k, _)| !MEMBER_ANNOTATIONS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()),
+        None => schema.clone(),
+    }
+}
+
+/// Several composition keywords where the `oneOf`/`anyOf` have a single member (NestJS's
+/// `oneOf: [X], allOf: [X]`).
+///
+/// A one-member `oneOf` or `anyOf` means the member itself, exactly like a one-member `allOf`. Side
+/// by side they make typify merge the referenced schema into itself, distributing every union in it
+/// over every other: generation time grows exponentially (minutes for one property). The members
+/// move into one `allOf` and repeats (equal but for annotations) are removed.
+pub fn merge_single_member_compositions(doc: &mut Value, report: &mut Report) -> Result<()> {
+    for_each_schema(doc, &mut |ptr, schema| {
+        let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+        let present: Vec<&str> = ["allOf", "anyOf", "oneOf"].into_iter().filter(|k| obj.contains_key(*k)).collect();
+        if present.len() < 2 {
+            return Ok(());
+        }
+        let single: Vec<&str> = present
+            .iter()
+            .copied()
+            .filter(|k| *k != "allOf" && obj.get(*k).and_then(Value::as_array).is_some_and(|m| m.len() == 1))
+            .collect();
+        if single.is_empty() {
+            return Ok(());
+        }
+        let mut all: Vec<Value> = match obj.remove("allOf") {
+            Some(Value::Array(members)) => members,
+            Some(other) => vec![other],
+            None => Vec::new(),
+        };
+        for key in &single {
+            if let Some(Value::Array(members)) = obj.remove(*key) {
+                all.extend(members);
+            }
+        }
+        let mut kept: Vec<Value> = Vec::new();
+        for member in all {
+            if !kept.iter().any(|k| without_annotations(k) == without_annotations(&member)) {
+                kept.push(member);
+            }
+        }
+        let n = kept.len();
+        obj.insert("allOf".into(), Value::Array(kept));
+        report.record(
+            "merge_single_member_compositions",
+            ptr.to_owned(),
+            format!("one-member {} next to other compositions → one `allOf` of {n} member(s)", single.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")),
+        );
+        Ok(())
+    })
+}
+
 /// A schema with both `anyOf` and `oneOf` (valid JSON Schema: a value must satisfy both).
 ///
 /// progenitor asserts that a schema has at most one of them and panics. When every `oneOf` member
@@ -93,5 +152,21 @@ mod tests {
         assert_eq!(doc["components"]["schemas"]["S"], json!({"allOf": [{"anyOf": [{"type": "string"}]}, {"oneOf": [{"type": "integer"}]}]}));
         let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(pointers, ["/components/schemas/R/anyOf", "/components/schemas/S"]);
+    }
+
+    #[test]
+    fn merges_one_member_unions_into_all_of() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\ncomponents:\n  schemas:\n    R:\n      type: object\n      properties:\n        eval: {description: d, oneOf: [{$ref: '#/components/schemas/E', title: E}], allOf: [{$ref: '#/components/schemas/E'}]}\n        two: {oneOf: [{$ref: '#/a'}], anyOf: [{$ref: '#/b'}]}\n        union: {oneOf: [{$ref: '#/a'}, {$ref: '#/b'}], allOf: [{$ref: '#/c'}]}\n        alone: {oneOf: [{$ref: '#/a'}]}\n",
+        );
+        let mut report = Report::default();
+        merge_single_member_compositions(&mut doc, &mut report).unwrap();
+        let p = &doc["components"]["schemas"]["R"]["properties"];
+        assert_eq!(p["eval"], json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/E"}]}));
+        assert_eq!(p["two"], json!({"allOf": [{"$ref": "#/b"}, {"$ref": "#/a"}]}));
+        assert_eq!(p["union"], json!({"oneOf": [{"$ref": "#/a"}, {"$ref": "#/b"}], "allOf": [{"$ref": "#/c"}]}), "a real union stays");
+        assert_eq!(p["alone"], json!({"oneOf": [{"$ref": "#/a"}]}));
+        let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/components/schemas/R/properties/eval", "/components/schemas/R/properties/two"]);
     }
 }

@@ -20,7 +20,7 @@ mod titles;
 pub use defaults::drop_nonconforming_defaults;
 pub use descriptions::sanitize_descriptions;
 pub use enums::{deduplicate_enum_values, retype_contradicted_enums, widen_unnameable_enums};
-pub use formats::{drop_misplaced_formats, split_combined_compositions};
+pub use formats::{drop_misplaced_formats, merge_single_member_compositions, split_combined_compositions};
 pub use examples::widen_contradicted_types;
 pub use openapi31::downgrade_openapi_31;
 pub use operation_ids::{disambiguate_operation_ids, synthesize_operation_ids};
@@ -47,6 +47,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "downgrade_openapi_31",
         downgrade_openapi_31,
         "progenitor and openapiv3 accept only OpenAPI 3.0; 3.1 constructs (in any document) become their closest 3.0.3 meaning, annotations and what 3.0 cannot state are dropped with a report",
+    ),
+    (
+        "merge_single_member_compositions",
+        merge_single_member_compositions,
+        "a one-member `oneOf`/`anyOf` next to an `allOf` (`oneOf: [X], allOf: [X]`) makes typify merge X into itself, exponentially slowly; the members become one `allOf`",
     ),
     (
         "wrap_ref_siblings",
@@ -140,8 +145,13 @@ pub fn transform(document: &mut Value, patches: &[(String, Value)], report: &mut
     for (name, patch) in patches {
         apply_patch(document, name, patch, report)?;
     }
+    let trace = std::env::var_os("AGENTDIAL_TRACE_DEGRADE").is_some();
     for (name, f, _) in TRANSFORMATIONS {
+        let started = std::time::Instant::now();
         f(document, report).with_context(|| format!("transformation `{name}`"))?;
+        if trace {
+            eprintln!("{name}: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+        }
     }
     Ok(())
 }

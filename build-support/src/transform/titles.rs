@@ -11,9 +11,12 @@ const ANNOTATIONS: &[&str] = &["title", "description", "example", "examples", "d
 /// Does typify generate a named type (struct, enum, newtype) for this schema, which it names
 /// after the `title` when there is one?
 fn names_a_type(schema: &Map<String, Value>) -> bool {
-    ["properties", "additionalProperties", "enum", "oneOf", "anyOf", "allOf", "pattern", "minLength", "maxLength"]
-        .iter()
-        .any(|k| schema.contains_key(*k))
+    let structural = ["properties", "additionalProperties", "enum", "oneOf", "anyOf", "allOf", "pattern", "minLength", "maxLength"];
+    let present: Vec<&str> = structural.into_iter().filter(|k| schema.contains_key(*k)).collect();
+    // A lone one-member composition (`allOf: [$ref]` wrapping a reference's siblings) is the
+    // member's type: typify names nothing after the title.
+    let lone_member = matches!(present.as_slice(), [k] if matches!(*k, "allOf" | "anyOf" | "oneOf") && schema.get(*k).and_then(Value::as_array).is_some_and(|m| m.len() == 1));
+    !present.is_empty() && !lone_member
 }
 
 /// The schema without annotations, as comparable text.
