@@ -21,16 +21,54 @@ pub struct GeneratedProvider {
     pub report: Report,
     /// The transformed document (what progenitor saw).
     pub document: Value,
+    /// Operations generated with every body typed (see [`crate::degrade::typed_operations`]).
+    pub typed_operations: usize,
     pub elapsed: Duration,
+}
+
+/// Where a manifest's documents live and where their crates are generated.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Directory of the vendored documents and patch files, relative to the workspace root.
+    pub specs: PathBuf,
+    /// Directory holding one crate per document, relative to the workspace root.
+    pub crates: PathBuf,
+    /// The manifest listing the documents, relative to the workspace root (named in reports).
+    pub manifest: PathBuf,
+    /// `agentdial-core`'s path as a new crate's Cargo.toml names it.
+    pub core_path: String,
+}
+
+impl Layout {
+    /// `specs/` → `crates/<name>` (the provider crates of this workspace).
+    pub fn providers() -> Self {
+        Layout {
+            specs: PathBuf::from("specs"),
+            crates: PathBuf::from("crates"),
+            manifest: PathBuf::from("specs/providers.toml"),
+            core_path: "../core".into(),
+        }
+    }
+
+    /// The document as generated code and reports name it, e.g. `specs/altur.yaml`.
+    pub fn origin(&self, provider: &Provider) -> String {
+        let specs = self.specs.to_string_lossy().replace('\\', "/");
+        format!("{specs}/{}", provider.spec)
+    }
 }
 
 /// Loads the provider's spec (refusing a hash mismatch), its patch files, and transforms it.
 pub fn prepare(root: &Path, provider: &Provider) -> Result<(LoadedSpec, Value, Report)> {
-    let spec_path = provider.spec_path(root);
+    prepare_in(root, &Layout::providers(), provider)
+}
+
+/// [`prepare`] for a document of any manifest (`layout` says where it lives).
+pub fn prepare_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<(LoadedSpec, Value, Report)> {
+    let spec_path = root.join(&layout.specs).join(&provider.spec);
     let loaded = load_spec(&spec_path, Some(&provider.sha256))?;
     let mut patches = Vec::new();
     for file in &provider.patches {
-        let path = root.join("specs").join(file);
+        let path = root.join(&layout.specs).join(file);
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading patch {}", path.display()))?;
         let value: Value = serde_yaml::from_str(&text).map_err(|e| match e.location() {
             Some(l) => anyhow!("{}:{}:{}: {e}", path.display(), l.line(), l.column()),
@@ -75,8 +113,8 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(no message)".into())
 }
 
-/// Runs progenitor, turning its panics into errors.
-fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progenitor::Generator), String> {
+/// Runs progenitor with the project's settings, turning its panics into errors.
+pub fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progenitor::Generator), String> {
     let settings = settings();
     let mut generator = progenitor::Generator::new(&settings);
     // The panic hook is process-global: serialize the swap so concurrent generations (tests run in
@@ -94,35 +132,34 @@ fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progenitor:
     }
 }
 
-/// After a failure, generates each operation alone to name the one at fault.
-fn locate_failure(document: &Value, origin: &str) -> String {
-    let Some(paths) = document.get("paths").and_then(Value::as_object) else { return String::new() };
-    let mut empty = document.clone();
-    empty["paths"] = serde_json::json!({});
-    if let Ok(spec) = to_openapi(&empty, origin)
-        && run_progenitor(&spec).is_err()
-    {
-        return " (while converting `components.schemas`, before any operation)".into();
+/// Runs progenitor on `document`; what fails on its own is degraded (see [`crate::degrade`]).
+fn generate_degrading(document: &mut Value, origin: &str, report: &mut Report) -> Result<(TokenStream, progenitor::Generator)> {
+    let attempt_once = |doc: &Value| to_openapi(doc, origin).map_err(|e| format!("{e:#}")).and_then(|spec| run_progenitor(&spec));
+    let started = Instant::now();
+    let once = attempt_once(document);
+    if std::env::var_os("AGENTDIAL_TRACE_DEGRADE").is_some() {
+        eprintln!("first attempt: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
     }
-    for (path, item) in paths {
-        for method in crate::visit::METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let mut single = empty.clone();
-            let mut only = serde_json::Map::new();
-            if let Some(params) = item.get("parameters") {
-                only.insert("parameters".into(), params.clone());
-            }
-            only.insert(method.into(), op.clone());
-            single["paths"] = serde_json::json!({ path: only });
-            if let Ok(spec) = to_openapi(&single, origin)
-                && run_progenitor(&spec).is_err()
-            {
-                let id = op.get("operationId").and_then(Value::as_str).unwrap_or("?");
-                return format!(" (in operation `{id}`: {} {path})", method.to_uppercase());
-            }
+    match once {
+        Ok(done) => return Ok(done),
+        Err(first) => {
+            let trace = std::env::var_os("AGENTDIAL_TRACE_DEGRADE").is_some();
+            let mut n = 0usize;
+            let mut attempt = |doc: &Value| {
+                let started = Instant::now();
+                let r = attempt_once(doc).map(drop);
+                n += 1;
+                if trace {
+                    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).map_or(0, |s| s.len());
+                    let ops = doc.get("paths").and_then(Value::as_object).map_or(0, |p| p.len());
+                    eprintln!("attempt {n}: {schemas} schemas, {ops} paths, {:.0} ms, {}", started.elapsed().as_secs_f64() * 1000.0, r.as_ref().err().map(|e| e.chars().take(120).collect::<String>()).unwrap_or_else(|| "ok".into()));
+                }
+                r
+            };
+            crate::degrade::degrade(document, &first, &mut attempt, report).map_err(|e| anyhow!("progenitor failed on {origin}: {e:#}"))?;
         }
     }
-    String::new()
+    attempt_once(document).map_err(|e| anyhow!("progenitor failed on {origin}: {e}"))
 }
 
 /// Reads the security scheme the document applies (top-level `security` first, else the only scheme).
@@ -354,24 +391,32 @@ pub struct Uses {
 
 /// Generates one provider.
 pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedProvider> {
+    generate_in(root, &Layout::providers(), provider)
+}
+
+/// Generates one document of any manifest; file paths in the result are relative to `root`
+/// under `layout.crates`.
+pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<GeneratedProvider> {
     let start = Instant::now();
-    let (loaded, document, mut report) = prepare(root, provider)?;
-    let origin = format!("specs/{}", provider.spec);
-    let (generated, uses) = generate_code(provider, &origin, &loaded, &document, &mut report)?;
-    let markdown = report.to_markdown(&provider.name, &provider.spec, &loaded.sha256, &reasons());
-    let dir = PathBuf::from("crates").join(&provider.name);
+    let (loaded, mut document, mut report) = prepare_in(root, layout, provider)?;
+    let origin = layout.origin(provider);
+    let (generated, uses) = generate_code(provider, &origin, &loaded, &mut document, &mut report)?;
+    let manifest = layout.manifest.to_string_lossy().replace('\\', "/");
+    let markdown = report.to_markdown(&provider.name, &origin, &manifest, &loaded.sha256, &reasons());
+    let dir = layout.crates.join(&provider.name);
     check_crate_dependencies(&root.join(&dir).join("Cargo.toml"), uses)?;
-    let files = vec![
-        (dir.join("src").join("generated.rs"), generated),
-        (dir.join("TRANSFORMATIONS.md"), markdown),
-        // What agentdial-testkit serves and validates against (it embeds the file).
-        (PathBuf::from("crates").join("testkit").join("documents").join(format!("{}.json", provider.name)), crate::testkit::testkit_document(&document)),
-    ];
+    let mut files = vec![(dir.join("src").join("generated.rs"), generated), (dir.join("TRANSFORMATIONS.md"), markdown)];
+    if layout.crates == Path::new("crates") {
+        // What agentdial-testkit serves and validates against (it embeds the file); only for this
+        // workspace's provider crates, not for documents generated elsewhere (the corpus).
+        files.push((PathBuf::from("crates").join("testkit").join("documents").join(format!("{}.json", provider.name)), crate::testkit::testkit_document(&document)));
+    }
     let scaffold = vec![
-        (dir.join("Cargo.toml"), scaffold_cargo_toml(provider, &document, uses)),
-        (dir.join("src").join("lib.rs"), scaffold_lib_rs(provider, &document)),
+        (dir.join("Cargo.toml"), scaffold_cargo_toml(provider, &document, uses, &layout.core_path)),
+        (dir.join("src").join("lib.rs"), scaffold_lib_rs(provider, &document, &origin)),
     ];
-    Ok(GeneratedProvider { files, scaffold, report, document, elapsed: start.elapsed() })
+    let typed_operations = crate::degrade::typed_operations(&document, &report);
+    Ok(GeneratedProvider { files, scaffold, report, document, typed_operations, elapsed: start.elapsed() })
 }
 
 /// Every transformation and reported pass, with the reason it exists (the report's table).
@@ -384,6 +429,7 @@ fn reasons() -> Vec<(&'static str, &'static str)> {
             (crate::path_encoding::NAME, crate::path_encoding::WHY),
             (crate::pagination::NAME, crate::pagination::WHY),
         ])
+        .chain(crate::degrade::DEGRADATIONS.iter().copied())
         .collect()
 }
 
@@ -404,18 +450,17 @@ pub fn generate_document(path: &Path, name: &str, origin: &str) -> Result<(Strin
         patches: Vec::new(),
         pagination: Vec::new(),
     };
-    let (code, _) = generate_code(&provider, origin, &loaded, &document, &mut report)?;
-    let markdown = report.to_markdown(name, origin, &loaded.sha256, &reasons());
+    let (code, _) = generate_code(&provider, origin, &loaded, &mut document, &mut report)?;
+    let markdown = report.to_markdown(name, origin, "(no manifest: a test fixture)", &loaded.sha256, &reasons());
     Ok((code, markdown))
 }
 
 /// progenitor, then the passes on its output (recording theirs in `report`), formatted with the
 /// generated-file header.
-fn generate_code(provider: &Provider, origin: &str, loaded: &LoadedSpec, document: &Value, report: &mut Report) -> Result<(String, Uses)> {
-    let spec = to_openapi(document, origin)?;
-    let (tokens, generator) = run_progenitor(&spec).map_err(|e| {
-        anyhow!("{}: progenitor failed on {origin}{}: {e}", provider.name, locate_failure(document, origin))
-    })?;
+fn generate_code(provider: &Provider, origin: &str, loaded: &LoadedSpec, document: &mut Value, report: &mut Report) -> Result<(String, Uses)> {
+    // progenitor, degrading per operation / schema where it still fails (reported; see degrade.rs).
+    let (tokens, generator) = generate_degrading(document, origin, report).map_err(|e| anyhow!("{}: {e:#}", provider.name))?;
+    let document: &Value = document;
     let type_space = generator.get_type_space();
     let findings = crate::pagination::infer(document, &provider.pagination)?;
     let paginated = crate::pagination::paginated(&findings);
@@ -486,10 +531,11 @@ fn check_crate_dependencies(cargo_toml: &Path, uses: Uses) -> Result<()> {
     Ok(())
 }
 
-fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses) -> String {
+fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses, core_path: &str) -> String {
     let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or(&provider.name);
-    let mut deps = String::from(
-        "agentdial-core = { path = \"../core\", version = \"0.1.0\" }\nprogenitor-client.workspace = true\nreqwest.workspace = true\nschemars.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
+    let mut deps = format!("agentdial-core = {{ path = {core_path:?}, version = \"0.1.0\" }}\n");
+    deps.push_str(
+        "progenitor-client.workspace = true\nreqwest.workspace = true\nschemars.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
     );
     if uses.chrono {
         deps.push_str("chrono.workspace = true\n");
@@ -509,10 +555,10 @@ fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses) -> Str
     )
 }
 
-fn scaffold_lib_rs(provider: &Provider, document: &Value) -> String {
+fn scaffold_lib_rs(provider: &Provider, document: &Value, origin: &str) -> String {
     let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or(&provider.name);
     format!(
-        r#"//! Typed client for the {title}, generated by progenitor from `specs/{spec}`.
+        r#"//! Typed client for the {title}, generated by progenitor from `{origin}`.
 //!
 //! - [`Client::with_api_key`] / [`Client::from_options`] build a client that authenticates as the
 //!   document's security scheme says ([`spec::AUTH`]) against [`spec::DEFAULT_BASE_URL`].
@@ -527,7 +573,6 @@ pub use agentdial_core::{{self, ApiKey, BuildError, ClientOptions}};
 pub use generated::*;
 /// The HTTP client library whose types appear in this API.
 pub use reqwest;
-"#,
-        spec = provider.spec
+"#
     )
 }

@@ -6,6 +6,7 @@
 
 pub mod changelog;
 pub mod constructors;
+pub mod degrade;
 pub mod generate;
 pub use generate::{GeneratedProvider, generate_provider};
 pub mod explicit_null;

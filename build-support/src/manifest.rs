@@ -37,7 +37,12 @@ impl Manifest {
     }
 
     pub fn load(root: &Path) -> Result<Self> {
-        let path = Self::path(root);
+        Self::load_file(&Self::path(root))
+    }
+
+    /// Reads any manifest of this shape (`specs/providers.toml`, `tests/corpus/corpus.toml`).
+    pub fn load_file(path: &Path) -> Result<Self> {
+        let path = path.to_path_buf();
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         let manifest: Manifest = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         let mut seen = std::collections::BTreeSet::new();
@@ -50,6 +55,11 @@ impl Manifest {
             }
         }
         Ok(manifest)
+    }
+
+    /// `tests/corpus/corpus.toml`: published documents the pipeline is tested on (`cargo xtask corpus`).
+    pub fn corpus_path(root: &Path) -> PathBuf {
+        root.join("tests").join("corpus").join("corpus.toml")
     }
 
     pub fn provider(&self, name: &str) -> Option<&Provider> {

@@ -1,5 +1,8 @@
 //! `cargo xtask`: the maintainers' commands.
 
+mod corpus;
+mod rusage;
+
 use agentdial_build_support::Manifest;
 use agentdial_build_support::changelog::{self, Changelog, render};
 use agentdial_build_support::vendor::{regenerate, vendor};
@@ -89,6 +92,20 @@ enum Command {
     BenchGenerate {
         #[arg(long, default_value_t = 5)]
         runs: usize,
+    },
+    /// Generate every document of tests/corpus/corpus.toml into a scratch crate and `cargo check`
+    /// it; print per document what was generated, skipped and why, times, memory and lines.
+    /// Fails when a document does not generate or check.
+    Corpus {
+        /// Only this document (repeatable).
+        #[arg(long = "doc")]
+        docs: Vec<String>,
+        /// Generate only, without `cargo check`.
+        #[arg(long)]
+        no_check: bool,
+        /// Scratch directory (default: the target directory's `corpus/`; kept between runs).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Clean `cargo build -p agentdial` with one provider feature vs all four, each in a fresh
     /// target directory; prints the times and their ratio. Takes minutes.
@@ -291,6 +308,7 @@ fn main() -> ExitCode {
         Command::SemverCheck { provider, file, old, new } => semver_check(provider, file, old, new),
         Command::BenchGenerate { runs } => bench_generate(runs).map(|()| true),
         Command::BuildCost { single } => build_cost(&single).map(|()| true),
+        Command::Corpus { docs, no_check, dir } => corpus::run(&workspace_root(), &corpus::Options { docs, no_check, dir }),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

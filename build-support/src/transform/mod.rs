@@ -4,18 +4,25 @@
 //! where its defect is present and records every change it makes. Provider-specific fixes are not
 //! here: they are JSON Patch files next to the vendored spec, listed in `specs/providers.toml`.
 
+mod defaults;
 mod descriptions;
+mod enums;
 mod examples;
 mod media_types;
 mod numbers;
+mod formats;
 mod openapi31;
 mod operation_ids;
 mod parameters;
 mod refs;
 mod required;
 mod responses;
+mod titles;
 
+pub use defaults::drop_nonconforming_defaults;
 pub use descriptions::sanitize_descriptions;
+pub use enums::{deduplicate_enum_values, retype_contradicted_enums, widen_unnameable_enums};
+pub use formats::{drop_misplaced_formats, merge_single_member_compositions, split_combined_compositions};
 pub use examples::widen_contradicted_types;
 pub use media_types::{
     BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION, RequestBodyEncoding, choose_request_media_type, form_request_bodies,
@@ -23,10 +30,11 @@ pub use media_types::{
 };
 pub use numbers::widen_single_precision_numbers;
 pub use openapi31::downgrade_openapi_31;
-pub use operation_ids::synthesize_operation_ids;
-pub use parameters::strip_auth_header_parameters;
-pub use refs::wrap_ref_siblings;
+pub use operation_ids::{disambiguate_operation_ids, synthesize_operation_ids};
+pub use parameters::{complete_path_parameters, strip_auth_header_parameters};
+pub use refs::{inline_unfollowed_refs, wrap_ref_siblings};
 pub use required::drop_undefined_required;
+pub use titles::qualify_colliding_titles;
 pub use responses::{TYPED_RESPONSES_EXTENSION, TypedResponses, split_default_response, unify_response_bodies, variant_key};
 
 use crate::report::Report;
@@ -38,9 +46,19 @@ pub type Transformation = fn(&mut Value, &mut Report) -> Result<()>;
 /// The general transformations in the order they run, with the reason each exists.
 pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
     (
+        "inline_unfollowed_refs",
+        inline_unfollowed_refs,
+        "openapiv3 cannot read a callback given as `$ref` and progenitor refuses a path item given as `$ref`; local references there are replaced by copies",
+    ),
+    (
         "downgrade_openapi_31",
         downgrade_openapi_31,
-        "progenitor and openapiv3 accept only OpenAPI 3.0; 3.1 constructs are rewritten to their 3.0.3 equivalents, unknown ones are refused",
+        "progenitor and openapiv3 accept only OpenAPI 3.0; 3.1 constructs (in any document) become their closest 3.0.3 meaning, annotations and what 3.0 cannot state are dropped with a report",
+    ),
+    (
+        "merge_single_member_compositions",
+        merge_single_member_compositions,
+        "a one-member `oneOf`/`anyOf` next to an `allOf` (`oneOf: [X], allOf: [X]`) makes typify merge X into itself, exponentially slowly; the members become one `allOf`",
     ),
     (
         "wrap_ref_siblings",
@@ -63,9 +81,54 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "typify maps `format: float` to `f32`, which does not give back the decimal the provider sent (`0.87` returns as `0.8700000047683716`); it becomes `double` (`f64`)",
     ),
     (
+        "drop_misplaced_formats",
+        drop_misplaced_formats,
+        "typify panics on `format` next to a type other than string or number (`type: object, format: uri-map`), where it asserts nothing",
+    ),
+    (
+        "split_combined_compositions",
+        split_combined_compositions,
+        "progenitor asserts a schema has `anyOf` or `oneOf`, not both; an implied `anyOf` is removed, else the two become an `allOf`",
+    ),
+    (
+        "deduplicate_enum_values",
+        deduplicate_enum_values,
+        "typify panics on an `enum` listing a value twice; the repeat is removed",
+    ),
+    (
+        "retype_contradicted_enums",
+        retype_contradicted_enums,
+        "a declared `type` that none of the schema's `enum` values has; the values' type replaces it",
+    ),
+    (
+        "widen_unnameable_enums",
+        widen_unnameable_enums,
+        "typify panics when an enum's values cannot become distinct Rust variant names (`=`, `!=`); the field becomes a string listing them",
+    ),
+    (
+        "drop_nonconforming_defaults",
+        drop_nonconforming_defaults,
+        "typify refuses a document in which a `default` is not valid against its own schema; such a default (an annotation) is dropped",
+    ),
+    (
+        "complete_path_parameters",
+        complete_path_parameters,
+        "progenitor panics on a path placeholder without a declared parameter or a path parameter not marked required; they are declared/marked",
+    ),
+    (
+        "disambiguate_operation_ids",
+        disambiguate_operation_ids,
+        "progenitor refuses operations sharing an operationId (or ids equal once snake_cased); each is renamed, qualified by its path, deterministically",
+    ),
+    (
         "synthesize_operation_ids",
         synthesize_operation_ids,
         "progenitor refuses operations without an operationId; a readable, deterministic, unique one is derived",
+    ),
+    (
+        "qualify_colliding_titles",
+        qualify_colliding_titles,
+        "typify names inline types after their `title` and silently reuses a type of the same name, whatever its shape; colliding titles are qualified by where the schema sits",
     ),
     (
         "strip_auth_header_parameters",
@@ -119,8 +182,13 @@ pub fn transform(document: &mut Value, patches: &[(String, Value)], report: &mut
     for (name, patch) in patches {
         apply_patch(document, name, patch, report)?;
     }
+    let trace = std::env::var_os("AGENTDIAL_TRACE_DEGRADE").is_some();
     for (name, f, _) in TRANSFORMATIONS {
+        let started = std::time::Instant::now();
         f(document, report).with_context(|| format!("transformation `{name}`"))?;
+        if trace {
+            eprintln!("{name}: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+        }
     }
     Ok(())
 }

@@ -1,0 +1,172 @@
+use crate::report::Report;
+use crate::visit::for_each_schema;
+use anyhow::Result;
+use serde_json::Value;
+
+/// Keywords that make an untyped schema an object, an array or a composition.
+const STRUCTURE: &[&str] = &["properties", "additionalProperties", "items", "allOf", "anyOf", "oneOf", "required"];
+
+/// `format` on a schema that is not a string or a number (`type: object, format: uri-map`,
+/// `type: array, format: uuid`).
+///
+/// JSON Schema defines formats for strings (and OpenAPI for numbers); on other types they assert
+/// nothing. typify has no rule for them and panics (`not yet implemented: invalid (or unexpected)
+/// schema`). The format is dropped; the values accepted are the same.
+pub fn drop_misplaced_formats(doc: &mut Value, report: &mut Report) -> Result<()> {
+    for_each_schema(doc, &mut |ptr, schema| {
+        let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+        let Some(format) = obj.get("format").cloned() else { return Ok(()) };
+        let misplaced = match obj.get("type").and_then(Value::as_str) {
+            Some("string" | "integer" | "number") => false,
+            Some(_) => true,
+            None => STRUCTURE.iter().any(|k| obj.contains_key(*k)),
+        };
+        if !misplaced {
+            return Ok(());
+        }
+        obj.remove("format");
+        let on = obj.get("type").and_then(Value::as_str).map_or_else(|| "an untyped schema with structure".to_owned(), |t| format!("`type: {t}`"));
+        report.record("drop_misplaced_formats", format!("{ptr}/format"), format!("`format: {}` on {on} asserts nothing; dropped", format.as_str().unwrap_or("?")));
+        Ok(())
+    })
+}
+
+/// Keywords that only annotate a subschema: ignored when comparing composition members.
+const MEMBER_ANNOTATIONS: &[&str] = &["title", "description", "example", "examples", "deprecated"];
+
+fn without_annotations(schema: &Value) -> Value {
+    match schema.as_object() {
+        Some(obj) => Value::Object(obj.iter().filter(|(k, _)| !MEMBER_ANNOTATIONS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()),
+        None => schema.clone(),
+    }
+}
+
+/// Several composition keywords where the `oneOf`/`anyOf` have a single member (NestJS's
+/// `oneOf: [X], allOf: [X]`).
+///
+/// A one-member `oneOf` or `anyOf` means the member itself, exactly like a one-member `allOf`. Side
+/// by side they make typify merge the referenced schema into itself, distributing every union in it
+/// over every other: generation time grows exponentially (minutes for one property). The members
+/// move into one `allOf` and repeats (equal but for annotations) are removed.
+pub fn merge_single_member_compositions(doc: &mut Value, report: &mut Report) -> Result<()> {
+    for_each_schema(doc, &mut |ptr, schema| {
+        let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+        let present: Vec<&str> = ["allOf", "anyOf", "oneOf"].into_iter().filter(|k| obj.contains_key(*k)).collect();
+        if present.len() < 2 {
+            return Ok(());
+        }
+        let single: Vec<&str> = present
+            .iter()
+            .copied()
+            .filter(|k| *k != "allOf" && obj.get(*k).and_then(Value::as_array).is_some_and(|m| m.len() == 1))
+            .collect();
+        if single.is_empty() {
+            return Ok(());
+        }
+        let mut all: Vec<Value> = match obj.remove("allOf") {
+            Some(Value::Array(members)) => members,
+            Some(other) => vec![other],
+            None => Vec::new(),
+        };
+        for key in &single {
+            if let Some(Value::Array(members)) = obj.remove(*key) {
+                all.extend(members);
+            }
+        }
+        let mut kept: Vec<Value> = Vec::new();
+        for member in all {
+            if !kept.iter().any(|k| without_annotations(k) == without_annotations(&member)) {
+                kept.push(member);
+            }
+        }
+        let n = kept.len();
+        obj.insert("allOf".into(), Value::Array(kept));
+        report.record(
+            "merge_single_member_compositions",
+            ptr.to_owned(),
+            format!("one-member {} next to other compositions → one `allOf` of {n} member(s)", single.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")),
+        );
+        Ok(())
+    })
+}
+
+/// A schema with both `anyOf` and `oneOf` (valid JSON Schema: a value must satisfy both).
+///
+/// progenitor asserts that a schema has at most one of them and panics. When every `oneOf` member
+/// is also an `anyOf` member, `anyOf` adds nothing and is removed; otherwise the two become
+/// `allOf: [{anyOf}, {oneOf}]`, which says the same.
+pub fn split_combined_compositions(doc: &mut Value, report: &mut Report) -> Result<()> {
+    for_each_schema(doc, &mut |ptr, schema| {
+        let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+        let (Some(Value::Array(any)), Some(Value::Array(one))) = (obj.get("anyOf"), obj.get("oneOf")) else { return Ok(()) };
+        if one.iter().all(|m| any.contains(m)) {
+            obj.remove("anyOf");
+            report.record("split_combined_compositions", format!("{ptr}/anyOf"), "`anyOf` next to `oneOf` whose members it all lists: implied, removed");
+            return Ok(());
+        }
+        let any = obj.remove("anyOf").unwrap_or_default();
+        let one = obj.remove("oneOf").unwrap_or_default();
+        let mut all = match obj.remove("allOf") {
+            Some(Value::Array(all)) => all,
+            _ => Vec::new(),
+        };
+        all.push(serde_json::json!({ "anyOf": any }));
+        all.push(serde_json::json!({ "oneOf": one }));
+        obj.insert("allOf".into(), Value::Array(all));
+        report.record("split_combined_compositions", ptr.to_owned(), "`anyOf` and `oneOf` side by side → `allOf: [{anyOf}, {oneOf}]`");
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::yaml;
+    use serde_json::json;
+
+    #[test]
+    fn drops_formats_of_objects_and_arrays_only() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        links: {type: object, format: uri-map, description: d}\n        ids: {type: array, format: uuid, items: {type: string}}\n        at: {type: string, format: date-time}\n        n: {type: integer, format: int64}\n        loose: {format: uuid}\n",
+        );
+        let mut report = Report::default();
+        drop_misplaced_formats(&mut doc, &mut report).unwrap();
+        let p = &doc["components"]["schemas"]["A"]["properties"];
+        assert_eq!(p["links"], json!({"type": "object", "description": "d"}));
+        assert_eq!(p["ids"], json!({"type": "array", "items": {"type": "string"}}));
+        assert_eq!(p["at"]["format"], "date-time");
+        assert_eq!(p["n"]["format"], "int64");
+        assert_eq!(p["loose"]["format"], "uuid", "an untyped schema without structure is a string to typify");
+        let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/components/schemas/A/properties/links/format", "/components/schemas/A/properties/ids/format"]);
+    }
+
+    #[test]
+    fn splits_any_of_next_to_one_of() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\ncomponents:\n  schemas:\n    R: {anyOf: [{$ref: '#/a'}, {$ref: '#/b'}, {$ref: '#/c'}], oneOf: [{$ref: '#/a'}, {$ref: '#/b'}]}\n    S: {anyOf: [{type: string}], oneOf: [{type: integer}]}\n",
+        );
+        let mut report = Report::default();
+        split_combined_compositions(&mut doc, &mut report).unwrap();
+        assert_eq!(doc["components"]["schemas"]["R"], json!({"oneOf": [{"$ref": "#/a"}, {"$ref": "#/b"}]}));
+        assert_eq!(doc["components"]["schemas"]["S"], json!({"allOf": [{"anyOf": [{"type": "string"}]}, {"oneOf": [{"type": "integer"}]}]}));
+        let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/components/schemas/R/anyOf", "/components/schemas/S"]);
+    }
+
+    #[test]
+    fn merges_one_member_unions_into_all_of() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\ncomponents:\n  schemas:\n    R:\n      type: object\n      properties:\n        eval: {description: d, oneOf: [{$ref: '#/components/schemas/E', title: E}], allOf: [{$ref: '#/components/schemas/E'}]}\n        two: {oneOf: [{$ref: '#/a'}], anyOf: [{$ref: '#/b'}]}\n        union: {oneOf: [{$ref: '#/a'}, {$ref: '#/b'}], allOf: [{$ref: '#/c'}]}\n        alone: {oneOf: [{$ref: '#/a'}]}\n",
+        );
+        let mut report = Report::default();
+        merge_single_member_compositions(&mut doc, &mut report).unwrap();
+        let p = &doc["components"]["schemas"]["R"]["properties"];
+        assert_eq!(p["eval"], json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/E"}]}));
+        assert_eq!(p["two"], json!({"allOf": [{"$ref": "#/b"}, {"$ref": "#/a"}]}));
+        assert_eq!(p["union"], json!({"oneOf": [{"$ref": "#/a"}, {"$ref": "#/b"}], "allOf": [{"$ref": "#/c"}]}), "a real union stays");
+        assert_eq!(p["alone"], json!({"oneOf": [{"$ref": "#/a"}]}));
+        let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/components/schemas/R/properties/eval", "/components/schemas/R/properties/two"]);
+    }
+}
