@@ -582,6 +582,11 @@ const INTEGERS: [&str; 10] = ["i8", "i16", "i32", "i64", "i128", "u8", "u16", "u
 fn is_integer(ty: &syn::Type) -> bool {
     last_ident(ty).is_some_and(|i| INTEGERS.contains(&i.as_str()))
 }
+/// `NonZeroU64` and its unsigned kin (typify's type for an integer with `minimum: 1`).
+fn nonzero_ident(ty: &syn::Type) -> Option<syn::Ident> {
+    let ident = last_ident(ty)?;
+    matches!(ident.as_str(), "NonZeroU64" | "NonZeroU32" | "NonZeroU16" | "NonZeroU8" | "NonZeroUsize").then(|| quote::format_ident!("{ident}"))
+}
 fn is_float(ty: &syn::Type) -> bool {
     last_ident(ty).is_some_and(|i| i == "f64" || i == "f32")
 }
@@ -708,6 +713,9 @@ impl Param {
             Ok(quote!(#get.and_then(|v| i64::try_from(*v).ok())))
         } else if is_float(&self.ty) {
             Ok(quote!(#get.map(|v| *v as i64)))
+        } else if nonzero_ident(&self.ty).is_some() {
+            // `minimum: 1` integers are typed `NonZeroU64` (and kin) by typify.
+            Ok(quote!(#get.and_then(|v| i64::try_from(v.get()).ok())))
         } else {
             bail!("{role} parameter `{}` is `{}`, not an integer", self.ident, type_text(&self.ty))
         }
@@ -715,7 +723,14 @@ impl Param {
     /// Sets the parameter on `request` from an `i64` named `value`.
     fn set_i64(&self) -> TokenStream {
         let ident = &self.ident;
-        if is_float(&self.ty) { quote!(request.#ident(value as f64)) } else { quote!(request.#ident(value)) }
+        if is_float(&self.ty) {
+            quote!(request.#ident(value as f64))
+        } else if let Some(nonzero) = nonzero_ident(&self.ty) {
+            // Paging values are positive; a non-positive one cannot be sent as a non-zero type.
+            quote!(request.#ident(::std::num::#nonzero::new(value.max(1).try_into().unwrap_or(1)).unwrap_or(::std::num::#nonzero::MIN)))
+        } else {
+            quote!(request.#ident(value))
+        }
     }
 }
 

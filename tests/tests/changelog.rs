@@ -220,7 +220,9 @@ fn vendor_refuses_invalid_files_and_changes_nothing() {
         ("fluents.yaml", "openapi: 2.0.0\ninfo:\n  title: Old\n  version: '1'\npaths: {}\n", "unsupported OpenAPI version"),
         (
             "fluents.yaml",
-            "openapi: 3.0.3\ninfo:\n  title: Broken\n  version: '1'\npaths:\n  /x:\n    get:\n      operationId: getX\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Missing'\n",
+            // (An operation the generator fails on is skipped and reported, not refused: see
+            // skip_failing_operations. A document-level defect is still refused.)
+            "openapi: 3.0.3\ninfo:\n  title: Broken\n  version: '1'\nsecurity:\n- nowhere: []\npaths: {}\n",
             "cannot generate a crate from it",
         ),
         (
