@@ -515,22 +515,6 @@ fn module_items<'a>(file: &'a syn::File, name: &str) -> Option<&'a Vec<syn::Item
     })
 }
 
-fn doc_text(attrs: &[syn::Attribute]) -> String {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_owned()
-}
 
 /// `Wrapper<T>` → `T` when the last path segment is `wrapper`.
 fn unwrap_generic<'a>(ty: &'a syn::Type, wrapper: &str) -> Option<&'a syn::Type> {
@@ -789,7 +773,7 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
         })
         .flat_map(|i| i.items.iter().map(move |f| (i, f)))
         .find_map(|(i, f)| match f {
-            syn::ImplItem::Fn(f) if f.sig.ident == "send" && doc_text(&f.attrs) == doc => Some((&*i.self_ty, f)),
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" && crate::surface::doc_text(&f.attrs) == doc => Some((&*i.self_ty, f)),
             _ => None,
         })
         .ok_or_else(|| anyhow!("no builder `send()` documented \"{doc}\""))?;

@@ -77,18 +77,7 @@ pub fn encode_request_bodies(file: &mut syn::File, document: &Value) -> Result<(
 }
 
 fn doc_text(attrs: &[syn::Attribute]) -> String {
-    let lines: Vec<String> = attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    lines.join("\n").trim().to_owned()
+    crate::surface::doc_text(attrs).trim().to_owned()
 }
 
 struct Edit<'a> {

@@ -228,7 +228,8 @@ fn type_def(item: &syn::Item) -> Option<TypeDef> {
     }
 }
 
-fn doc_text(attrs: &[syn::Attribute]) -> String {
+/// The `#[doc]` text of an item, lines joined.
+pub(crate) fn doc_text(attrs: &[syn::Attribute]) -> String {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))
