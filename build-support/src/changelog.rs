@@ -139,7 +139,8 @@ impl Bump {
     /// The version to publish after `version` (plain `x.y.z`; `None` for anything else).
     pub fn apply(self, version: &str) -> Option<String> {
         let mut parts = version.split('.').map(|p| p.parse::<u64>().ok());
-        let (Some(Some(major)), Some(Some(minor)), Some(Some(patch)), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(Some(major)), Some(Some(minor)), Some(Some(patch)), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return None;
         };
@@ -183,7 +184,13 @@ pub struct Changelog {
 
 impl Changelog {
     /// Compares `previous` (the checked-in surface; `None` for a crate not generated before) with `current`.
-    pub fn new(provider: &str, previous: Option<&Surface>, current: &Surface, code_changed: bool, version: Option<&str>) -> Self {
+    pub fn new(
+        provider: &str,
+        previous: Option<&Surface>,
+        current: &Surface,
+        code_changed: bool,
+        version: Option<&str>,
+    ) -> Self {
         let empty = Surface { types: Vec::new(), operations: Vec::new() };
         let entries = diff(previous.unwrap_or(&empty), current);
         let bump = if previous.is_none() {
@@ -232,11 +239,16 @@ impl Changelog {
                 self.crate_name
             ),
             Bump::Minor if zero => {
-                format!("minor (additions only); {} is 0.x, where an addition bumps the patch version: {version} → {next}", self.crate_name)
+                format!(
+                    "minor (additions only); {} is 0.x, where an addition bumps the patch version: {version} → {next}",
+                    self.crate_name
+                )
             }
             Bump::Major => format!("major (breaking changes): {version} → {next}"),
             Bump::Minor => format!("minor (additions only): {version} → {next}"),
-            Bump::Patch => format!("patch (generated code changed, the type surface did not): {version} → {next}"),
+            Bump::Patch => {
+                format!("patch (generated code changed, the type surface did not): {version} → {next}")
+            }
             Bump::None => "none (nothing changed)".to_owned(),
         }
     }
@@ -265,7 +277,9 @@ impl Changelog {
 
     /// Entries in the order they are rendered: breaking, wire-breaking, then additive.
     fn ordered(&self) -> impl Iterator<Item = &Entry> {
-        [Impact::Breaking, Impact::WireBreaking, Impact::Additive].into_iter().flat_map(|i| self.entries.iter().filter(move |e| e.impact == i))
+        [Impact::Breaking, Impact::WireBreaking, Impact::Additive]
+            .into_iter()
+            .flat_map(|i| self.entries.iter().filter(move |e| e.impact == i))
     }
 
     /// For a terminal.
@@ -279,7 +293,14 @@ impl Changelog {
         }
         let width = self.entries.iter().map(|e| e.kind.label().len()).max().unwrap_or(0);
         for e in self.ordered() {
-            let _ = writeln!(out, "  {:<13}  {:<width$}  {}: {}", e.impact.label(), e.kind.label(), e.subject, e.detail);
+            let _ = writeln!(
+                out,
+                "  {:<13}  {:<width$}  {}: {}",
+                e.impact.label(),
+                e.kind.label(),
+                e.subject,
+                e.detail
+            );
         }
         out
     }
@@ -295,7 +316,14 @@ impl Changelog {
             return out;
         }
         for e in self.ordered() {
-            let _ = writeln!(out, "- **{}** · {} · `{}`: {}", e.impact.label(), e.kind.label(), e.subject, e.detail);
+            let _ = writeln!(
+                out,
+                "- **{}** · {} · `{}`: {}",
+                e.impact.label(),
+                e.kind.label(),
+                e.subject,
+                e.detail
+            );
         }
         if !self.entries.is_empty() {
             out.push('\n');
@@ -325,7 +353,13 @@ pub fn render(changelogs: &[Changelog], format: Format) -> String {
 // The diff.
 // ---------------------------------------------------------------------------------------------
 
-fn entry(out: &mut Vec<Entry>, kind: Kind, subject: impl Into<String>, impact: Impact, detail: impl Into<String>) {
+fn entry(
+    out: &mut Vec<Entry>,
+    kind: Kind,
+    subject: impl Into<String>,
+    impact: Impact,
+    detail: impl Into<String>,
+) {
     out.push(Entry { kind, subject: subject.into(), detail: detail.into(), impact });
 }
 
@@ -363,7 +397,13 @@ fn identifiers(ty: &str) -> impl Iterator<Item = &str> {
 
 /// Types users build themselves: reachable from some operation's parameters (request bodies, query enums).
 pub fn constructed_types(surface: &Surface) -> BTreeSet<String> {
-    let roots: Vec<String> = surface.operations.iter().flat_map(|o| o.params.iter()).flat_map(|p| identifiers(&p.ty)).map(str::to_owned).collect();
+    let roots: Vec<String> = surface
+        .operations
+        .iter()
+        .flat_map(|o| o.params.iter())
+        .flat_map(|p| identifiers(&p.ty))
+        .map(str::to_owned)
+        .collect();
     reachable_types(surface, roots)
 }
 
@@ -381,7 +421,9 @@ pub fn reachable_types(surface: &Surface, roots: impl IntoIterator<Item = String
             TypeKind::Struct { fields, .. } => fields.iter().flat_map(|f| identifiers(&f.ty)).collect(),
             TypeKind::Newtype { inner } => identifiers(inner).collect(),
             TypeKind::Alias { target } => identifiers(target).collect(),
-            TypeKind::Enum { variants, .. } => variants.iter().filter_map(|v| v.payload.as_deref()).flat_map(identifiers).collect(),
+            TypeKind::Enum { variants, .. } => {
+                variants.iter().filter_map(|v| v.payload.as_deref()).flat_map(identifiers).collect()
+            }
         };
         queue.extend(names.into_iter().map(str::to_owned));
     }
@@ -400,7 +442,9 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Entry> {
                 Kind::OperationRemoved,
                 op_subject(o),
                 Impact::Breaking,
-                format!("`Client::{name}()` no longer exists (the operation left the document, or its operationId changed)"),
+                format!(
+                    "`Client::{name}()` no longer exists (the operation left the document, or its operationId changed)"
+                ),
             ),
             (None, Some(n)) => entry(
                 &mut out,
@@ -469,14 +513,24 @@ fn diff_operation(o: &Operation, n: &Operation, out: &mut Vec<Entry>) {
                 Kind::OperationChanged,
                 &subject,
                 Impact::Breaking,
-                format!("required parameter `{name}: {}` added: `send()` fails unless `.{name}(..)` is set", p.ty),
+                format!(
+                    "required parameter `{name}: {}` added: `send()` fails unless `.{name}(..)` is set",
+                    p.ty
+                ),
             ),
-            (None, Some(p)) => {
-                entry(out, Kind::OperationChanged, &subject, Impact::Additive, format!("optional parameter `{name}: {}` added", p.ty))
-            }
+            (None, Some(p)) => entry(
+                out,
+                Kind::OperationChanged,
+                &subject,
+                Impact::Additive,
+                format!("optional parameter `{name}: {}` added", p.ty),
+            ),
             (Some(a), Some(b)) => {
-                let (ta, tb) =
-                    if a.required != b.required { (strip_option(&a.ty), strip_option(&b.ty)) } else { (a.ty.as_str(), b.ty.as_str()) };
+                let (ta, tb) = if a.required != b.required {
+                    (strip_option(&a.ty), strip_option(&b.ty))
+                } else {
+                    (a.ty.as_str(), b.ty.as_str())
+                };
                 if ta != tb {
                     entry(
                         out,
@@ -486,7 +540,8 @@ fn diff_operation(o: &Operation, n: &Operation, out: &mut Vec<Entry>) {
                         format!("parameter `{name}`: type `{}` → `{}`", a.ty, b.ty),
                     );
                 }
-                if (a.location.as_str(), a.wire_name.as_str()) != (b.location.as_str(), b.wire_name.as_str()) {
+                if (a.location.as_str(), a.wire_name.as_str()) != (b.location.as_str(), b.wire_name.as_str())
+                {
                     entry(
                         out,
                         Kind::OperationChanged,
@@ -505,14 +560,18 @@ fn diff_operation(o: &Operation, n: &Operation, out: &mut Vec<Entry>) {
                         Kind::OperationChanged,
                         &subject,
                         Impact::Additive,
-                        format!("parameter `{name}` is now optional (its setter is unchanged; it may be left out)"),
+                        format!(
+                            "parameter `{name}` is now optional (its setter is unchanged; it may be left out)"
+                        ),
                     ),
                     (false, true) => entry(
                         out,
                         Kind::OperationChanged,
                         &subject,
                         Impact::Breaking,
-                        format!("parameter `{name}` is now required: `send()` fails unless `.{name}(..)` is set"),
+                        format!(
+                            "parameter `{name}` is now required: `send()` fails unless `.{name}(..)` is set"
+                        ),
                     ),
                     _ => {}
                 }
@@ -521,10 +580,22 @@ fn diff_operation(o: &Operation, n: &Operation, out: &mut Vec<Entry>) {
         }
     }
     if o.success != n.success {
-        entry(out, Kind::OperationChanged, &subject, Impact::Breaking, format!("success type `{}` → `{}`", o.success, n.success));
+        entry(
+            out,
+            Kind::OperationChanged,
+            &subject,
+            Impact::Breaking,
+            format!("success type `{}` → `{}`", o.success, n.success),
+        );
     }
     if o.error != n.error {
-        entry(out, Kind::OperationChanged, &subject, Impact::Breaking, format!("error type `{}` → `{}`", o.error, n.error));
+        entry(
+            out,
+            Kind::OperationChanged,
+            &subject,
+            Impact::Breaking,
+            format!("error type `{}` → `{}`", o.error, n.error),
+        );
     }
 }
 
@@ -555,7 +626,13 @@ fn diff_type(o: &TypeDef, n: &TypeDef, out: &mut Vec<Entry>) {
                          (use `{name}::builder()` or deserialize)"
                     ),
                 ),
-                (true, false) => entry(out, Kind::TypeChanged, &subject, Impact::Additive, "no longer `#[non_exhaustive]`: struct literals are allowed"),
+                (true, false) => entry(
+                    out,
+                    Kind::TypeChanged,
+                    &subject,
+                    Impact::Additive,
+                    "no longer `#[non_exhaustive]`: struct literals are allowed",
+                ),
                 _ => {}
             }
             match (ou, nu) {
@@ -577,17 +654,38 @@ fn diff_type(o: &TypeDef, n: &TypeDef, out: &mut Vec<Entry>) {
             }
             diff_fields(name, of, nf, *ne, out);
         }
-        (TypeKind::Enum { representation: or, variants: ov }, TypeKind::Enum { representation: nr, variants: nv }) => {
+        (
+            TypeKind::Enum { representation: or, variants: ov },
+            TypeKind::Enum { representation: nr, variants: nv },
+        ) => {
             if or != nr {
-                entry(out, Kind::EnumRepresentation, &subject, Impact::Breaking, format!("JSON representation {or} → {nr}"));
+                entry(
+                    out,
+                    Kind::EnumRepresentation,
+                    &subject,
+                    Impact::Breaking,
+                    format!("JSON representation {or} → {nr}"),
+                );
             }
             diff_variants(name, nr, ov, nv, out);
         }
         (TypeKind::Newtype { inner: a }, TypeKind::Newtype { inner: b }) if a != b => {
-            entry(out, Kind::TypeChanged, &subject, Impact::Breaking, format!("newtype `{name}({a})` → `{name}({b})`"));
+            entry(
+                out,
+                Kind::TypeChanged,
+                &subject,
+                Impact::Breaking,
+                format!("newtype `{name}({a})` → `{name}({b})`"),
+            );
         }
         (TypeKind::Alias { target: a }, TypeKind::Alias { target: b }) if a != b => {
-            entry(out, Kind::TypeChanged, &subject, Impact::Breaking, format!("`type {name} = {a}` → `type {name} = {b}`"));
+            entry(
+                out,
+                Kind::TypeChanged,
+                &subject,
+                Impact::Breaking,
+                format!("`type {name} = {a}` → `type {name} = {b}`"),
+            );
         }
         (a, b) if std::mem::discriminant(a) != std::mem::discriminant(b) => entry(
             out,
@@ -663,7 +761,10 @@ fn diff_field(subject: &str, a: &Field, b: &Field, out: &mut Vec<Entry>) {
             Kind::FieldJsonName,
             subject,
             Impact::WireBreaking,
-            format!("JSON name \"{}\" → \"{}\": the Rust field is the same, the wire format is not", a.serde_name, b.serde_name),
+            format!(
+                "JSON name \"{}\" → \"{}\": the Rust field is the same, the wire format is not",
+                a.serde_name, b.serde_name
+            ),
         );
     }
     let base = |f: &Field| if f.nullable { strip_option(&f.ty).to_owned() } else { f.ty.clone() };
@@ -674,24 +775,46 @@ fn diff_field(subject: &str, a: &Field, b: &Field, out: &mut Vec<Entry>) {
     // also toggles `Option` is reported once, as requiredness.
     let coupled = a.required != b.required && a.nullable != a.required && b.nullable != b.required;
     if a.required != b.required {
-        let types = if a.ty == b.ty { format!("the Rust type `{}` is unchanged", a.ty) } else { format!("`{}` → `{}`", a.ty, b.ty) };
+        let types = if a.ty == b.ty {
+            format!("the Rust type `{}` is unchanged", a.ty)
+        } else {
+            format!("`{}` → `{}`", a.ty, b.ty)
+        };
         if a.required {
             let impact = if a.ty == b.ty { Impact::Additive } else { Impact::Breaking };
-            let why = if impact == Impact::Breaking { "; code reading or constructing it must handle `None`" } else { "" };
-            entry(out, Kind::FieldRequiredness, subject, impact, format!("required → optional ({types}){why}"));
+            let why = if impact == Impact::Breaking {
+                "; code reading or constructing it must handle `None`"
+            } else {
+                ""
+            };
+            entry(
+                out,
+                Kind::FieldRequiredness,
+                subject,
+                impact,
+                format!("required → optional ({types}){why}"),
+            );
         } else {
             entry(
                 out,
                 Kind::FieldRequiredness,
                 subject,
                 Impact::Breaking,
-                format!("optional → required ({types}): values must now carry it, and JSON without it fails to parse"),
+                format!(
+                    "optional → required ({types}): values must now carry it, and JSON without it fails to parse"
+                ),
             );
         }
     }
     if a.nullable != b.nullable && !coupled {
         let what = if b.nullable { "may now be `null`" } else { "may no longer be `null`" };
-        entry(out, Kind::FieldNullability, subject, Impact::Breaking, format!("{what}: `{}` → `{}`", a.ty, b.ty));
+        entry(
+            out,
+            Kind::FieldNullability,
+            subject,
+            Impact::Breaking,
+            format!("{what}: `{}` → `{}`", a.ty, b.ty),
+        );
     }
 }
 
@@ -712,7 +835,11 @@ fn diff_variants(ty: &str, representation: &str, old: &[Variant], new: &[Variant
         let subject = format!("types::{ty}::{name}");
         match (old_v.get(name), new_v.get(name)) {
             (Some(v), None) => {
-                let then = if open { format!("; the value \"{}\" now parses to `Unrecognized`", v.serde_name) } else { String::new() };
+                let then = if open {
+                    format!("; the value \"{}\" now parses to `Unrecognized`", v.serde_name)
+                } else {
+                    String::new()
+                };
                 entry(
                     out,
                     Kind::VariantRemoved,
@@ -723,7 +850,10 @@ fn diff_variants(ty: &str, representation: &str, old: &[Variant], new: &[Variant
             }
             (None, Some(v)) => {
                 let then = if open {
-                    format!("; the value \"{}\", kept in `Unrecognized` until now, parses to `{ty}::{name}`", v.serde_name)
+                    format!(
+                        "; the value \"{}\", kept in `Unrecognized` until now, parses to `{ty}::{name}`",
+                        v.serde_name
+                    )
                 } else {
                     String::new()
                 };
@@ -758,7 +888,11 @@ fn diff_variants(ty: &str, representation: &str, old: &[Variant], new: &[Variant
         if let Some(j) = new.iter().position(|b| b.name == a.name)
             && i != j
         {
-            let what = if fieldless { format!("what `{ty}::{} as i32` gives", a.name) } else { "its order among the variants".to_owned() };
+            let what = if fieldless {
+                format!("what `{ty}::{} as i32` gives", a.name)
+            } else {
+                "its order among the variants".to_owned()
+            };
             entry(
                 out,
                 Kind::VariantChanged,
@@ -775,17 +909,30 @@ mod tests {
     use super::*;
 
     fn field(name: &str, ty: &str, required: bool) -> Field {
-        Field { name: name.into(), serde_name: name.into(), ty: ty.into(), required, nullable: ty.starts_with("Option<") }
+        Field {
+            name: name.into(),
+            serde_name: name.into(),
+            ty: ty.into(),
+            required,
+            nullable: ty.starts_with("Option<"),
+        }
     }
 
     fn strukt(name: &str, fields: Vec<Field>) -> TypeDef {
-        TypeDef { name: name.into(), kind: TypeKind::Struct { fields, unknown_fields: UnknownFields::Ignored, non_exhaustive: false } }
+        TypeDef {
+            name: name.into(),
+            kind: TypeKind::Struct { fields, unknown_fields: UnknownFields::Ignored, non_exhaustive: false },
+        }
     }
 
     fn string_enum(name: &str, values: &[&str]) -> TypeDef {
         let variants = values
             .iter()
-            .map(|v| Variant { name: heck::ToUpperCamelCase::to_upper_camel_case(*v), serde_name: (*v).into(), payload: None })
+            .map(|v| Variant {
+                name: heck::ToUpperCamelCase::to_upper_camel_case(*v),
+                serde_name: (*v).into(),
+                payload: None,
+            })
             .collect();
         TypeDef { name: name.into(), kind: TypeKind::Enum { representation: "string".into(), variants } }
     }
@@ -809,11 +956,22 @@ mod tests {
     fn base() -> Surface {
         Surface {
             types: vec![
-                strukt("Call", vec![field("id", "String", true), field("note", "Option<String>", false), field("status", "Status", true)]),
+                strukt(
+                    "Call",
+                    vec![
+                        field("id", "String", true),
+                        field("note", "Option<String>", false),
+                        field("status", "Status", true),
+                    ],
+                ),
                 strukt("CallRequest", vec![field("to", "String", true)]),
                 string_enum("Status", &["queued", "ended"]),
             ],
-            operations: vec![op("start_call", vec![param("body", "types::CallRequest", true)], "types::Call")],
+            operations: vec![op(
+                "start_call",
+                vec![param("body", "types::CallRequest", true)],
+                "types::Call",
+            )],
         }
     }
 
@@ -847,9 +1005,15 @@ mod tests {
         let mut new = base();
         new.operations.push(op("get_call", vec![param("id", "String", true)], "types::Call"));
         let e = diff(&base(), &new);
-        assert_eq!(kinds(&e), vec![(Kind::OperationAdded, "Client::get_call (POST /get_call)", Impact::Additive)]);
+        assert_eq!(
+            kinds(&e),
+            vec![(Kind::OperationAdded, "Client::get_call (POST /get_call)", Impact::Additive)]
+        );
         let e = diff(&new, &base());
-        assert_eq!(kinds(&e), vec![(Kind::OperationRemoved, "Client::get_call (POST /get_call)", Impact::Breaking)]);
+        assert_eq!(
+            kinds(&e),
+            vec![(Kind::OperationRemoved, "Client::get_call (POST /get_call)", Impact::Breaking)]
+        );
 
         let mut changed = base();
         let o = &mut changed.operations[0];
@@ -861,7 +1025,17 @@ mod tests {
         let e = diff(&base(), &changed);
         let impacts: Vec<Impact> = e.iter().map(|e| e.impact).collect();
         assert!(e.iter().all(|e| e.kind == Kind::OperationChanged), "{e:#?}");
-        assert_eq!(impacts, vec![Impact::WireBreaking, Impact::Additive, Impact::Breaking, Impact::Breaking, Impact::Breaking], "{e:#?}");
+        assert_eq!(
+            impacts,
+            vec![
+                Impact::WireBreaking,
+                Impact::Additive,
+                Impact::Breaking,
+                Impact::Breaking,
+                Impact::Breaking
+            ],
+            "{e:#?}"
+        );
         assert!(e[0].detail.contains("POST /start_call → POST /v2/start_call"));
         assert!(e[1].detail.contains("optional parameter `limit"));
         assert!(e[2].detail.contains("required parameter `region"));
@@ -870,7 +1044,11 @@ mod tests {
 
         // Parameters: removed, retyped, required ↔ optional.
         let mut a = base();
-        a.operations[0].params.extend([param("x", "String", true), param("y", "Option<i64>", false), param("z", "i64", true)]);
+        a.operations[0].params.extend([
+            param("x", "String", true),
+            param("y", "Option<i64>", false),
+            param("z", "i64", true),
+        ]);
         let mut b = base();
         b.operations[0].params.extend([param("x", "Option<String>", false), param("y", "i64", true)]);
         let e = diff(&a, &b);
@@ -920,8 +1098,14 @@ mod tests {
                 *unknown_fields = UnknownFields::Denied;
             }
         });
-        assert_eq!(kinds(&diff(&base(), &strict)), vec![(Kind::TypeStrictness, "types::Call", Impact::WireBreaking)]);
-        assert_eq!(kinds(&diff(&strict, &base())), vec![(Kind::TypeStrictness, "types::Call", Impact::Additive)]);
+        assert_eq!(
+            kinds(&diff(&base(), &strict)),
+            vec![(Kind::TypeStrictness, "types::Call", Impact::WireBreaking)]
+        );
+        assert_eq!(
+            kinds(&diff(&strict, &base())),
+            vec![(Kind::TypeStrictness, "types::Call", Impact::Additive)]
+        );
     }
 
     #[test]
@@ -940,19 +1124,35 @@ mod tests {
             })
         };
         let with_field = open(new.clone());
-        assert_eq!(kinds(&diff(&open(base()), &with_field)), vec![(Kind::FieldAdded, "types::Call.ended_at", Impact::Additive)]);
+        assert_eq!(
+            kinds(&diff(&open(base()), &with_field)),
+            vec![(Kind::FieldAdded, "types::Call.ended_at", Impact::Additive)]
+        );
         // Becoming `#[non_exhaustive]` is itself breaking; leaving it is additive.
-        assert_eq!(kinds(&diff(&base(), &open(base()))), vec![(Kind::TypeChanged, "types::Call", Impact::Breaking)]);
-        assert_eq!(kinds(&diff(&open(base()), &base())), vec![(Kind::TypeChanged, "types::Call", Impact::Additive)]);
+        assert_eq!(
+            kinds(&diff(&base(), &open(base()))),
+            vec![(Kind::TypeChanged, "types::Call", Impact::Breaking)]
+        );
+        assert_eq!(
+            kinds(&diff(&open(base()), &base())),
+            vec![(Kind::TypeChanged, "types::Call", Impact::Additive)]
+        );
         let new = with_type(base(), "Call", |k| fields(k).push(field("user", "String", true)));
-        assert_eq!(kinds(&diff(&base(), &new)), vec![(Kind::FieldAdded, "types::Call.user", Impact::Breaking)]);
-        let new = with_type(base(), "CallRequest", |k| fields(k).push(field("context", "Option<String>", false)));
+        assert_eq!(
+            kinds(&diff(&base(), &new)),
+            vec![(Kind::FieldAdded, "types::Call.user", Impact::Breaking)]
+        );
+        let new =
+            with_type(base(), "CallRequest", |k| fields(k).push(field("context", "Option<String>", false)));
         let e = diff(&base(), &new);
         assert_eq!(kinds(&e), vec![(Kind::FieldAdded, "types::CallRequest.context", Impact::Breaking)]);
         assert!(e[0].detail.contains("struct literal"), "{}", e[0].detail);
 
         let new = with_type(base(), "Call", |k| fields(k).retain(|f| f.name != "note"));
-        assert_eq!(kinds(&diff(&base(), &new)), vec![(Kind::FieldRemoved, "types::Call.note", Impact::Breaking)]);
+        assert_eq!(
+            kinds(&diff(&base(), &new)),
+            vec![(Kind::FieldRemoved, "types::Call.note", Impact::Breaking)]
+        );
     }
 
     #[test]
@@ -966,13 +1166,20 @@ mod tests {
         // required `String` → optional `Option<String>`: one entry, breaking.
         let e = diff(&base(), &set("id", "Option<String>", false, true));
         assert_eq!(kinds(&e), vec![(Kind::FieldRequiredness, "types::Call.id", Impact::Breaking)]);
-        assert!(e[0].detail.starts_with("required → optional (`String` → `Option<String>`)"), "{}", e[0].detail);
+        assert!(
+            e[0].detail.starts_with("required → optional (`String` → `Option<String>`)"),
+            "{}",
+            e[0].detail
+        );
         // optional → required.
         let e = diff(&base(), &set("note", "String", true, false));
         assert_eq!(kinds(&e), vec![(Kind::FieldRequiredness, "types::Call.note", Impact::Breaking)]);
         // required, nullable → optional: same Rust type, additive.
         let a = set("note", "Option<String>", true, true);
-        assert_eq!(kinds(&diff(&a, &base())), vec![(Kind::FieldRequiredness, "types::Call.note", Impact::Additive)]);
+        assert_eq!(
+            kinds(&diff(&a, &base())),
+            vec![(Kind::FieldRequiredness, "types::Call.note", Impact::Additive)]
+        );
         // required `String` → required, nullable `Option<String>`.
         let e = diff(&base(), &set("id", "Option<String>", true, true));
         assert_eq!(kinds(&e), vec![(Kind::FieldNullability, "types::Call.id", Impact::Breaking)]);
@@ -983,7 +1190,10 @@ mod tests {
         assert_eq!(e[0].detail, "type `String` → `i64`");
         // A different JSON name.
         let renamed = with_type(base(), "Call", |k| fields(k)[0].serde_name = "callId".into());
-        assert_eq!(kinds(&diff(&base(), &renamed)), vec![(Kind::FieldJsonName, "types::Call.id", Impact::WireBreaking)]);
+        assert_eq!(
+            kinds(&diff(&base(), &renamed)),
+            vec![(Kind::FieldJsonName, "types::Call.id", Impact::WireBreaking)]
+        );
     }
 
     #[test]
@@ -993,20 +1203,29 @@ mod tests {
         let e = diff(&base(), &new);
         assert_eq!(kinds(&e), vec![(Kind::VariantAdded, "types::Status::Voicemail", Impact::Breaking)]);
         assert!(e[0].detail.contains("not `#[non_exhaustive]`"), "{}", e[0].detail);
-        assert_eq!(kinds(&diff(&new, &base())), vec![(Kind::VariantRemoved, "types::Status::Voicemail", Impact::Breaking)]);
+        assert_eq!(
+            kinds(&diff(&new, &base())),
+            vec![(Kind::VariantRemoved, "types::Status::Voicemail", Impact::Breaking)]
+        );
 
         let mut renamed = base();
         renamed.types[2] = string_enum("Status", &["queued", "ended"]);
         if let TypeKind::Enum { variants, .. } = &mut renamed.types[2].kind {
             variants[1].serde_name = "ENDED".into();
         }
-        assert_eq!(kinds(&diff(&base(), &renamed)), vec![(Kind::VariantChanged, "types::Status::Ended", Impact::WireBreaking)]);
+        assert_eq!(
+            kinds(&diff(&base(), &renamed)),
+            vec![(Kind::VariantChanged, "types::Status::Ended", Impact::WireBreaking)]
+        );
 
         let mut untagged = base();
         if let TypeKind::Enum { representation, .. } = &mut untagged.types[2].kind {
             *representation = "untagged".into();
         }
-        assert_eq!(kinds(&diff(&base(), &untagged)), vec![(Kind::EnumRepresentation, "types::Status", Impact::Breaking)]);
+        assert_eq!(
+            kinds(&diff(&base(), &untagged)),
+            vec![(Kind::EnumRepresentation, "types::Status", Impact::Breaking)]
+        );
     }
 
     #[test]
@@ -1018,13 +1237,20 @@ mod tests {
         assert_eq!((c.bump, c.next_version.as_deref()), (Bump::Major, Some("0.2.0")));
         let text = c.to_text();
         assert!(text.starts_with("p (agentdial-p 0.1.0): 2 changes: 1 breaking, 1 additive\n"), "{text}");
-        assert!(text.contains("0.x, where a breaking change bumps the minor version: 0.1.0 → 0.2.0"), "{text}");
+        assert!(
+            text.contains("0.x, where a breaking change bumps the minor version: 0.1.0 → 0.2.0"),
+            "{text}"
+        );
         // Breaking entries come first.
         assert!(text.find("variant added").unwrap() < text.find("operation added").unwrap(), "{text}");
         let md = c.to_markdown();
         assert!(md.contains("- **breaking** · variant added · `types::Status::Voicemail`: "), "{md}");
-        assert!(md.contains("- **additive** · operation added · `Client::get_call (POST /get_call)`: "), "{md}");
-        let json: serde_json::Value = serde_json::from_str(&render(std::slice::from_ref(&c), Format::Json)).unwrap();
+        assert!(
+            md.contains("- **additive** · operation added · `Client::get_call (POST /get_call)`: "),
+            "{md}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render(std::slice::from_ref(&c), Format::Json)).unwrap();
         assert_eq!(json[0]["bump"], "major");
         assert_eq!(json[0]["entries"][1]["kind"], "variant_added");
         assert_eq!(json[0]["entries"][1]["impact"], "breaking");

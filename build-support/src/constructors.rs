@@ -43,10 +43,13 @@ pub fn hide_raw_constructors(file: &mut syn::File) -> Result<()> {
         }
     }
     if !removed || !hidden {
-        bail!("the generated `impl Client` has no `{REMOVED}` or no `{PRIVATE}` constructor; progenitor changed, revisit build-support/src/constructors.rs");
+        bail!(
+            "the generated `impl Client` has no `{REMOVED}` or no `{PRIVATE}` constructor; progenitor changed, revisit build-support/src/constructors.rs"
+        );
     }
     // An empty `impl Client {}` left behind would be noise.
-    file.items.retain(|item| !matches!(item, syn::Item::Impl(imp) if is_client_impl(imp) && imp.items.is_empty()));
+    file.items
+        .retain(|item| !matches!(item, syn::Item::Impl(imp) if is_client_impl(imp) && imp.items.is_empty()));
     Ok(())
 }
 

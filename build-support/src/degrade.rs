@@ -144,7 +144,9 @@ impl Parts {
         let mut pending: Vec<String> = roots.into_iter().collect();
         while let Some(name) = pending.pop() {
             if self.schemas.contains_key(&name) && out.insert(name.clone()) {
-                pending.extend(self.edges.get(&name).into_iter().flatten().filter(|n| !out.contains(*n)).cloned());
+                pending.extend(
+                    self.edges.get(&name).into_iter().flatten().filter(|n| !out.contains(*n)).cloned(),
+                );
             }
         }
         out
@@ -152,7 +154,13 @@ impl Parts {
 
     /// A probe document: `paths`, the named schemas as they are (`replaced` overriding some), and
     /// an empty stub for every other schema they reference.
-    fn probe(&self, paths: Value, kept: &BTreeSet<String>, replaced: &BTreeMap<String, Value>, stub_refs: &BTreeSet<String>) -> Value {
+    fn probe(
+        &self,
+        paths: Value,
+        kept: &BTreeSet<String>,
+        replaced: &BTreeMap<String, Value>,
+        stub_refs: &BTreeSet<String>,
+    ) -> Value {
         let mut doc = self.skeleton.clone();
         doc["paths"] = paths;
         let mut schemas = Map::new();
@@ -309,11 +317,18 @@ enum Repair {
 /// Narrows a schema that fails to the subschemas at fault and repairs them in place: children
 /// that fail on their own (found by bisection) are narrowed first; if the schema still fails, its
 /// `default` is dropped when that is enough, else it becomes any JSON value.
-fn narrow(node: &mut Value, path: &[String], fails: &mut dyn FnMut(&[Value]) -> Option<String>, repairs: &mut Vec<Repair>) {
+fn narrow(
+    node: &mut Value,
+    path: &[String],
+    fails: &mut dyn FnMut(&[Value]) -> Option<String>,
+    repairs: &mut Vec<Repair>,
+) {
     let kids = children(node);
     let failing: Vec<Vec<String>> = {
         let snapshot = &*node;
-        let mut fails_kids = |set: &[Vec<String>]| fails(&set.iter().filter_map(|c| at(snapshot, c).cloned()).collect::<Vec<_>>());
+        let mut fails_kids = |set: &[Vec<String>]| {
+            fails(&set.iter().filter_map(|c| at(snapshot, c).cloned()).collect::<Vec<_>>())
+        };
         match bisect(&kids, &mut fails_kids, None) {
             Ok(found) => found.into_iter().map(|(c, _)| c).collect(),
             Err(_) => Vec::new(),
@@ -350,11 +365,18 @@ fn pointer(name: &str, path: &[String]) -> String {
 
 /// Repairs the component schemas that fail (per `mode`), each narrowed to the subschemas at
 /// fault; returns how many schemas were repaired.
-fn repair_schemas(document: &mut Value, parts: &Parts, mode: Mode, attempt: &mut dyn Attempt, report: &mut Report) -> usize {
+fn repair_schemas(
+    document: &mut Value,
+    parts: &Parts,
+    mode: Mode,
+    attempt: &mut dyn Attempt,
+    report: &mut Report,
+) -> usize {
     let names: Vec<String> = parts.schemas.keys().cloned().collect();
     let none = BTreeMap::new();
     let found = {
-        let mut fails = |set: &[String]| probe_schemas(parts, mode, &set.iter().cloned().collect(), &none, &[], attempt);
+        let mut fails =
+            |set: &[String]| probe_schemas(parts, mode, &set.iter().cloned().collect(), &none, &[], attempt);
         bisect(&names, &mut fails, None)
     };
     let (culprits, others) = match found {
@@ -369,7 +391,10 @@ fn repair_schemas(document: &mut Value, parts: &Parts, mode: Mode, attempt: &mut
     let culprit_names: BTreeSet<&String> = culprits.iter().map(|(n, _)| n).collect();
     let leaves: Vec<&(String, String)> = culprits
         .iter()
-        .filter(|(name, _)| mode == Mode::Stubbed || !parts.closure([name.clone()]).iter().any(|d| d != name && culprit_names.contains(d)))
+        .filter(|(name, _)| {
+            mode == Mode::Stubbed
+                || !parts.closure([name.clone()]).iter().any(|d| d != name && culprit_names.contains(d))
+        })
         .collect();
     let chosen: Vec<&(String, String)> = if leaves.is_empty() { culprits.iter().collect() } else { leaves };
     let present: BTreeSet<String> = others.iter().cloned().collect();
@@ -390,12 +415,16 @@ fn repair_schemas(document: &mut Value, parts: &Parts, mode: Mode, attempt: &mut
         };
         for repair in repairs {
             match repair {
-                Repair::DropDefault(path) => {
-                    report.record(DROP_FAILING_DEFAULTS, format!("{}/default", pointer(name, &path)), format!("{why}; its `default` is dropped"))
-                }
-                Repair::Untype(path) => {
-                    report.record(UNTYPE_FAILING_SCHEMAS, pointer(name, &path), format!("{why}; generated as any JSON value (`serde_json::Value`)"))
-                }
+                Repair::DropDefault(path) => report.record(
+                    DROP_FAILING_DEFAULTS,
+                    format!("{}/default", pointer(name, &path)),
+                    format!("{why}; its `default` is dropped"),
+                ),
+                Repair::Untype(path) => report.record(
+                    UNTYPE_FAILING_SCHEMAS,
+                    pointer(name, &path),
+                    format!("{why}; generated as any JSON value (`serde_json::Value`)"),
+                ),
             }
         }
         if let Some(slot) = document.pointer_mut(&join("/components/schemas", name)) {
@@ -426,8 +455,13 @@ fn paths_with(document: &Value, ops: &[(String, String)]) -> Value {
     for (path, method) in ops {
         let Some(item) = document.get("paths").and_then(|p| p.get(path)) else { continue };
         let entry = paths.entry(path.clone()).or_insert_with(|| {
-            let shared: Map<String, Value> =
-                item.as_object().into_iter().flatten().filter(|(k, _)| !METHODS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let shared: Map<String, Value> = item
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| !METHODS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             Value::Object(shared)
         });
         if let Some(op) = item.get(method) {
@@ -437,11 +471,23 @@ fn paths_with(document: &Value, ops: &[(String, String)]) -> Value {
     Value::Object(paths)
 }
 
-fn skip_operations(document: &mut Value, culprits: &[((String, String), String)], together: Option<&[(String, String)]>, report: &mut Report) {
+fn skip_operations(
+    document: &mut Value,
+    culprits: &[((String, String), String)],
+    together: Option<&[(String, String)]>,
+    report: &mut Report,
+) {
     for ((path, method), err) in culprits {
         let ptr = join(&join("/paths", path), method);
-        let id = document.pointer(&ptr).and_then(|op| op.get("operationId")).and_then(Value::as_str).unwrap_or("?").to_owned();
-        if let Some(item) = document.get_mut("paths").and_then(|p| p.get_mut(path)).and_then(Value::as_object_mut) {
+        let id = document
+            .pointer(&ptr)
+            .and_then(|op| op.get("operationId"))
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_owned();
+        if let Some(item) =
+            document.get_mut("paths").and_then(|p| p.get_mut(path)).and_then(Value::as_object_mut)
+        {
             item.remove(method);
             if !item.keys().any(|k| METHODS.contains(&k.as_str()))
                 && let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut)
@@ -451,14 +497,19 @@ fn skip_operations(document: &mut Value, culprits: &[((String, String), String)]
         }
         let with = together
             .map(|others| {
-                let named: Vec<String> = others.iter().map(|(p, m)| format!("{} {p}", m.to_uppercase())).collect();
+                let named: Vec<String> =
+                    others.iter().map(|(p, m)| format!("{} {p}", m.to_uppercase())).collect();
                 format!(" together with {}", list(&named))
             })
             .unwrap_or_default();
         report.record(
             SKIP_FAILING_OPERATIONS,
             ptr,
-            format!("`{id}` ({} {path}) is not generated: the generator fails on it{with}: {}", method.to_uppercase(), shorten(err, 300)),
+            format!(
+                "`{id}` ({} {path}) is not generated: the generator fails on it{with}: {}",
+                method.to_uppercase(),
+                shorten(err, 300)
+            ),
         );
     }
 }
@@ -466,8 +517,15 @@ fn skip_operations(document: &mut Value, culprits: &[((String, String), String)]
 /// After `attempt` failed on `document` with `first`, repairs what fails: component schemas
 /// (tried without any operation), then operations. Returns `Ok` once `attempt` passes on the
 /// repaired document; an error naming what could not be isolated otherwise.
-pub fn degrade(document: &mut Value, first: &str, attempt: &mut dyn Attempt, report: &mut Report) -> Result<()> {
-    let limit = document.pointer("/components/schemas").and_then(Value::as_object).map_or(0, Map::len) + operations(document).len() + 2;
+pub fn degrade(
+    document: &mut Value,
+    first: &str,
+    attempt: &mut dyn Attempt,
+    report: &mut Report,
+) -> Result<()> {
+    let limit = document.pointer("/components/schemas").and_then(Value::as_object).map_or(0, Map::len)
+        + operations(document).len()
+        + 2;
     let mut rounds = 0;
     // 1. Component schemas, without operations: faults in a schema itself, then faults that need
     //    the schemas it references.
@@ -479,7 +537,10 @@ pub fn degrade(document: &mut Value, first: &str, attempt: &mut dyn Attempt, rep
         }
         rounds += 1;
         if rounds > limit {
-            return Err(anyhow!("the component schemas still fail after {limit} repairs: {}", shorten(first, 500)));
+            return Err(anyhow!(
+                "the component schemas still fail after {limit} repairs: {}",
+                shorten(first, 500)
+            ));
         }
         if repair_schemas(document, &parts, Mode::Stubbed, attempt, report) == 0 {
             repair_schemas(document, &parts, Mode::Closure, attempt, report);
@@ -507,7 +568,9 @@ pub fn degrade(document: &mut Value, first: &str, attempt: &mut dyn Attempt, rep
                     let named = schemas_named(doc, refs);
                     let probe = match mode {
                         Mode::Stubbed => parts.probe(paths, &BTreeSet::new(), &BTreeMap::new(), &named),
-                        Mode::Closure => parts.probe(paths, &parts.closure(named), &BTreeMap::new(), &BTreeSet::new()),
+                        Mode::Closure => {
+                            parts.probe(paths, &parts.closure(named), &BTreeMap::new(), &BTreeSet::new())
+                        }
                     };
                     attempt.attempt(&probe).err()
                 };
@@ -517,7 +580,8 @@ pub fn degrade(document: &mut Value, first: &str, attempt: &mut dyn Attempt, rep
                 Ok(culprits) if culprits.is_empty() => continue,
                 Ok(culprits) => skip_operations(document, &culprits, None, report),
                 Err((set, error)) => {
-                    let (last, others) = set.split_last().map(|(l, o)| (l.clone(), o.to_vec())).unwrap_or_default();
+                    let (last, others) =
+                        set.split_last().map(|(l, o)| (l.clone(), o.to_vec())).unwrap_or_default();
                     skip_operations(document, &[(last, error)], Some(&others), report);
                 }
             }
@@ -538,7 +602,12 @@ pub fn degrade(document: &mut Value, first: &str, attempt: &mut dyn Attempt, rep
 pub fn typed_operations(document: &Value, report: &Report) -> usize {
     let untyped: BTreeSet<String> = report.of(UNTYPE_FAILING_SCHEMAS).map(|e| e.pointer.clone()).collect();
     let resolve = |v: &Value| -> Value {
-        match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).and_then(|p| document.pointer(p)) {
+        match v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| document.pointer(p))
+        {
             Some(target) => target.clone(),
             None => v.clone(),
         }
@@ -546,16 +615,25 @@ pub fn typed_operations(document: &Value, report: &Report) -> usize {
     let body_is_untyped = |holder: &Value| {
         resolve(holder).get("content").and_then(Value::as_object).is_some_and(|content| {
             content.values().any(|media| {
-                media.get("schema").and_then(|s| s.get("$ref")).and_then(Value::as_str).is_some_and(|r| untyped.contains(r.trim_start_matches('#')))
+                media
+                    .get("schema")
+                    .and_then(|s| s.get("$ref"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|r| untyped.contains(r.trim_start_matches('#')))
             })
         })
     };
     operations(document)
         .iter()
         .filter(|(path, method)| {
-            let Some(op) = document.get("paths").and_then(|p| p.get(path)).and_then(|i| i.get(method)) else { return false };
+            let Some(op) = document.get("paths").and_then(|p| p.get(path)).and_then(|i| i.get(method)) else {
+                return false;
+            };
             let request = op.get("requestBody").is_some_and(body_is_untyped);
-            let response = op.get("responses").and_then(Value::as_object).is_some_and(|r| r.values().any(body_is_untyped));
+            let response = op
+                .get("responses")
+                .and_then(Value::as_object)
+                .is_some_and(|r| r.values().any(body_is_untyped));
             !request && !response
         })
         .count()
@@ -563,7 +641,11 @@ pub fn typed_operations(document: &Value, report: &Report) -> usize {
 
 fn list(items: &[String]) -> String {
     let shown: Vec<String> = items.iter().take(8).map(|i| format!("`{i}`")).collect();
-    if items.len() > 8 { format!("{} and {} more", shown.join(", "), items.len() - 8) } else { shown.join(", ") }
+    if items.len() > 8 {
+        format!("{} and {} more", shown.join(", "), items.len() - 8)
+    } else {
+        shown.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -583,7 +665,12 @@ mod tests {
                         found.push(at.to_owned());
                     }
                     if m.contains_key("x-needs")
-                        && let Some(target) = m.get("allOf").and_then(|a| a.get(0)).and_then(|r| r.get("$ref")).and_then(Value::as_str).and_then(|r| doc.pointer(&r[1..]))
+                        && let Some(target) = m
+                            .get("allOf")
+                            .and_then(|a| a.get(0))
+                            .and_then(|r| r.get("$ref"))
+                            .and_then(Value::as_str)
+                            .and_then(|r| doc.pointer(&r[1..]))
                         && target.get("x-fragile").is_some()
                     {
                         found.push(at.to_owned());
@@ -592,7 +679,9 @@ mod tests {
                         walk(doc, v, &join(at, k), found);
                     }
                 }
-                Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| walk(doc, v, &format!("{at}/{i}"), found)),
+                Value::Array(a) => {
+                    a.iter().enumerate().for_each(|(i, v)| walk(doc, v, &format!("{at}/{i}"), found))
+                }
                 _ => {}
             }
         }
@@ -609,21 +698,42 @@ mod tests {
         let first = fake(&doc).unwrap_err();
         degrade(&mut doc, &first, &mut fake, &mut report).unwrap();
         let s = &doc["components"]["schemas"];
-        assert_eq!(s["Bad"]["properties"]["x"]["properties"]["deep"], json!({}), "narrowed to the failing property");
+        assert_eq!(
+            s["Bad"]["properties"]["x"]["properties"]["deep"],
+            json!({}),
+            "narrowed to the failing property"
+        );
         assert_eq!(s["Bad"]["properties"]["x"]["description"], "kept");
-        assert!(s["Bad"]["properties"]["z"].get("default").is_none(), "a failing default is dropped, the type kept");
+        assert!(
+            s["Bad"]["properties"]["z"].get("default").is_none(),
+            "a failing default is dropped, the type kept"
+        );
         assert_eq!(s["Bad"]["properties"]["z"]["type"], "string");
         assert_eq!(s["Uses"]["properties"]["bad"], json!({"$ref": "#/components/schemas/Bad"}));
-        assert_eq!(s["Uses"]["properties"]["fragile"], json!({}), "found only with the referenced schema present");
+        assert_eq!(
+            s["Uses"]["properties"]["fragile"],
+            json!({}),
+            "found only with the referenced schema present"
+        );
         assert!(doc["paths"]["/a"].get("post").is_none());
         assert!(doc["paths"]["/a"].get("get").is_some() && doc["paths"].get("/c").is_some());
         let of = |t: &'static str| report.of(t).map(|e| e.pointer.clone()).collect::<Vec<_>>();
-        assert_eq!(of(UNTYPE_FAILING_SCHEMAS), ["/components/schemas/Bad/properties/x/properties/deep", "/components/schemas/Uses/properties/fragile"]);
+        assert_eq!(
+            of(UNTYPE_FAILING_SCHEMAS),
+            [
+                "/components/schemas/Bad/properties/x/properties/deep",
+                "/components/schemas/Uses/properties/fragile"
+            ]
+        );
         assert_eq!(of(DROP_FAILING_DEFAULTS), ["/components/schemas/Bad/properties/z/default"]);
         let skipped: Vec<_> = report.of(SKIP_FAILING_OPERATIONS).collect();
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].pointer, "/paths/~1a/post");
-        assert!(skipped[0].change.contains("`b` (POST /a)") && skipped[0].change.contains("cannot generate"), "{}", skipped[0].change);
+        assert!(
+            skipped[0].change.contains("`b` (POST /a)") && skipped[0].change.contains("cannot generate"),
+            "{}",
+            skipped[0].change
+        );
         assert_eq!(typed_operations(&doc, &report), 2);
     }
 
@@ -635,17 +745,25 @@ mod tests {
             let typed = |n: &str| s.and_then(|s| s.get(n)).is_some_and(|x| x.get("type").is_some());
             if typed("A") && typed("B") { Err("A and B clash".to_owned()) } else { Ok(()) }
         };
-        let mut doc = yaml("openapi: 3.0.3\npaths: {}\ncomponents: {schemas: {A: {type: object}, B: {type: object}}}\n");
+        let mut doc = yaml(
+            "openapi: 3.0.3\npaths: {}\ncomponents: {schemas: {A: {type: object}, B: {type: object}}}\n",
+        );
         let mut report = Report::default();
         degrade(&mut doc, "A and B clash", &mut together, &mut report).unwrap();
         assert_eq!(doc["components"]["schemas"]["B"], json!({}));
         assert_eq!(doc["components"]["schemas"]["A"], json!({"type": "object"}));
         let entry = report.of(UNTYPE_FAILING_SCHEMAS).next().unwrap();
-        assert!(entry.change.contains("together with `A`") && entry.change.contains("A and B clash"), "{}", entry.change);
+        assert!(
+            entry.change.contains("together with `A`") && entry.change.contains("A and B clash"),
+            "{}",
+            entry.change
+        );
 
         let mut always = |_: &Value| Err("broken generator".to_owned());
         let mut doc = yaml("openapi: 3.0.3\npaths: {}\ncomponents: {schemas: {A: {type: string}}}\n");
-        let err = degrade(&mut doc, "broken generator", &mut always, &mut Report::default()).unwrap_err().to_string();
+        let err = degrade(&mut doc, "broken generator", &mut always, &mut Report::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("broken generator"), "{err}");
     }
 

@@ -55,8 +55,11 @@ pub fn targets(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
         if !users.iter().all(|p| p.contains("/requestBody/")) {
             continue;
         }
-        let required: BTreeSet<&str> =
-            schema.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let required: BTreeSet<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         let fields: BTreeSet<String> = schema
             .get("properties")
             .and_then(Value::as_object)
@@ -124,7 +127,8 @@ pub fn distinguish_explicit_null(file: &mut syn::File, doc: &Value) -> Result<Ve
             let rust_name = field.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
             let rename_attr = (json_name != rust_name).then(|| quote!(rename = #json_name,));
             field.attrs.retain(|a| !a.path().is_ident("serde"));
-            let schema_type: String = inner.to_token_stream().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+            let schema_type: String =
+                inner.to_token_stream().to_string().chars().filter(|c| !c.is_whitespace()).collect();
             field.attrs.push(syn::parse_quote!(#[serde(#rename_attr default, skip_serializing_if = "::std::option::Option::is_none", with = "::agentdial_core::double_option")]));
             field.attrs.push(syn::parse_quote!(#[schemars(with = #schema_type)]));
             field.attrs.push(syn::parse_quote!(#[doc = "`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`."]));
@@ -140,7 +144,11 @@ pub fn distinguish_explicit_null(file: &mut syn::File, doc: &Value) -> Result<Ve
             syn::Item::Struct(s) => {
                 let Some(fields) = rust_fields.get(&s.ident.to_string()) else { continue };
                 let syn::Fields::Named(named) = &mut s.fields else { continue };
-                for field in named.named.iter_mut().filter(|f| f.ident.as_ref().is_some_and(|i| fields.contains(&i.to_string()))) {
+                for field in named
+                    .named
+                    .iter_mut()
+                    .filter(|f| f.ident.as_ref().is_some_and(|i| fields.contains(&i.to_string())))
+                {
                     // Result<Option<T>, String> → Result<Option<Option<T>>, String>
                     if let syn::Type::Path(p) = &mut field.ty
                         && let Some(seg) = p.path.segments.last_mut()
@@ -153,7 +161,9 @@ pub fn distinguish_explicit_null(file: &mut syn::File, doc: &Value) -> Result<Ve
             }
             syn::Item::Impl(imp) if imp.trait_.is_none() => {
                 let syn::Type::Path(p) = &*imp.self_ty else { continue };
-                let Some(fields) = p.path.get_ident().and_then(|i| rust_fields.get(&i.to_string())) else { continue };
+                let Some(fields) = p.path.get_ident().and_then(|i| rust_fields.get(&i.to_string())) else {
+                    continue;
+                };
                 for it in imp.items.iter_mut() {
                     let syn::ImplItem::Fn(f) = it else { continue };
                     if !fields.contains(&f.sig.ident.to_string()) {
@@ -219,9 +229,21 @@ mod tests {
                 }
             }
         };
-        assert_eq!(distinguish_explicit_null(&mut file, &doc).unwrap(), vec!["Update.webhook_url".to_string()]);
-        let text: String = prettyplease::unparse(&file).chars().filter(|c| !c.is_whitespace()).collect::<String>().replace(",>", ">");
-        assert!(text.contains("pubwebhook_url:::std::option::Option<::std::option::Option<::std::string::String>>"), "{text}");
+        assert_eq!(
+            distinguish_explicit_null(&mut file, &doc).unwrap(),
+            vec!["Update.webhook_url".to_string()]
+        );
+        let text: String = prettyplease::unparse(&file)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .replace(",>", ">");
+        assert!(
+            text.contains(
+                "pubwebhook_url:::std::option::Option<::std::option::Option<::std::string::String>>"
+            ),
+            "{text}"
+        );
         assert!(text.contains("rename=\"webhookUrl\""), "{text}");
         assert!(text.contains("with=\"::agentdial_core::double_option\""), "{text}");
         assert!(text.contains("webhook_url:::std::result::Result<::std::option::Option<::std::option::Option<::std::string::String>>"), "{text}");

@@ -69,7 +69,8 @@ pub fn prepare_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<(
     let mut patches = Vec::new();
     for file in &provider.patches {
         let path = root.join(&layout.specs).join(file);
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading patch {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("reading patch {}", path.display()))?;
         let value: Value = serde_yaml::from_str(&text).map_err(|e| match e.location() {
             Some(l) => anyhow!("{}:{}:{}: {e}", path.display(), l.line(), l.column()),
             None => anyhow!("{}: {e}", path.display()),
@@ -78,13 +79,15 @@ pub fn prepare_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<(
     }
     let mut document = loaded.document.clone();
     let mut report = Report::default();
-    transform(&mut document, &patches, &mut report).with_context(|| format!("transforming {}", spec_path.display()))?;
+    transform(&mut document, &patches, &mut report)
+        .with_context(|| format!("transforming {}", spec_path.display()))?;
     Ok((loaded, document, report))
 }
 
 /// Parses a transformed document into `openapiv3` types; errors name the JSON path.
 pub fn to_openapi(document: &Value, origin: &str) -> Result<openapiv3::OpenAPI> {
-    serde_path_to_error::deserialize(document).map_err(|e| anyhow!("{origin}: at `{}`: {}", e.path(), e.inner()))
+    serde_path_to_error::deserialize(document)
+        .map_err(|e| anyhow!("{origin}: at `{}`: {}", e.path(), e.inner()))
 }
 
 fn settings() -> progenitor::GenerationSettings {
@@ -133,8 +136,14 @@ pub fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, progeni
 }
 
 /// Runs progenitor on `document`; what fails on its own is degraded (see [`crate::degrade`]).
-fn generate_degrading(document: &mut Value, origin: &str, report: &mut Report) -> Result<(TokenStream, progenitor::Generator)> {
-    let attempt_once = |doc: &Value| to_openapi(doc, origin).map_err(|e| format!("{e:#}")).and_then(|spec| run_progenitor(&spec));
+fn generate_degrading(
+    document: &mut Value,
+    origin: &str,
+    report: &mut Report,
+) -> Result<(TokenStream, progenitor::Generator)> {
+    let attempt_once = |doc: &Value| {
+        to_openapi(doc, origin).map_err(|e| format!("{e:#}")).and_then(|spec| run_progenitor(&spec))
+    };
     let started = Instant::now();
     let once = attempt_once(document);
     if std::env::var_os("AGENTDIAL_TRACE_DEGRADE").is_some() {
@@ -150,13 +159,22 @@ fn generate_degrading(document: &mut Value, origin: &str, report: &mut Report) -
                 let r = attempt_once(doc).map(drop);
                 n += 1;
                 if trace {
-                    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).map_or(0, |s| s.len());
+                    let schemas =
+                        doc.pointer("/components/schemas").and_then(Value::as_object).map_or(0, |s| s.len());
                     let ops = doc.get("paths").and_then(Value::as_object).map_or(0, |p| p.len());
-                    eprintln!("attempt {n}: {schemas} schemas, {ops} paths, {:.0} ms, {}", started.elapsed().as_secs_f64() * 1000.0, r.as_ref().err().map(|e| e.chars().take(120).collect::<String>()).unwrap_or_else(|| "ok".into()));
+                    eprintln!(
+                        "attempt {n}: {schemas} schemas, {ops} paths, {:.0} ms, {}",
+                        started.elapsed().as_secs_f64() * 1000.0,
+                        r.as_ref()
+                            .err()
+                            .map(|e| e.chars().take(120).collect::<String>())
+                            .unwrap_or_else(|| "ok".into())
+                    );
                 }
                 r
             };
-            crate::degrade::degrade(document, &first, &mut attempt, report).map_err(|e| anyhow!("progenitor failed on {origin}: {e:#}"))?;
+            crate::degrade::degrade(document, &first, &mut attempt, report)
+                .map_err(|e| anyhow!("progenitor failed on {origin}: {e:#}"))?;
         }
     }
     attempt_once(document).map_err(|e| anyhow!("progenitor failed on {origin}: {e}"))
@@ -179,7 +197,9 @@ fn auth_scheme_tokens(document: &Value) -> Result<(TokenStream, String)> {
         ("http", "bearer", _) | ("oauth2", _, _) | ("openIdConnect", _, _) => {
             (quote!(::agentdial_core::AuthScheme::Bearer), format!("`{name}`: `Authorization: Bearer KEY`"))
         }
-        ("http", "basic", _) => (quote!(::agentdial_core::AuthScheme::Basic), format!("`{name}`: HTTP basic")),
+        ("http", "basic", _) => {
+            (quote!(::agentdial_core::AuthScheme::Basic), format!("`{name}`: HTTP basic"))
+        }
         ("apiKey", _, "header") => {
             let header = field("name");
             let prefix = field("x-agentdial-value-prefix");
@@ -190,7 +210,10 @@ fn auth_scheme_tokens(document: &Value) -> Result<(TokenStream, String)> {
         }
         ("apiKey", _, "query") => {
             let param = field("name");
-            (quote!(::agentdial_core::AuthScheme::Query { name: #param }), format!("`{name}`: query parameter `{param}`"))
+            (
+                quote!(::agentdial_core::AuthScheme::Query { name: #param }),
+                format!("`{name}`: query parameter `{param}`"),
+            )
         }
         (t, s, i) => bail!("security scheme {name:?} (type {t:?}, scheme {s:?}, in {i:?}) is not supported"),
     })
@@ -206,7 +229,11 @@ fn typed_response_tokens(document: &Value, generated_text: &str) -> Result<Token
         let op_id = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned();
         for entry in entries {
             for name in [&entry.body, &entry.typed] {
-                let defined = [format!("pub struct {name}("), format!("pub struct {name} "), format!("pub enum {name} ")];
+                let defined = [
+                    format!("pub struct {name}("),
+                    format!("pub struct {name} "),
+                    format!("pub enum {name} "),
+                ];
                 if !defined.iter().any(|d| generated_text.contains(d.as_str())) {
                     errors.push(format!("typify did not name the synthesized schema `{name}` as expected"));
                 }
@@ -264,15 +291,23 @@ fn typed_response_tokens(document: &Value, generated_text: &str) -> Result<Token
 /// `spec::SCHEMAS` and `spec::decode_schema`: from a schema's name in the document to its Rust type.
 fn schema_table_tokens(document: &Value, generated_text: &str) -> Result<TokenStream> {
     use heck::ToUpperCamelCase;
-    let names: Vec<String> =
-        document.pointer("/components/schemas").and_then(Value::as_object).map(|s| s.keys().cloned().collect()).unwrap_or_default();
+    let names: Vec<String> = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default();
     let mut rows = Vec::new();
     let mut arms = Vec::new();
     for name in &names {
         let rust = name.to_upper_camel_case();
-        let defined = ["struct", "enum", "type"].iter().any(|k| generated_text.contains(&format!("pub {k} {rust} ")) || generated_text.contains(&format!("pub {k} {rust}(")));
+        let defined = ["struct", "enum", "type"].iter().any(|k| {
+            generated_text.contains(&format!("pub {k} {rust} "))
+                || generated_text.contains(&format!("pub {k} {rust}("))
+        });
         if !defined {
-            bail!("component schema {name:?} was expected to generate as `types::{rust}`, which does not exist");
+            bail!(
+                "component schema {name:?} was expected to generate as `types::{rust}`, which does not exist"
+            );
         }
         let ident = format_ident!("{}", rust);
         rows.push(quote!((#name, #rust)));
@@ -306,14 +341,22 @@ fn rate_limited_operations(document: &Value, generated_text: &str) -> Result<Vec
         }
         Ok(())
     })?;
-    if let Some(missing) = names.iter().find(|n| !generated_text.contains(&format!("operation_id: \"{n}\""))) {
+    if let Some(missing) = names.iter().find(|n| !generated_text.contains(&format!("operation_id: \"{n}\"")))
+    {
         bail!("operation `{missing}` declares a 429 but progenitor named it differently");
     }
     names.sort();
     Ok(names)
 }
 
-fn spec_module_tokens(provider: &Provider, origin: &str, loaded: &LoadedSpec, document: &Value, schema_table: TokenStream, generated_text: &str) -> Result<TokenStream> {
+fn spec_module_tokens(
+    provider: &Provider,
+    origin: &str,
+    loaded: &LoadedSpec,
+    document: &Value,
+    schema_table: TokenStream,
+    generated_text: &str,
+) -> Result<TokenStream> {
     let servers: Vec<String> = document
         .get("servers")
         .and_then(Value::as_array)
@@ -405,11 +448,15 @@ pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<
     let markdown = report.to_markdown(&provider.name, &origin, &manifest, &loaded.sha256, &reasons());
     let dir = layout.crates.join(&provider.name);
     check_crate_dependencies(&root.join(&dir).join("Cargo.toml"), uses)?;
-    let mut files = vec![(dir.join("src").join("generated.rs"), generated), (dir.join("TRANSFORMATIONS.md"), markdown)];
+    let mut files =
+        vec![(dir.join("src").join("generated.rs"), generated), (dir.join("TRANSFORMATIONS.md"), markdown)];
     if layout.crates == Path::new("crates") {
         // What agentdial-testkit serves and validates against (it embeds the file); only for this
         // workspace's provider crates, not for documents generated elsewhere (the corpus).
-        files.push((PathBuf::from("crates").join("testkit").join("documents").join(format!("{}.json", provider.name)), crate::testkit::testkit_document(&document)));
+        files.push((
+            PathBuf::from("crates").join("testkit").join("documents").join(format!("{}.json", provider.name)),
+            crate::testkit::testkit_document(&document),
+        ));
     }
     let scaffold = vec![
         (dir.join("Cargo.toml"), scaffold_cargo_toml(provider, &document, uses, &layout.core_path)),
@@ -421,16 +468,19 @@ pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<
 
 /// Every transformation and reported pass, with the reason it exists (the report's table).
 fn reasons() -> Vec<(&'static str, &'static str)> {
-    std::iter::once(("provider_patch", "provider-specific fixes from the patch files listed in specs/providers.toml"))
-        .chain(TRANSFORMATIONS.iter().map(|(name, _, why)| (*name, *why)))
-        .chain([
-            (crate::unions::NAME, crate::unions::WHY),
-            (crate::non_exhaustive::NAME, crate::non_exhaustive::WHY),
-            (crate::path_encoding::NAME, crate::path_encoding::WHY),
-            (crate::pagination::NAME, crate::pagination::WHY),
-        ])
-        .chain(crate::degrade::DEGRADATIONS.iter().copied())
-        .collect()
+    std::iter::once((
+        "provider_patch",
+        "provider-specific fixes from the patch files listed in specs/providers.toml",
+    ))
+    .chain(TRANSFORMATIONS.iter().map(|(name, _, why)| (*name, *why)))
+    .chain([
+        (crate::unions::NAME, crate::unions::WHY),
+        (crate::non_exhaustive::NAME, crate::non_exhaustive::WHY),
+        (crate::path_encoding::NAME, crate::path_encoding::WHY),
+        (crate::pagination::NAME, crate::pagination::WHY),
+    ])
+    .chain(crate::degrade::DEGRADATIONS.iter().copied())
+    .collect()
 }
 
 /// Generates the code of a document that is not in the manifest (a test fixture): the same
@@ -451,15 +501,23 @@ pub fn generate_document(path: &Path, name: &str, origin: &str) -> Result<(Strin
         pagination: Vec::new(),
     };
     let (code, _) = generate_code(&provider, origin, &loaded, &mut document, &mut report)?;
-    let markdown = report.to_markdown(name, origin, "(no manifest: a test fixture)", &loaded.sha256, &reasons());
+    let markdown =
+        report.to_markdown(name, origin, "(no manifest: a test fixture)", &loaded.sha256, &reasons());
     Ok((code, markdown))
 }
 
 /// progenitor, then the passes on its output (recording theirs in `report`), formatted with the
 /// generated-file header.
-fn generate_code(provider: &Provider, origin: &str, loaded: &LoadedSpec, document: &mut Value, report: &mut Report) -> Result<(String, Uses)> {
+fn generate_code(
+    provider: &Provider,
+    origin: &str,
+    loaded: &LoadedSpec,
+    document: &mut Value,
+    report: &mut Report,
+) -> Result<(String, Uses)> {
     // progenitor, degrading per operation / schema where it still fails (reported; see degrade.rs).
-    let (tokens, generator) = generate_degrading(document, origin, report).map_err(|e| anyhow!("{}: {e:#}", provider.name))?;
+    let (tokens, generator) =
+        generate_degrading(document, origin, report).map_err(|e| anyhow!("{}: {e:#}", provider.name))?;
     let document: &Value = document;
     let type_space = generator.get_type_space();
     let findings = crate::pagination::infer(document, &provider.pagination)?;
@@ -470,15 +528,22 @@ fn generate_code(provider: &Provider, origin: &str, loaded: &LoadedSpec, documen
         regress: type_space.uses_regress(),
         futures: !paginated.is_empty(),
     };
-    let progenitor_text = prettyplease::unparse(&syn::parse2(tokens.clone()).context("progenitor produced tokens that do not parse as Rust")?);
+    let progenitor_text = prettyplease::unparse(
+        &syn::parse2(tokens.clone()).context("progenitor produced tokens that do not parse as Rust")?,
+    );
     let mut all = tokens;
     all.extend(typed_response_tokens(document, &progenitor_text)?);
     let schema_table = schema_table_tokens(document, &progenitor_text)?;
     all.extend(spec_module_tokens(provider, origin, loaded, document, schema_table, &progenitor_text)?);
-    let mut file: syn::File = syn::parse2(all).context("progenitor produced tokens that do not parse as Rust")?;
+    let mut file: syn::File =
+        syn::parse2(all).context("progenitor produced tokens that do not parse as Rust")?;
     crate::open_enums::open_string_enums(&mut file)?;
     for union in crate::unions::decode_unions_by_tag(&mut file, &crate::unions::discriminators(document))? {
-        report.record(crate::unions::NAME, crate::unions::locate(document, &union), crate::unions::describe(&union));
+        report.record(
+            crate::unions::NAME,
+            crate::unions::locate(document, &union),
+            crate::unions::describe(&union),
+        );
     }
     crate::explicit_null::distinguish_explicit_null(&mut file, document)?;
     let marked = crate::non_exhaustive::mark_response_structs(&mut file, document)?;
@@ -486,14 +551,22 @@ fn generate_code(provider: &Provider, origin: &str, loaded: &LoadedSpec, documen
         report.record(
             crate::non_exhaustive::NAME,
             "/components/schemas",
-            format!("{} structs only received from the API marked `#[non_exhaustive]`: {}", marked.len(), marked.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+            format!(
+                "{} structs only received from the API marked `#[non_exhaustive]`: {}",
+                marked.len(),
+                marked.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            ),
         );
     }
     crate::request_bodies::encode_request_bodies(&mut file, document)?;
     if crate::path_encoding::encode_path_parameters(&mut file)? {
         for (pointer, names) in crate::path_encoding::operations_with_path_parameters(document) {
             let names = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-            report.record(crate::path_encoding::NAME, pointer, format!("path parameter(s) {names} percent-encoded by `agentdial_core::encode_path`"));
+            report.record(
+                crate::path_encoding::NAME,
+                pointer,
+                format!("path parameter(s) {names} percent-encoded by `agentdial_core::encode_path`"),
+            );
         }
     }
     crate::pagination::generate_streams(&mut file, &paginated)?;
@@ -513,13 +586,15 @@ fn generate_code(provider: &Provider, origin: &str, loaded: &LoadedSpec, documen
 /// change that starts using dates, UUIDs or patterns must be met by a dependency added there.
 fn check_crate_dependencies(cargo_toml: &Path, uses: Uses) -> Result<()> {
     let Ok(text) = std::fs::read_to_string(cargo_toml) else { return Ok(()) };
-    let manifest: toml::Table = toml::from_str(&text).with_context(|| format!("parsing {}", cargo_toml.display()))?;
+    let manifest: toml::Table =
+        toml::from_str(&text).with_context(|| format!("parsing {}", cargo_toml.display()))?;
     let deps = manifest.get("dependencies").and_then(|d| d.as_table());
-    let missing: Vec<&str> = [("chrono", uses.chrono), ("uuid", uses.uuid), ("regress", uses.regress), ("futures", uses.futures)]
-        .into_iter()
-        .filter(|(name, used)| *used && !deps.is_some_and(|d| d.contains_key(*name)))
-        .map(|(name, _)| name)
-        .collect();
+    let missing: Vec<&str> =
+        [("chrono", uses.chrono), ("uuid", uses.uuid), ("regress", uses.regress), ("futures", uses.futures)]
+            .into_iter()
+            .filter(|(name, used)| *used && !deps.is_some_and(|d| d.contains_key(*name)))
+            .map(|(name, _)| name)
+            .collect();
     if !missing.is_empty() {
         bail!(
             "{}: the generated code uses {} but the crate does not depend on it; add {} under [dependencies]",

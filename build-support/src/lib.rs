@@ -14,10 +14,10 @@ pub mod load;
 pub mod manifest;
 pub mod non_exhaustive;
 pub mod open_enums;
-pub mod path_encoding;
 pub mod pagination;
-pub mod request_bodies;
+pub mod path_encoding;
 pub mod report;
+pub mod request_bodies;
 pub mod semver;
 pub mod surface;
 pub mod testkit;
@@ -25,7 +25,6 @@ pub mod transform;
 pub mod unions;
 pub mod vendor;
 pub mod visit;
-
 
 pub use load::{LoadedSpec, load_spec};
 pub use manifest::{Manifest, Provider};

@@ -28,11 +28,15 @@ pub fn parse_document(text: &str, origin: &str) -> Result<Value> {
             None => anyhow::anyhow!("{origin}: invalid YAML: {e}"),
         })?
     };
-    let Some(obj) = value.as_object() else { bail!("{origin}: an OpenAPI document must be a mapping at the top level") };
+    let Some(obj) = value.as_object() else {
+        bail!("{origin}: an OpenAPI document must be a mapping at the top level")
+    };
     match obj.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.0.") || v.starts_with("3.1.") => {}
         Some(v) => bail!("{origin}: unsupported OpenAPI version {v:?} (3.0.x and 3.1.x are supported)"),
-        None if obj.contains_key("swagger") => bail!("{origin}: Swagger 2.0 documents are not supported; convert to OpenAPI 3 first"),
+        None if obj.contains_key("swagger") => {
+            bail!("{origin}: Swagger 2.0 documents are not supported; convert to OpenAPI 3 first")
+        }
         None => bail!("{origin}: not an OpenAPI document (no `openapi` version field)"),
     }
     Ok(value)

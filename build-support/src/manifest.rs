@@ -44,11 +44,18 @@ impl Manifest {
     pub fn load_file(path: &Path) -> Result<Self> {
         let path = path.to_path_buf();
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let manifest: Manifest = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let manifest: Manifest =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         let mut seen = std::collections::BTreeSet::new();
         for p in &manifest.providers {
-            if p.name.is_empty() || !p.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-                bail!("{}: provider name {:?} must be lowercase ASCII letters, digits and '-'", path.display(), p.name);
+            if p.name.is_empty()
+                || !p.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                bail!(
+                    "{}: provider name {:?} must be lowercase ASCII letters, digits and '-'",
+                    path.display(),
+                    p.name
+                );
             }
             if !seen.insert(p.name.as_str()) {
                 bail!("{}: provider {:?} is listed twice", path.display(), p.name);

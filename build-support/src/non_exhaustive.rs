@@ -27,7 +27,11 @@ pub fn webhook_response_schemas(document: &Value) -> Vec<String> {
     fn refs(v: &Value, out: &mut Vec<String>) {
         match v {
             Value::Object(m) => {
-                if let Some(r) = m.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+                if let Some(r) = m
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
                     out.push(r.replace("~1", "/").replace("~0", "~"));
                 }
                 m.values().for_each(|c| refs(c, out));
@@ -43,7 +47,9 @@ pub fn webhook_response_schemas(document: &Value) -> Vec<String> {
     }
     for path in document.get("paths").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
         for op in path.as_object().into_iter().flat_map(|m| m.values()) {
-            for callback in op.get("callbacks").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
+            for callback in
+                op.get("callbacks").and_then(Value::as_object).into_iter().flat_map(|m| m.values())
+            {
                 items.extend(callback.as_object().into_iter().flat_map(|m| m.values()));
             }
         }
@@ -66,7 +72,10 @@ pub fn webhook_response_schemas(document: &Value) -> Vec<String> {
 pub fn mark_response_structs(file: &mut syn::File, document: &Value) -> Result<Vec<String>> {
     let surface = surface_of(&prettyplease::unparse(file))?;
     let mut sent = constructed_types(&surface);
-    sent.extend(reachable_types(&surface, webhook_response_schemas(document).iter().map(|n| n.to_upper_camel_case())));
+    sent.extend(reachable_types(
+        &surface,
+        webhook_response_schemas(document).iter().map(|n| n.to_upper_camel_case()),
+    ));
     let Some(items) = file.items.iter_mut().find_map(|i| match i {
         syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
         _ => None,
@@ -77,7 +86,10 @@ pub fn mark_response_structs(file: &mut syn::File, document: &Value) -> Result<V
     for item in items.iter_mut() {
         let syn::Item::Struct(s) = item else { continue };
         let name = s.ident.to_string();
-        if !matches!(s.fields, syn::Fields::Named(_)) || sent.contains(&name) || s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+        if !matches!(s.fields, syn::Fields::Named(_))
+            || sent.contains(&name)
+            || s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"))
+        {
             continue;
         }
         s.attrs.push(syn::parse_quote!(#[non_exhaustive]));

@@ -22,7 +22,9 @@ fn is_string_enum(e: &syn::ItemEnum) -> bool {
         text.contains("untagged") || text.contains("tag =")
     });
     // A single-value enum is a constant (often a union's tag), not an open set: never opened.
-    !enum_level_serde && e.variants.len() > 1 && e.variants.iter().all(|v| matches!(v.fields, syn::Fields::Unit))
+    !enum_level_serde
+        && e.variants.len() > 1
+        && e.variants.iter().all(|v| matches!(v.fields, syn::Fields::Unit))
 }
 
 fn serde_name(v: &syn::Variant) -> String {
@@ -42,7 +44,8 @@ fn serde_name(v: &syn::Variant) -> String {
 
 fn drop_copy(attrs: &mut [syn::Attribute]) -> Result<()> {
     for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let paths = attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)?;
+        let paths =
+            attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)?;
         let kept: Vec<&syn::Path> = paths.iter().filter(|p| !p.is_ident("Copy")).collect();
         *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
     }

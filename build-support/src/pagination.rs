@@ -102,7 +102,12 @@ pub enum Finding {
     Paginated(Paginated),
     /// A GET that looks like a list (array response, or an envelope with one array, or paging
     /// parameters) but is not recognized as paginated, and why.
-    NotRecognized { pointer: String, operation_id: String, path: String, reason: String },
+    NotRecognized {
+        pointer: String,
+        operation_id: String,
+        path: String,
+        reason: String,
+    },
 }
 
 fn dotted(path: &[String]) -> String {
@@ -111,7 +116,9 @@ fn dotted(path: &[String]) -> String {
 
 impl fmt::Display for Style {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let opt = |o: &Option<Vec<String>>| o.as_ref().map(|p| format!("`{}`", dotted(p))).unwrap_or_else(|| "none".into());
+        let opt = |o: &Option<Vec<String>>| {
+            o.as_ref().map(|p| format!("`{}`", dotted(p))).unwrap_or_else(|| "none".into())
+        };
         match self {
             Style::Offset { offset, limit, total } => write!(
                 f,
@@ -125,9 +132,16 @@ impl fmt::Display for Style {
                 size.as_ref().map(|l| format!(", `{l}`")).unwrap_or_default(),
                 opt(total)
             ),
-            Style::Cursor { cursor, next, has_more } => write!(f, "cursor (`{cursor}` ← `{}`; has_more {})", dotted(next), opt(has_more)),
+            Style::Cursor { cursor, next, has_more } => {
+                write!(f, "cursor (`{cursor}` ← `{}`; has_more {})", dotted(next), opt(has_more))
+            }
             Style::NextUrl { cursor, next, has_more } => {
-                write!(f, "next URL (`{cursor}` read from the URL in `{}`; has_more {})", dotted(next), opt(has_more))
+                write!(
+                    f,
+                    "next URL (`{cursor}` read from the URL in `{}`; has_more {})",
+                    dotted(next),
+                    opt(has_more)
+                )
             }
         }
     }
@@ -173,7 +187,8 @@ fn is_next(n: &str) -> bool {
     matches!(n, "nextcursor" | "nextpagetoken" | "nexttoken" | "nextpage" | "nextdoc" | "nextpagecursor")
 }
 fn is_next_url(n: &str, schema: &Value) -> bool {
-    matches!(n, "nextpageuri" | "nextpageurl" | "nexturl" | "nexturi") || (n == "next" && schema.get("format").and_then(Value::as_str) == Some("uri"))
+    matches!(n, "nextpageuri" | "nextpageurl" | "nexturl" | "nexturi")
+        || (n == "next" && schema.get("format").and_then(Value::as_str) == Some("uri"))
 }
 fn is_has_more(n: &str) -> bool {
     matches!(n, "hasmore" | "hasnext" | "hasnextpage")
@@ -211,9 +226,11 @@ fn schema_type(schema: &Value) -> Option<&str> {
 /// The success response's JSON schema (first 2xx with a JSON body).
 fn success_schema<'a>(doc: &'a Value, op: &'a Value) -> Option<&'a Value> {
     let responses = op.get("responses")?.as_object()?;
-    let (_, response) = responses.iter().filter(|(s, _)| s.starts_with('2')).min_by_key(|(s, _)| s.as_str())?;
+    let (_, response) =
+        responses.iter().filter(|(s, _)| s.starts_with('2')).min_by_key(|(s, _)| s.as_str())?;
     let content = resolve(doc, response).get("content")?.as_object()?;
-    let (_, media) = content.iter().find(|(ct, _)| ct.starts_with("application/json") || ct.ends_with("+json"))?;
+    let (_, media) =
+        content.iter().find(|(ct, _)| ct.starts_with("application/json") || ct.ends_with("+json"))?;
     Some(resolve(doc, media.get("schema")?))
 }
 
@@ -267,7 +284,10 @@ fn one<T: Clone>(role: &str, found: &[T], show: impl Fn(&T) -> String) -> Result
     match found {
         [] => Ok(None),
         [x] => Ok(Some(x.clone())),
-        many => Err(format!("ambiguous: several {role} ({})", many.iter().map(show).collect::<Vec<_>>().join(", "))),
+        many => Err(format!(
+            "ambiguous: several {role} ({})",
+            many.iter().map(show).collect::<Vec<_>>().join(", ")
+        )),
     }
 }
 
@@ -294,27 +314,52 @@ pub fn infer(doc: &Value, declarations: &[Declaration]) -> Result<Vec<Finding>> 
         }
     }
     if let Some(i) = used.iter().position(|u| !u) {
-        bail!("specs/providers.toml: pagination of `{}`: the document has no GET operation with this operationId", declarations[i].operation);
+        bail!(
+            "specs/providers.toml: pagination of `{}`: the document has no GET operation with this operationId",
+            declarations[i].operation
+        );
     }
     Ok(findings)
 }
 
 fn limit_facts(doc: &Value, params: &[(&str, &Value)], limit: Option<&str>) -> (Option<i64>, Option<i64>) {
-    let Some(schema) = limit.and_then(|l| params.iter().find(|(n, _)| *n == l)).map(|(_, p)| param_schema(doc, p)) else { return (None, None) };
+    let Some(schema) =
+        limit.and_then(|l| params.iter().find(|(n, _)| *n == l)).map(|(_, p)| param_schema(doc, p))
+    else {
+        return (None, None);
+    };
     (schema.get("default").and_then(Value::as_i64), schema.get("maximum").and_then(Value::as_i64))
 }
 
 fn first_page(doc: &Value, params: &[(&str, &Value)], page: &str) -> i64 {
-    let schema = params.iter().find(|(n, _)| *n == page).map(|(_, p)| param_schema(doc, p)).unwrap_or(&Value::Null);
-    schema.get("default").and_then(Value::as_i64).or_else(|| schema.get("minimum").and_then(Value::as_i64)).unwrap_or(1)
+    let schema =
+        params.iter().find(|(n, _)| *n == page).map(|(_, p)| param_schema(doc, p)).unwrap_or(&Value::Null);
+    schema
+        .get("default")
+        .and_then(Value::as_i64)
+        .or_else(|| schema.get("minimum").and_then(Value::as_i64))
+        .unwrap_or(1)
 }
 
-fn inferred(doc: &Value, item: &Value, op: &Value, pointer: &str, operation_id: &str, path: &str) -> Option<Finding> {
+fn inferred(
+    doc: &Value,
+    item: &Value,
+    op: &Value,
+    pointer: &str,
+    operation_id: &str,
+    path: &str,
+) -> Option<Finding> {
     let params = query_parameters(doc, item, op);
     let names: Vec<(String, &str, &Value)> = params.iter().map(|(n, p)| (norm(n), *n, *p)).collect();
-    let paging_params = names.iter().any(|(n, _, _)| is_offset(n) || is_size(n) || is_page(n) || is_cursor(n));
+    let paging_params =
+        names.iter().any(|(n, _, _)| is_offset(n) || is_size(n) || is_page(n) || is_cursor(n));
     let schema = success_schema(doc, op);
-    let not = |reason: String| Finding::NotRecognized { pointer: pointer.to_owned(), operation_id: operation_id.to_owned(), path: path.to_owned(), reason };
+    let not = |reason: String| Finding::NotRecognized {
+        pointer: pointer.to_owned(),
+        operation_id: operation_id.to_owned(),
+        path: path.to_owned(),
+        reason,
+    };
     let Some(schema) = schema else {
         return paging_params.then(|| not("paging parameters, but no JSON response schema".into()));
     };
@@ -326,17 +371,26 @@ fn inferred(doc: &Value, item: &Value, op: &Value, pointer: &str, operation_id: 
         }));
     }
     let fields = envelope_fields(doc, schema);
-    let arrays: Vec<Vec<String>> = fields.iter().filter(|(p, s)| p.len() == 1 && schema_type(s) == Some("array")).map(|(p, _)| p.clone()).collect();
+    let arrays: Vec<Vec<String>> = fields
+        .iter()
+        .filter(|(p, s)| p.len() == 1 && schema_type(s) == Some("array"))
+        .map(|(p, _)| p.clone())
+        .collect();
     let items = match one("arrays", &arrays, |p| format!("`{}`", dotted(p))) {
         Ok(Some(items)) => items,
-        Ok(None) => return paging_params.then(|| not("paging parameters, but the response has no array of items".into())),
+        Ok(None) => {
+            return paging_params
+                .then(|| not("paging parameters, but the response has no array of items".into()));
+        }
         Err(e) => return paging_params.then(|| not(e)),
     };
     if !paging_params {
         // One array in an object without paging parameters: a whole list, or one resource with a list field.
         return None;
     }
-    let pick = |pred: &dyn Fn(&str) -> bool| -> Vec<&str> { names.iter().filter(|(n, _, _)| pred(n)).map(|(_, name, _)| *name).collect() };
+    let pick = |pred: &dyn Fn(&str) -> bool| -> Vec<&str> {
+        names.iter().filter(|(n, _, _)| pred(n)).map(|(_, name, _)| *name).collect()
+    };
     let field = |pred: &dyn Fn(&str, &Value) -> bool| -> Vec<Vec<String>> {
         fields.iter().filter(|(p, s)| pred(&norm(p.last().unwrap()), s)).map(|(p, _)| p.clone()).collect()
     };
@@ -347,10 +401,30 @@ fn inferred(doc: &Value, item: &Value, op: &Value, pointer: &str, operation_id: 
         let size = one("page-size parameters", &pick(&is_size), tick)?;
         let page = one("page parameters", &pick(&is_page), tick)?;
         let cursor = one("cursor parameters", &pick(&is_cursor), tick)?;
-        let total = one("totals", &field(&|n, s| is_total(n) && matches!(schema_type(s), Some("integer" | "number"))), tickp)?;
-        let next = one("next-cursor fields", &field(&|n, s| is_next(n) && schema_type(s) == Some("string") && s.get("format").and_then(Value::as_str) != Some("uri")), tickp)?;
-        let next_url = one("next-URL fields", &field(&|n, s| is_next_url(n, s) && schema_type(s) == Some("string")), tickp)?;
-        let has_more = one("has-more fields", &field(&|n, s| is_has_more(n) && schema_type(s) == Some("boolean")), tickp)?;
+        let total = one(
+            "totals",
+            &field(&|n, s| is_total(n) && matches!(schema_type(s), Some("integer" | "number"))),
+            tickp,
+        )?;
+        let next = one(
+            "next-cursor fields",
+            &field(&|n, s| {
+                is_next(n)
+                    && schema_type(s) == Some("string")
+                    && s.get("format").and_then(Value::as_str) != Some("uri")
+            }),
+            tickp,
+        )?;
+        let next_url = one(
+            "next-URL fields",
+            &field(&|n, s| is_next_url(n, s) && schema_type(s) == Some("string")),
+            tickp,
+        )?;
+        let has_more = one(
+            "has-more fields",
+            &field(&|n, s| is_has_more(n) && schema_type(s) == Some("boolean")),
+            tickp,
+        )?;
         let integer = |name: &str| params.iter().any(|(n, p)| *n == name && is_integer_param(doc, p));
         if let Some(offset) = offset {
             if !integer(offset) {
@@ -362,7 +436,9 @@ fn inferred(doc: &Value, item: &Value, op: &Value, pointer: &str, operation_id: 
             return Ok(Some(Style::Cursor { cursor: cursor.into(), next, has_more }));
         }
         if let Some(next) = next_url {
-            let Some(cursor) = cursor else { return Err(format!("next URL `{}` but no cursor parameter to carry it", dotted(&next))) };
+            let Some(cursor) = cursor else {
+                return Err(format!("next URL `{}` but no cursor parameter to carry it", dotted(&next)));
+            };
             return Ok(Some(Style::NextUrl { cursor: cursor.into(), next, has_more }));
         }
         if let Some(page) = page {
@@ -370,7 +446,9 @@ fn inferred(doc: &Value, item: &Value, op: &Value, pointer: &str, operation_id: 
                 return Err(format!("page parameter `{page}` is not an integer"));
             }
             if size.is_none() && total.is_none() {
-                return Err(format!("page parameter `{page}` without a page size or a total: the last page cannot be told"));
+                return Err(format!(
+                    "page parameter `{page}` without a page size or a total: the last page cannot be told"
+                ));
             }
             return Ok(Some(Style::Page { page: page.into(), size: size.map(Into::into), total }));
         }
@@ -406,14 +484,24 @@ fn inferred(doc: &Value, item: &Value, op: &Value, pointer: &str, operation_id: 
                 first_page: first,
             }))
         }
-        Ok(None) => Some(not("a page size but no offset, page number, cursor or next URL to advance it".into())),
+        Ok(None) => {
+            Some(not("a page size but no offset, page number, cursor or next URL to advance it".into()))
+        }
         Err(e) => Some(not(e)),
     }
 }
 
-fn declared(doc: &Value, item: &Value, op: &Value, d: &Declaration, pointer: &str, path: &str) -> Result<Paginated> {
+fn declared(
+    doc: &Value,
+    item: &Value,
+    op: &Value,
+    d: &Declaration,
+    pointer: &str,
+    path: &str,
+) -> Result<Paginated> {
     let params = query_parameters(doc, item, op);
-    let schema = success_schema(doc, op).ok_or_else(|| anyhow!("the operation has no JSON success response"))?;
+    let schema =
+        success_schema(doc, op).ok_or_else(|| anyhow!("the operation has no JSON success response"))?;
     let split = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
     let field = |role: &str, f: &Option<String>| -> Result<Option<Vec<String>>> {
         let Some(f) = f else { return Ok(None) };
@@ -423,14 +511,18 @@ fn declared(doc: &Value, item: &Value, op: &Value, d: &Declaration, pointer: &st
     };
     let param = |role: &str, p: &Option<String>, integer: bool| -> Result<Option<String>> {
         let Some(p) = p else { return Ok(None) };
-        let Some((_, found)) = params.iter().find(|(n, _)| n == p) else { bail!("{role} `{p}` is not a query parameter of the operation") };
+        let Some((_, found)) = params.iter().find(|(n, _)| n == p) else {
+            bail!("{role} `{p}` is not a query parameter of the operation")
+        };
         if integer && !is_integer_param(doc, found) {
             bail!("{role} `{p}` is not an integer parameter");
         }
         Ok(Some(p.clone()))
     };
-    let required = |role: &str, v: Option<String>| v.ok_or_else(|| anyhow!("style `{}` needs `{role}`", d.style));
-    let required_path = |role: &str, v: Option<Vec<String>>| v.ok_or_else(|| anyhow!("style `{}` needs `{role}`", d.style));
+    let required =
+        |role: &str, v: Option<String>| v.ok_or_else(|| anyhow!("style `{}` needs `{role}`", d.style));
+    let required_path =
+        |role: &str, v: Option<Vec<String>>| v.ok_or_else(|| anyhow!("style `{}` needs `{role}`", d.style));
     let items = required_path("items", field("items", &d.items)?)?;
     if field_at(doc, schema, &items).and_then(schema_type) != Some("array") {
         bail!("items `{}` is not an array", dotted(&items));
@@ -460,7 +552,11 @@ fn declared(doc: &Value, item: &Value, op: &Value, d: &Declaration, pointer: &st
             limit: param("limit", &d.limit, true)?,
             total: field("total", &d.total)?,
         },
-        "page" => Style::Page { page: required("page", param("page", &d.page, true)?)?, size: param("limit", &d.limit, true)?, total: field("total", &d.total)? },
+        "page" => Style::Page {
+            page: required("page", param("page", &d.page, true)?)?,
+            size: param("limit", &d.limit, true)?,
+            total: field("total", &d.total)?,
+        },
         "cursor" => Style::Cursor {
             cursor: required("cursor", param("cursor", &d.cursor, false)?)?,
             next: required_path("next", field("next", &d.next)?)?,
@@ -515,7 +611,6 @@ fn module_items<'a>(file: &'a syn::File, name: &str) -> Option<&'a Vec<syn::Item
     })
 }
 
-
 /// `Wrapper<T>` → `T` when the last path segment is `wrapper`.
 fn unwrap_generic<'a>(ty: &'a syn::Type, wrapper: &str) -> Option<&'a syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
@@ -569,7 +664,8 @@ fn is_integer(ty: &syn::Type) -> bool {
 /// `NonZeroU64` and its unsigned kin (typify's type for an integer with `minimum: 1`).
 fn nonzero_ident(ty: &syn::Type) -> Option<syn::Ident> {
     let ident = last_ident(ty)?;
-    matches!(ident.as_str(), "NonZeroU64" | "NonZeroU32" | "NonZeroU16" | "NonZeroU8" | "NonZeroUsize").then(|| quote::format_ident!("{ident}"))
+    matches!(ident.as_str(), "NonZeroU64" | "NonZeroU32" | "NonZeroU16" | "NonZeroU8" | "NonZeroUsize")
+        .then(|| quote::format_ident!("{ident}"))
 }
 fn is_float(ty: &syn::Type) -> bool {
     last_ident(ty).is_some_and(|i| i == "f64" || i == "f32")
@@ -613,7 +709,8 @@ fn access(types: &[syn::Item], root: &str, path: &[String]) -> Result<Access> {
     let mut by_value = TokenStream::new();
     let mut leaf = None;
     for (i, name) in path.iter().enumerate() {
-        let s = find_struct(types, &current).ok_or_else(|| anyhow!("`types::{current}` is not a struct with named fields"))?;
+        let s = find_struct(types, &current)
+            .ok_or_else(|| anyhow!("`types::{current}` is not a struct with named fields"))?;
         let syn::Fields::Named(fields) = &s.fields else { bail!("`types::{current}` has no named fields") };
         let field = fields
             .named
@@ -670,13 +767,22 @@ struct Param {
 fn builder_param(builder: &syn::ItemStruct, name: &str) -> Result<Param> {
     use heck::ToSnakeCase;
     let wanted = name.to_snake_case();
-    let syn::Fields::Named(fields) = &builder.fields else { bail!("builder `{}` has no named fields", builder.ident) };
+    let syn::Fields::Named(fields) = &builder.fields else {
+        bail!("builder `{}` has no named fields", builder.ident)
+    };
     let field = fields
         .named
         .iter()
-        .find(|f| f.ident.as_ref().is_some_and(|i| i.to_string().trim_start_matches("r#") == wanted.trim_end_matches('_') || *i == wanted))
-        .ok_or_else(|| anyhow!("builder `{}` has no field `{wanted}` for query parameter `{name}`", builder.ident))?;
-    let (value, _) = result_args(&field.ty).ok_or_else(|| anyhow!("builder field `{wanted}` is not a `Result`"))?;
+        .find(|f| {
+            f.ident.as_ref().is_some_and(|i| {
+                i.to_string().trim_start_matches("r#") == wanted.trim_end_matches('_') || *i == wanted
+            })
+        })
+        .ok_or_else(|| {
+            anyhow!("builder `{}` has no field `{wanted}` for query parameter `{name}`", builder.ident)
+        })?;
+    let (value, _) =
+        result_args(&field.ty).ok_or_else(|| anyhow!("builder field `{wanted}` is not a `Result`"))?;
     let (ty, optional) = match unwrap_generic(value, "Option") {
         Some(inner) => (inner.clone(), true),
         None => (value.clone(), false),
@@ -688,7 +794,11 @@ impl Param {
     /// `Option<&T>` of the value set on the builder `request`.
     fn get(&self) -> TokenStream {
         let ident = &self.ident;
-        if self.optional { quote!(request.#ident.as_ref().ok().and_then(|v| v.as_ref())) } else { quote!(request.#ident.as_ref().ok()) }
+        if self.optional {
+            quote!(request.#ident.as_ref().ok().and_then(|v| v.as_ref()))
+        } else {
+            quote!(request.#ident.as_ref().ok())
+        }
     }
     /// `Option<i64>` of an integer (or `number`) parameter.
     fn get_i64(&self, role: &str) -> Result<TokenStream> {
@@ -746,10 +856,14 @@ pub fn generate_streams(file: &mut syn::File, paginated: &[&Paginated]) -> Resul
         return Ok(());
     }
     let types = module_items(file, "types").cloned().unwrap_or_default();
-    let builder_items = module_items(file, "builder").ok_or_else(|| anyhow!("{NAME}: the generated code has no `builder` module"))?;
+    let builder_items = module_items(file, "builder")
+        .ok_or_else(|| anyhow!("{NAME}: the generated code has no `builder` module"))?;
     let mut impls = Vec::new();
     for p in paginated {
-        impls.push(stream_impl(&types, builder_items, p).with_context(|| format!("{NAME}: `{}` (GET {})", p.operation_id, p.path))?);
+        impls.push(
+            stream_impl(&types, builder_items, p)
+                .with_context(|| format!("{NAME}: `{}` (GET {})", p.operation_id, p.path))?,
+        );
     }
     let Some(builder) = file.items.iter_mut().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
@@ -773,7 +887,9 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
         })
         .flat_map(|i| i.items.iter().map(move |f| (i, f)))
         .find_map(|(i, f)| match f {
-            syn::ImplItem::Fn(f) if f.sig.ident == "send" && crate::surface::doc_text(&f.attrs) == doc => Some((&*i.self_ty, f)),
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" && crate::surface::doc_text(&f.attrs) == doc => {
+                Some((&*i.self_ty, f))
+            }
             _ => None,
         })
         .ok_or_else(|| anyhow!("no builder `send()` documented \"{doc}\""))?;
@@ -791,11 +907,14 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
     }
     let syn::ReturnType::Type(_, ret) = &send.sig.output else { bail!("`send()` returns nothing") };
     let (ok, err) = result_args(ret).ok_or_else(|| anyhow!("`send()` does not return a `Result`"))?;
-    let response = unwrap_generic(ok, "ResponseValue").ok_or_else(|| anyhow!("`send()` does not return a `ResponseValue`"))?;
+    let response = unwrap_generic(ok, "ResponseValue")
+        .ok_or_else(|| anyhow!("`send()` does not return a `ResponseValue`"))?;
     let response_name = last_ident(response).ok_or_else(|| anyhow!("unnamed response type"))?;
 
     let items = access(types, &response_name, &p.items)?;
-    let item_ty = unwrap_generic(&items.leaf, "Vec").ok_or_else(|| anyhow!("items `{}` is `{}`, not a `Vec`", dotted(&p.items), type_text(&items.leaf)))?;
+    let item_ty = unwrap_generic(&items.leaf, "Vec").ok_or_else(|| {
+        anyhow!("items `{}` is `{}`, not a `Vec`", dotted(&p.items), type_text(&items.leaf))
+    })?;
     let item_ty = qualify(item_ty);
     let take_items = &items.by_value;
 
@@ -820,8 +939,15 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
                 },
                 format!(
                     "offset/limit: `{offset}` advances by the items received; the last page is the one reaching {}, an empty page, {}",
-                    total.as_ref().map(|t| format!("`{}`", dotted(t))).unwrap_or_else(|| "(no total documented)".into()),
-                    if total.is_some() { "or (without a total) a page shorter than the page size".to_owned() } else { "or a page shorter than the page size".to_owned() }
+                    total
+                        .as_ref()
+                        .map(|t| format!("`{}`", dotted(t)))
+                        .unwrap_or_else(|| "(no total documented)".into()),
+                    if total.is_some() {
+                        "or (without a total) a page shorter than the page size".to_owned()
+                    } else {
+                        "or a page shorter than the page size".to_owned()
+                    }
                 ),
             )
         }
@@ -846,7 +972,10 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
                 },
                 format!(
                     "page number: `{page_name}` (from {first}) goes up by one; the last page is the one reaching {}, an empty page, or a page shorter than the page size",
-                    total.as_ref().map(|t| format!("`{}` items", dotted(t))).unwrap_or_else(|| "(no total documented)".into())
+                    total
+                        .as_ref()
+                        .map(|t| format!("`{}` items", dotted(t)))
+                        .unwrap_or_else(|| "(no total documented)".into())
                 ),
             )
         }
@@ -885,12 +1014,18 @@ fn stream_impl(types: &[syn::Item], builder: &[syn::Item], p: &Paginated) -> Res
                     Style::Cursor { .. } => format!(
                         "cursor: `{cursor}` takes `{}` of each page; the last page is the one without a next cursor{}, or an empty page",
                         dotted(next),
-                        has_more.as_ref().map(|h| format!(" or with `{}` false", dotted(h))).unwrap_or_default()
+                        has_more
+                            .as_ref()
+                            .map(|h| format!(" or with `{}` false", dotted(h)))
+                            .unwrap_or_default()
                     ),
                     _ => format!(
                         "next URL: `{cursor}` takes its value in the URL `{}` of each page; the last page is the one without a next URL{}, or an empty page",
                         dotted(next),
-                        has_more.as_ref().map(|h| format!(" or with `{}` false", dotted(h))).unwrap_or_default()
+                        has_more
+                            .as_ref()
+                            .map(|h| format!(" or with `{}` false", dotted(h)))
+                            .unwrap_or_default()
                     ),
                 },
             )
@@ -972,7 +1107,9 @@ mod tests {
             .iter()
             .map(|f| match f {
                 Finding::Paginated(p) => format!("{}: {}", p.operation_id, p.style),
-                Finding::NotRecognized { operation_id, reason, .. } => format!("{operation_id}: NOT {reason}"),
+                Finding::NotRecognized { operation_id, reason, .. } => {
+                    format!("{operation_id}: NOT {reason}")
+                }
             })
             .collect()
     }
@@ -984,12 +1121,22 @@ mod tests {
         }));
         let findings = infer(&d, &[]).unwrap();
         let Finding::Paginated(p) = &findings[0] else { panic!("{findings:?}") };
-        assert_eq!(p.style, Style::Offset { offset: "offset".into(), limit: Some("limit".into()), total: Some(vec!["pagination".into(), "total".into()]) });
+        assert_eq!(
+            p.style,
+            Style::Offset {
+                offset: "offset".into(),
+                limit: Some("limit".into()),
+                total: Some(vec!["pagination".into(), "total".into()])
+            }
+        );
         assert_eq!(p.items, vec!["calls".to_string()]);
         assert_eq!((p.limit_default, p.limit_max), (Some(100), Some(1000)));
         assert_eq!(p.pointer, "/paths/~1calls/get");
         assert!(!p.declared);
-        assert_eq!(p.describe(), "`listCalls` inferred: offset/limit (`offset`, `limit`; total `pagination.total`), items `calls` → `stream()`");
+        assert_eq!(
+            p.describe(),
+            "`listCalls` inferred: offset/limit (`offset`, `limit`; total `pagination.total`), items `calls` → `stream()`"
+        );
     }
 
     #[test]
@@ -1028,7 +1175,18 @@ mod tests {
     }
 
     fn decl(op: &str, style: &str) -> Declaration {
-        Declaration { operation: op.into(), style: style.into(), items: None, offset: None, limit: None, page: None, cursor: None, next: None, total: None, has_more: None }
+        Declaration {
+            operation: op.into(),
+            style: style.into(),
+            items: None,
+            offset: None,
+            limit: None,
+            page: None,
+            cursor: None,
+            next: None,
+            total: None,
+            has_more: None,
+        }
     }
 
     #[test]
@@ -1039,7 +1197,13 @@ mod tests {
             "/e": get("twoArrays", json!([int("offset"), int("limit")]), json!({"type": "object", "properties": {"a": arr, "b": arr, "meta": {"type": "object", "properties": {"count": {"type": "integer"}}}}})),
             "/calls": get("listCalls", json!([{"$ref": "#/components/parameters/Limit"}, {"$ref": "#/components/parameters/Offset"}]), json!({"$ref": "#/components/schemas/CallList"}))
         }));
-        let ok = Declaration { items: Some("b".into()), offset: Some("offset".into()), limit: Some("limit".into()), total: Some("meta.count".into()), ..decl("twoArrays", "offset") };
+        let ok = Declaration {
+            items: Some("b".into()),
+            offset: Some("offset".into()),
+            limit: Some("limit".into()),
+            total: Some("meta.count".into()),
+            ..decl("twoArrays", "offset")
+        };
         let findings = infer(&d, &[ok.clone(), decl("listCalls", "none")]).unwrap();
         assert_eq!(found(&findings), vec!["twoArrays: offset/limit (`offset`, `limit`; total `meta.count`)"]);
         let Finding::Paginated(p) = &findings[0] else { unreachable!() };
@@ -1047,9 +1211,17 @@ mod tests {
 
         let err = |d2: Declaration| format!("{:#}", infer(&d, &[d2]).unwrap_err());
         assert!(err(decl("nope", "none")).contains("`nope`: the document has no GET operation"));
-        assert!(err(Declaration { items: Some("c".into()), ..ok.clone() }).contains("items `c` is not a field"));
-        assert!(err(Declaration { offset: Some("skip".into()), ..ok.clone() }).contains("offset `skip` is not a query parameter"));
-        assert!(err(Declaration { cursor: Some("offset".into()), ..ok.clone() }).contains("`cursor` does not apply to style `offset`"));
+        assert!(
+            err(Declaration { items: Some("c".into()), ..ok.clone() }).contains("items `c` is not a field")
+        );
+        assert!(
+            err(Declaration { offset: Some("skip".into()), ..ok.clone() })
+                .contains("offset `skip` is not a query parameter")
+        );
+        assert!(
+            err(Declaration { cursor: Some("offset".into()), ..ok.clone() })
+                .contains("`cursor` does not apply to style `offset`")
+        );
         assert!(err(Declaration { style: "pages".into(), ..ok.clone() }).contains("unknown style \"pages\""));
         assert!(err(Declaration { offset: None, ..ok }).contains("style `offset` needs `offset`"));
     }
@@ -1059,7 +1231,10 @@ mod tests {
         let text = "[[provider]]\nname = \"a\"\nspec = \"a.yaml\"\nsource = \"s\"\nsha256 = \"00\"\n\n[[provider.pagination]]\noperation = \"listThings\"\nstyle = \"offset\"\nitems = \"data\"\noffset = \"skip\"\ntotal = \"meta.count\"\n";
         let manifest: crate::Manifest = toml::from_str(text).unwrap();
         let d = &manifest.providers[0].pagination[0];
-        assert_eq!((d.operation.as_str(), d.style.as_str(), d.total.as_deref()), ("listThings", "offset", Some("meta.count")));
+        assert_eq!(
+            (d.operation.as_str(), d.style.as_str(), d.total.as_deref()),
+            ("listThings", "offset", Some("meta.count"))
+        );
         let unknown = text.replace("total =", "totl =");
         let err = toml::from_str::<crate::Manifest>(&unknown).unwrap_err().to_string();
         assert!(err.contains("unknown field `totl`"), "{err}");
@@ -1130,7 +1305,16 @@ mod tests {
     #[test]
     fn offset_stream_reads_the_builder_and_the_envelope() {
         let mut file = generated();
-        let p = paginated("listCalls", "/calls", "calls", Style::Offset { offset: "offset".into(), limit: Some("limit".into()), total: Some(vec!["pagination".into(), "total".into()]) });
+        let p = paginated(
+            "listCalls",
+            "/calls",
+            "calls",
+            Style::Offset {
+                offset: "offset".into(),
+                limit: Some("limit".into()),
+                total: Some(vec!["pagination".into(), "total".into()]),
+            },
+        );
         generate_streams(&mut file, &[&p]).unwrap();
         let text = squash(&file);
         for expected in [
@@ -1149,7 +1333,12 @@ mod tests {
     #[test]
     fn cursor_stream_follows_renames_and_options() {
         let mut file = generated();
-        let p = paginated("listLeads", "/leads", "leads", Style::NextUrl { cursor: "cursor".into(), next: vec!["nextCursor".into()], has_more: None });
+        let p = paginated(
+            "listLeads",
+            "/leads",
+            "leads",
+            Style::NextUrl { cursor: "cursor".into(), next: vec!["nextCursor".into()], has_more: None },
+        );
         generate_streams(&mut file, &[&p]).unwrap();
         let text = squash(&file);
         for expected in [
@@ -1162,7 +1351,16 @@ mod tests {
         }
         // Through an optional envelope field.
         let mut file = generated();
-        let p = paginated("listLeads", "/leads", "leads", Style::Offset { offset: "offset".into(), limit: None, total: Some(vec!["pagination".into(), "total".into()]) });
+        let p = paginated(
+            "listLeads",
+            "/leads",
+            "leads",
+            Style::Offset {
+                offset: "offset".into(),
+                limit: None,
+                total: Some(vec!["pagination".into(), "total".into()]),
+            },
+        );
         let err = format!("{:#}", generate_streams(&mut file, &[&p]).unwrap_err());
         assert!(err.contains("builder `ListLeads` has no field `offset`"), "{err}");
     }
@@ -1170,13 +1368,28 @@ mod tests {
     #[test]
     fn mismatches_are_errors_naming_the_operation() {
         let mut file = generated();
-        let p = paginated("listCalls", "/calls", "pagination", Style::Offset { offset: "offset".into(), limit: None, total: None });
+        let p = paginated(
+            "listCalls",
+            "/calls",
+            "pagination",
+            Style::Offset { offset: "offset".into(), limit: None, total: None },
+        );
         let err = format!("{:#}", generate_streams(&mut file, &[&p]).unwrap_err());
         assert!(err.contains("`listCalls` (GET /calls)") && err.contains("not a `Vec`"), "{err}");
-        let p = paginated("listCalls", "/calls", "calls", Style::Offset { offset: "cursor".into(), limit: None, total: None });
+        let p = paginated(
+            "listCalls",
+            "/calls",
+            "calls",
+            Style::Offset { offset: "cursor".into(), limit: None, total: None },
+        );
         let err = format!("{:#}", generate_streams(&mut file, &[&p]).unwrap_err());
         assert!(err.contains("not an integer"), "{err}");
-        let p = paginated("x", "/nowhere", "calls", Style::Offset { offset: "offset".into(), limit: None, total: None });
+        let p = paginated(
+            "x",
+            "/nowhere",
+            "calls",
+            Style::Offset { offset: "offset".into(), limit: None, total: None },
+        );
         let err = format!("{:#}", generate_streams(&mut file, &[&p]).unwrap_err());
         assert!(err.contains("Sends a `GET` request to `/nowhere`"), "{err}");
         // Nothing to do leaves the code alone.
@@ -1194,7 +1407,11 @@ mod tests {
         let dir = std::env::var_os("AGENTDIAL_CORPUS")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-        let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten().map(|e| e.path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         files.sort();
         println!("| document | operation | GET path | recognized as |\n|---|---|---|---|");
         let mut counts = Vec::new();
@@ -1214,11 +1431,18 @@ mod tests {
             let recognized = super::paginated(&findings).len();
             for f in &findings {
                 match f {
-                    Finding::Paginated(p) => println!("| {name}{note} | `{}` | `{}` | {} |", p.operation_id, p.path, p.style),
-                    Finding::NotRecognized { operation_id, path, reason, .. } => println!("| {name}{note} | `{operation_id}` | `{path}` | no: {reason} |"),
+                    Finding::Paginated(p) => {
+                        println!("| {name}{note} | `{}` | `{}` | {} |", p.operation_id, p.path, p.style)
+                    }
+                    Finding::NotRecognized { operation_id, path, reason, .. } => {
+                        println!("| {name}{note} | `{operation_id}` | `{path}` | no: {reason} |")
+                    }
                 }
             }
-            counts.push(format!("{name}: {recognized} recognized of {} list-like GET operations", findings.len()));
+            counts.push(format!(
+                "{name}: {recognized} recognized of {} list-like GET operations",
+                findings.len()
+            ));
         }
         println!();
         for c in counts {

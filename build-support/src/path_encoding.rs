@@ -35,7 +35,10 @@ fn remove_encode_path(tree: &mut syn::UseTree) -> bool {
             group.items.len() != before
         }
         syn::UseTree::Name(n) if n.ident == "encode_path" => {
-            *path.tree = syn::UseTree::Group(syn::UseGroup { brace_token: Default::default(), items: Default::default() });
+            *path.tree = syn::UseTree::Group(syn::UseGroup {
+                brace_token: Default::default(),
+                items: Default::default(),
+            });
             true
         }
         _ => false,
@@ -57,7 +60,9 @@ pub fn encode_path_parameters(file: &mut syn::File) -> Result<bool> {
             at = Some(i + 1);
         }
     }
-    let uses_it = file.items.iter().any(|item| !matches!(item, syn::Item::Use(_)) && item.to_token_stream().to_string().contains("encode_path"));
+    let uses_it = file.items.iter().any(|item| {
+        !matches!(item, syn::Item::Use(_)) && item.to_token_stream().to_string().contains("encode_path")
+    });
     match (at, uses_it) {
         (Some(i), _) => {
             let import: syn::Item = syn::parse_quote! {
@@ -67,7 +72,9 @@ pub fn encode_path_parameters(file: &mut syn::File) -> Result<bool> {
             file.items.insert(i, import);
             Ok(true)
         }
-        (None, true) => bail!("{NAME}: the generated code calls `encode_path` but does not import it from `progenitor_client`; update build-support/src/path_encoding.rs"),
+        (None, true) => bail!(
+            "{NAME}: the generated code calls `encode_path` but does not import it from `progenitor_client`; update build-support/src/path_encoding.rs"
+        ),
         (None, false) => Ok(replaced),
     }
 }
@@ -86,7 +93,12 @@ pub fn operations_with_path_parameters(doc: &Value) -> Vec<(String, Vec<String>)
     for (template, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
         for method in crate::visit::METHODS {
             let Some(op) = item.get(method) else { continue };
-            let params = item.get("parameters").and_then(Value::as_array).into_iter().flatten().chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten());
+            let params = item
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten());
             let names: Vec<String> = params
                 .map(resolve)
                 .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
@@ -135,7 +147,8 @@ mod tests {
         let before = file.to_token_stream().to_string();
         assert!(!encode_path_parameters(&mut file).unwrap());
         assert_eq!(file.to_token_stream().to_string(), before);
-        let mut moved = generated("use progenitor_client::helpers::encode_path; fn f() { encode_path(\"x\"); }");
+        let mut moved =
+            generated("use progenitor_client::helpers::encode_path; fn f() { encode_path(\"x\"); }");
         assert!(encode_path_parameters(&mut moved).unwrap_err().to_string().contains("does not import it"));
     }
 
@@ -151,6 +164,12 @@ mod tests {
         });
         let mut found = operations_with_path_parameters(&doc);
         found.sort();
-        assert_eq!(found, vec![("/paths/~1a~1{b}/delete".to_owned(), vec!["b".to_owned()]), ("/paths/~1calls~1{id}/get".to_owned(), vec!["id".to_owned()])]);
+        assert_eq!(
+            found,
+            vec![
+                ("/paths/~1a~1{b}/delete".to_owned(), vec!["b".to_owned()]),
+                ("/paths/~1calls~1{id}/get".to_owned(), vec!["id".to_owned()])
+            ]
+        );
     }
 }

@@ -50,7 +50,10 @@ pub fn encode_request_bodies(file: &mut syn::File, document: &Value) -> Result<(
             })
             .collect();
         if sends.len() != 1 {
-            bail!("encode_request_bodies: expected one builder `send()` documented \"{doc}\", found {}", sends.len());
+            bail!(
+                "encode_request_bodies: expected one builder `send()` documented \"{doc}\", found {}",
+                sends.len()
+            );
         }
         let send = &mut sends[0];
         let mut edit = Edit { encoding, replaced: 0 };
@@ -96,7 +99,8 @@ impl Edit<'_> {
 }
 
 fn is_body_arg(args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) -> bool {
-    args.len() == 1 && matches!(&args[0], syn::Expr::Reference(r) if matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident("body")))
+    args.len() == 1
+        && matches!(&args[0], syn::Expr::Reference(r) if matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident("body")))
 }
 
 fn is_call(expr: &syn::Expr, name: &str) -> bool {
@@ -111,7 +115,8 @@ impl VisitMut for Edit<'_> {
                 let syn::Expr::MethodCall(call) = expr else { unreachable!() };
                 let receiver = &call.receiver;
                 *expr = if encoding.encoding == BodyEncoding::Multipart {
-                    let (names, types): (Vec<&String>, Vec<&String>) = encoding.part_content_types.iter().unzip();
+                    let (names, types): (Vec<&String>, Vec<&String>) =
+                        encoding.part_content_types.iter().unzip();
                     syn::parse_quote! {
                         #receiver.multipart(
                             ::agentdial_core::multipart::to_form(&body, &[#((#names, #types)),*])

@@ -23,7 +23,10 @@ pub struct Violation {
 
 /// The tool's version line, or why it cannot run.
 pub fn tool_version() -> Result<String> {
-    let out = Command::new("cargo").args(["semver-checks", "--version"]).output().context("running `cargo semver-checks --version`")?;
+    let out = Command::new("cargo")
+        .args(["semver-checks", "--version"])
+        .output()
+        .context("running `cargo semver-checks --version`")?;
     if !out.status.success() {
         bail!("cargo-semver-checks is not installed (`cargo install --locked cargo-semver-checks`)");
     }
@@ -32,11 +35,19 @@ pub fn tool_version() -> Result<String> {
 
 /// Dependencies of the scratch crate: the provider crates' set, with the workspace's versions.
 fn dependencies(root: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml")).context("reading the workspace Cargo.toml")?;
+    let text =
+        std::fs::read_to_string(root.join("Cargo.toml")).context("reading the workspace Cargo.toml")?;
     let manifest: toml::Table = toml::from_str(&text)?;
-    let deps = manifest.get("workspace").and_then(|w| w.get("dependencies")).and_then(|d| d.as_table()).context("[workspace.dependencies]")?;
-    let mut out = format!("agentdial-core = {{ path = {:?} }}\n", root.join("crates/core").display().to_string());
-    for name in ["progenitor-client", "reqwest", "schemars", "serde", "serde_json", "chrono", "uuid", "regress"] {
+    let deps = manifest
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table())
+        .context("[workspace.dependencies]")?;
+    let mut out =
+        format!("agentdial-core = {{ path = {:?} }}\n", root.join("crates/core").display().to_string());
+    for name in
+        ["progenitor-client", "reqwest", "schemars", "serde", "serde_json", "chrono", "uuid", "regress"]
+    {
         let spec = deps.get(name).with_context(|| format!("[workspace.dependencies] has no {name}"))?;
         out.push_str(&format!("{name} = {spec}\n"));
     }
@@ -49,7 +60,10 @@ fn write_crate(dir: &Path, root: &Path, generated: &str) -> Result<()> {
         dependencies(root)?
     );
     write_atomic(&dir.join("Cargo.toml"), cargo.as_bytes())?;
-    write_atomic(&dir.join("src/lib.rs"), b"#[allow(clippy::all, unused_imports, rustdoc::all)]\nmod generated;\npub use generated::*;\n")?;
+    write_atomic(
+        &dir.join("src/lib.rs"),
+        b"#[allow(clippy::all, unused_imports, rustdoc::all)]\nmod generated;\npub use generated::*;\n",
+    )?;
     write_atomic(&dir.join("src/generated.rs"), generated.as_bytes())?;
     // The workspace's lock file, so both copies resolve the same versions without the network.
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).context("copying Cargo.lock")?;
@@ -64,7 +78,15 @@ pub fn check(root: &Path, old_generated: &str, new_generated: &str, target: &Pat
     write_crate(&old, root, old_generated)?;
     write_crate(&new, root, new_generated)?;
     let out = Command::new("cargo")
-        .args(["semver-checks", "check-release", "--release-type", "minor", "--color", "never", "--baseline-root"])
+        .args([
+            "semver-checks",
+            "check-release",
+            "--release-type",
+            "minor",
+            "--color",
+            "never",
+            "--baseline-root",
+        ])
         .arg(&old)
         .arg("--manifest-path")
         .arg(new.join("Cargo.toml"))
@@ -94,7 +116,14 @@ pub fn parse(output: &str) -> Vec<Violation> {
             in_items = true;
         } else if in_items && line.starts_with("  ") && !line.trim().is_empty() {
             if let Some(lint) = &lint {
-                let item = line.trim().split(", previously in").next().unwrap_or_default().split(" in ").next().unwrap_or_default();
+                let item = line
+                    .trim()
+                    .split(", previously in")
+                    .next()
+                    .unwrap_or_default()
+                    .split(" in ")
+                    .next()
+                    .unwrap_or_default();
                 out.push(Violation { lint: lint.clone(), item: item.trim().to_owned() });
             }
         } else if line.trim().is_empty() || !line.starts_with("  ") {
@@ -109,13 +138,27 @@ pub fn parse(output: &str) -> Vec<Violation> {
 /// without the crate, `types` and `builder` segments.
 fn item_words(item: &str) -> Vec<String> {
     // `field note of struct Call` names no path: its words, without the item kinds.
-    let token = item.split_whitespace().find(|t| t.contains("::") || t.contains('.') || t.contains(':')).unwrap_or(item);
+    let token = item
+        .split_whitespace()
+        .find(|t| t.contains("::") || t.contains('.') || t.contains(':'))
+        .unwrap_or(item);
     normalized(token)
         .into_iter()
         .filter(|w| {
             !matches!(
                 w.as_str(),
-                "agentdialsemverprobe" | "types" | "builder" | "field" | "of" | "struct" | "enum" | "variant" | "method" | "function" | "trait" | "inherent"
+                "agentdialsemverprobe"
+                    | "types"
+                    | "builder"
+                    | "field"
+                    | "of"
+                    | "struct"
+                    | "enum"
+                    | "variant"
+                    | "method"
+                    | "function"
+                    | "trait"
+                    | "inherent"
             )
         })
         .collect()
@@ -144,7 +187,8 @@ pub struct Comparison {
 /// Lines up violations with the changelog's entries.
 pub fn compare(changelog: &Changelog, violations: &[Violation]) -> Comparison {
     let mut c = Comparison::default();
-    let breaking: Vec<&crate::changelog::Entry> = changelog.entries.iter().filter(|e| e.impact == Impact::Breaking).collect();
+    let breaking: Vec<&crate::changelog::Entry> =
+        changelog.entries.iter().filter(|e| e.impact == Impact::Breaking).collect();
     let mut confirmed = vec![false; breaking.len()];
     for v in violations {
         // An item matches the breaking entry whose subject and detail name all its parts:
@@ -162,26 +206,47 @@ pub fn compare(changelog: &Changelog, violations: &[Violation]) -> Comparison {
             None => c.missed.push(v.clone()),
         }
     }
-    c.wire_only = changelog.entries.iter().filter(|e| e.impact == Impact::WireBreaking).map(|e| format!("{}: {}", e.subject, e.detail)).collect();
-    c.unconfirmed = breaking.iter().zip(&confirmed).filter(|(_, ok)| !**ok).map(|(e, _)| format!("{} ({})", e.subject, e.kind.label())).collect();
+    c.wire_only = changelog
+        .entries
+        .iter()
+        .filter(|e| e.impact == Impact::WireBreaking)
+        .map(|e| format!("{}: {}", e.subject, e.detail))
+        .collect();
+    c.unconfirmed = breaking
+        .iter()
+        .zip(&confirmed)
+        .filter(|(_, ok)| !**ok)
+        .map(|(e, _)| format!("{} ({})", e.subject, e.kind.label()))
+        .collect();
     c
 }
 
 impl Comparison {
     /// The side-by-side text `cargo xtask semver-check` prints.
     pub fn to_text(&self, tool: &str) -> String {
-        let mut out = format!("{tool}: {} violation(s); our changelog covers {}\n", self.agreed.len() + self.missed.len(), self.agreed.len());
+        let mut out = format!(
+            "{tool}: {} violation(s); our changelog covers {}\n",
+            self.agreed.len() + self.missed.len(),
+            self.agreed.len()
+        );
         for (v, ours) in &self.agreed {
             out.push_str(&format!("  agree     {} `{}`  =  our breaking `{ours}`\n", v.lint, v.item));
         }
         for v in &self.missed {
-            out.push_str(&format!("  MISSED    {} `{}`: no breaking entry of ours covers it\n", v.lint, v.item));
+            out.push_str(&format!(
+                "  MISSED    {} `{}`: no breaking entry of ours covers it\n",
+                v.lint, v.item
+            ));
         }
         for w in &self.wire_only {
-            out.push_str(&format!("  wire-only {w} (the Rust API is unchanged; a Rust-level tool cannot see it)\n"));
+            out.push_str(&format!(
+                "  wire-only {w} (the Rust API is unchanged; a Rust-level tool cannot see it)\n"
+            ));
         }
         for u in &self.unconfirmed {
-            out.push_str(&format!("  ours only {u} (breaking for callers or JSON; the tool has no lint for it)\n"));
+            out.push_str(&format!(
+                "  ours only {u} (breaking for callers or JSON; the tool has no lint for it)\n"
+            ));
         }
         out
     }
@@ -189,7 +254,10 @@ impl Comparison {
 
 /// Where the comparisons build: one target directory under the workspace's, reused across runs.
 pub fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target")).join("semver-checks")
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("semver-checks")
 }
 
 #[cfg(test)]
@@ -208,7 +276,10 @@ mod tests {
         assert_eq!(
             v,
             vec![
-                Violation { lint: "constructible_struct_adds_field".into(), item: "field Destination.label".into() },
+                Violation {
+                    lint: "constructible_struct_adds_field".into(),
+                    item: "field Destination.label".into()
+                },
                 Violation { lint: "enum_variant_missing".into(), item: "variant Status::Queued".into() },
                 Violation { lint: "enum_variant_missing".into(), item: "variant Status::Ended".into() },
             ]
@@ -218,21 +289,40 @@ mod tests {
     #[test]
     fn compares_by_the_item_names() {
         use crate::changelog::{Entry, Kind};
-        let entry = |kind, subject: &str, impact| Entry { kind, subject: subject.into(), detail: "d".into(), impact };
-        let mut c = Changelog::new("p", Some(&crate::surface::Surface { types: vec![], operations: vec![] }), &crate::surface::Surface { types: vec![], operations: vec![] }, false, None);
+        let entry =
+            |kind, subject: &str, impact| Entry { kind, subject: subject.into(), detail: "d".into(), impact };
+        let mut c = Changelog::new(
+            "p",
+            Some(&crate::surface::Surface { types: vec![], operations: vec![] }),
+            &crate::surface::Surface { types: vec![], operations: vec![] },
+            false,
+            None,
+        );
         c.entries = vec![
             entry(Kind::FieldAdded, "types::Destination.label", Impact::Breaking),
             entry(Kind::FieldType, "types::Call.id", Impact::Breaking),
             entry(Kind::FieldJsonName, "types::Call.call_id", Impact::WireBreaking),
         ];
         let v = [
-            Violation { lint: "constructible_struct_adds_field".into(), item: "field Destination.label".into() },
+            Violation {
+                lint: "constructible_struct_adds_field".into(),
+                item: "field Destination.label".into(),
+            },
             Violation { lint: "enum_variant_missing".into(), item: "variant Status::Queued".into() },
         ];
         let cmp = compare(&c, &v);
-        assert_eq!(item_words("Status::Ended moved from position 2 to 1,"), vec!["status".to_string(), "ended".to_string()]);
-        assert_eq!(item_words("struct agentdial_semver_probe::builder::GetCall"), vec!["getcall".to_string()]);
-        assert_eq!(item_words("field ended_at of struct Call"), vec!["endedat".to_string(), "call".to_string()]);
+        assert_eq!(
+            item_words("Status::Ended moved from position 2 to 1,"),
+            vec!["status".to_string(), "ended".to_string()]
+        );
+        assert_eq!(
+            item_words("struct agentdial_semver_probe::builder::GetCall"),
+            vec!["getcall".to_string()]
+        );
+        assert_eq!(
+            item_words("field ended_at of struct Call"),
+            vec!["endedat".to_string(), "call".to_string()]
+        );
         assert_eq!(cmp.agreed.len(), 1);
         assert_eq!(cmp.missed, vec![v[1].clone()]);
         assert_eq!(cmp.wire_only.len(), 1);

@@ -29,9 +29,16 @@ pub enum TypeKind {
         /// so a field may be added without breaking them.
         non_exhaustive: bool,
     },
-    Newtype { inner: String },
-    Enum { representation: String, variants: Vec<Variant> },
-    Alias { target: String },
+    Newtype {
+        inner: String,
+    },
+    Enum {
+        representation: String,
+        variants: Vec<Variant>,
+    },
+    Alias {
+        target: String,
+    },
 }
 
 /// What a struct does with JSON fields it does not declare.
@@ -90,8 +97,14 @@ pub fn type_string(ty: &impl ToTokens) -> String {
     let compact = compact.replace(",>", ">").replace(",)", ")");
     let mut s = compact.trim_end_matches(',').replace(',', ", ");
     for prefix in [
-        "::std::option::", "::std::string::", "::std::vec::", "::std::collections::", "::std::boxed::", "::std::result::",
-        "::chrono::offset::", "::",
+        "::std::option::",
+        "::std::string::",
+        "::std::vec::",
+        "::std::collections::",
+        "::std::boxed::",
+        "::std::result::",
+        "::chrono::offset::",
+        "::",
     ] {
         for lead in ["<", "(", ", ", "["] {
             s = s.replace(&format!("{lead}{prefix}"), lead);
@@ -120,9 +133,8 @@ fn serde_attrs(attrs: &[syn::Attribute]) -> SerdeAttrs {
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
             let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-            let value = || -> Option<String> {
-                meta.value().ok()?.parse::<syn::LitStr>().ok().map(|l| l.value())
-            };
+            let value =
+                || -> Option<String> { meta.value().ok()?.parse::<syn::LitStr>().ok().map(|l| l.value()) };
             match key.as_str() {
                 "rename" => out.rename = value(),
                 "default" => {
@@ -163,9 +175,16 @@ fn type_def(item: &syn::Item) -> Option<TypeDef> {
                             let fa = serde_attrs(&f.attrs);
                             let rust = f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
                             let option = is_option(&f.ty);
-                            let required_nullable = fa.deserialize_with.as_deref().is_some_and(|d| d.contains("Option::deserialize"));
+                            let required_nullable = fa
+                                .deserialize_with
+                                .as_deref()
+                                .is_some_and(|d| d.contains("Option::deserialize"));
                             Field {
-                                serde_name: if fa.flatten { "(flattened)".into() } else { fa.rename.clone().unwrap_or_else(|| rust.clone()) },
+                                serde_name: if fa.flatten {
+                                    "(flattened)".into()
+                                } else {
+                                    fa.rename.clone().unwrap_or_else(|| rust.clone())
+                                },
                                 name: rust,
                                 ty: type_string(&f.ty),
                                 required: !fa.default && !fa.flatten && (!option || required_nullable),
@@ -173,7 +192,11 @@ fn type_def(item: &syn::Item) -> Option<TypeDef> {
                             }
                         })
                         .collect(),
-                    unknown_fields: if attrs.deny_unknown_fields { UnknownFields::Denied } else { UnknownFields::Ignored },
+                    unknown_fields: if attrs.deny_unknown_fields {
+                        UnknownFields::Denied
+                    } else {
+                        UnknownFields::Ignored
+                    },
                     non_exhaustive: s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive")),
                 },
                 syn::Fields::Unnamed(unnamed) => TypeKind::Newtype {
@@ -194,7 +217,10 @@ fn type_def(item: &syn::Item) -> Option<TypeDef> {
                 }
             } else if e.variants.iter().all(|v| matches!(v.fields, syn::Fields::Unit)) {
                 "string".to_owned()
-            } else if e.variants.last().is_some_and(|v| v.ident == crate::open_enums::VARIANT && serde_attrs(&v.attrs).untagged)
+            } else if e
+                .variants
+                .last()
+                .is_some_and(|v| v.ident == crate::open_enums::VARIANT && serde_attrs(&v.attrs).untagged)
                 && e.variants.iter().rev().skip(1).all(|v| matches!(v.fields, syn::Fields::Unit))
             {
                 "open string: any other value is kept in `Unrecognized`".to_owned()
@@ -208,22 +234,34 @@ fn type_def(item: &syn::Item) -> Option<TypeDef> {
                     let va = serde_attrs(&v.attrs);
                     let payload = match &v.fields {
                         syn::Fields::Unit => None,
-                        syn::Fields::Unnamed(u) => Some(u.unnamed.iter().map(|f| type_string(&f.ty)).collect::<Vec<_>>().join(", ")),
+                        syn::Fields::Unnamed(u) => {
+                            Some(u.unnamed.iter().map(|f| type_string(&f.ty)).collect::<Vec<_>>().join(", "))
+                        }
                         syn::Fields::Named(n) => Some(format!(
                             "{{ {} }}",
                             n.named
                                 .iter()
-                                .map(|f| format!("{}: {}", f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default(), type_string(&f.ty)))
+                                .map(|f| format!(
+                                    "{}: {}",
+                                    f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default(),
+                                    type_string(&f.ty)
+                                ))
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         )),
                     };
-                    Variant { name: v.ident.to_string(), serde_name: va.rename.unwrap_or_else(|| v.ident.to_string()), payload }
+                    Variant {
+                        name: v.ident.to_string(),
+                        serde_name: va.rename.unwrap_or_else(|| v.ident.to_string()),
+                        payload,
+                    }
                 })
                 .collect();
             Some(TypeDef { name: e.ident.to_string(), kind: TypeKind::Enum { representation, variants } })
         }
-        syn::Item::Type(t) => Some(TypeDef { name: t.ident.to_string(), kind: TypeKind::Alias { target: type_string(&t.ty) } }),
+        syn::Item::Type(t) => {
+            Some(TypeDef { name: t.ident.to_string(), kind: TypeKind::Alias { target: type_string(&t.ty) } })
+        }
         _ => None,
     }
 }
@@ -284,7 +322,9 @@ pub fn surface_of(generated: &str) -> Result<Surface> {
             let syn::ImplItem::Fn(f) = it else { continue };
             let syn::ReturnType::Type(_, ret) = &f.sig.output else { continue };
             let ret = type_string(ret);
-            let Some(builder) = ret.strip_prefix("builder::").and_then(|r| r.split('<').next()) else { continue };
+            let Some(builder) = ret.strip_prefix("builder::").and_then(|r| r.split('<').next()) else {
+                continue;
+            };
             let doc = doc_text(&f.attrs);
             let (method, path) = doc
                 .lines()
@@ -312,14 +352,18 @@ fn wire_location(body: &str, name: &str, path: &str) -> (String, String) {
     for (i, _) in body.match_indices(&query) {
         let rest = &body[i + query.len()..];
         if let Some((lit, after)) = rest.trim_start().strip_prefix('"').and_then(|r| r.split_once('"'))
-            && after.trim_start().strip_prefix(',').is_some_and(|a| a.trim_start().strip_prefix('&').is_some_and(|a| starts_with_ident(a.trim_start(), name)))
+            && after.trim_start().strip_prefix(',').is_some_and(|a| {
+                a.trim_start().strip_prefix('&').is_some_and(|a| starts_with_ident(a.trim_start(), name))
+            })
         {
             return ("query".into(), lit.to_owned());
         }
     }
     // `format!("{}/calls/{}", client.baseurl, encode_path(&name.to_string()))`: the k-th path argument.
     let args: Vec<&str> = body.split("encode_path (").skip(1).collect();
-    if let Some(k) = args.iter().position(|a| starts_with_ident(a.trim_start().trim_start_matches('&').trim_start(), name)) {
+    if let Some(k) =
+        args.iter().position(|a| starts_with_ident(a.trim_start().trim_start_matches('&').trim_start(), name))
+    {
         let vars: Vec<&str> = path.split('{').skip(1).filter_map(|v| v.split('}').next()).collect();
         return ("path".into(), vars.get(k).map(|v| (*v).to_owned()).unwrap_or_default());
     }
@@ -327,18 +371,30 @@ fn wire_location(body: &str, name: &str, path: &str) -> (String, String) {
     for (i, _) in body.match_indices("append (") {
         let rest = &body[i + "append (".len()..];
         if let Some((lit, after)) = rest.trim_start().strip_prefix('"').and_then(|r| r.split_once('"'))
-            && after.split(')').next().is_some_and(|arg| arg.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == name))
+            && after
+                .split(')')
+                .next()
+                .is_some_and(|arg| arg.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == name))
         {
             return ("header".into(), lit.to_owned());
         }
     }
-    if body.contains(&format!(". json (& {name})")) || body.contains(&format!(". body ({name}")) || body.contains(&format!(". form_urlencoded (& {name})")) {
+    if body.contains(&format!(". json (& {name})"))
+        || body.contains(&format!(". body ({name}"))
+        || body.contains(&format!(". form_urlencoded (& {name})"))
+    {
         return ("body".into(), "body".into());
     }
     (String::new(), String::new())
 }
 
-fn builder_operation(builders: &[syn::Item], builder: &str, name: String, method: String, path: String) -> Operation {
+fn builder_operation(
+    builders: &[syn::Item],
+    builder: &str,
+    name: String,
+    method: String,
+    path: String,
+) -> Operation {
     let mut params = Vec::new();
     let (mut success, mut error) = (String::new(), String::new());
     for item in builders {
@@ -351,7 +407,13 @@ fn builder_operation(builders: &[syn::Item], builder: &str, name: String, method
                             continue;
                         }
                         let ty = builder_field_type(&f.ty);
-                        params.push(Param { required: false, ty, name: pname, location: String::new(), wire_name: String::new() });
+                        params.push(Param {
+                            required: false,
+                            ty,
+                            name: pname,
+                            location: String::new(),
+                            wire_name: String::new(),
+                        });
                     }
                 }
             }
@@ -376,7 +438,8 @@ fn builder_operation(builders: &[syn::Item], builder: &str, name: String, method
                     {
                         let ret = type_string(ret);
                         if let Some(inner) = ret.strip_prefix("Result<").and_then(|r| r.strip_suffix('>')) {
-                            let (ok, err) = split_top_level(inner.trim_end_matches(", ").trim_end_matches(','));
+                            let (ok, err) =
+                                split_top_level(inner.trim_end_matches(", ").trim_end_matches(','));
                             success = ok;
                             error = err;
                         }
@@ -416,7 +479,13 @@ impl Surface {
                     "body" => "  body".to_owned(),
                     loc => format!("  {loc} \"{}\"", p.wire_name),
                 };
-                let _ = writeln!(out, "    {}: {}{wire}{}", p.name, p.ty, if p.required { "  (required)" } else { "" });
+                let _ = writeln!(
+                    out,
+                    "    {}: {}{wire}{}",
+                    p.name,
+                    p.ty,
+                    if p.required { "  (required)" } else { "" }
+                );
             }
             let _ = writeln!(out, "    ok:  {}\n    err: {}\n", op.success, op.error);
         }
@@ -424,7 +493,11 @@ impl Surface {
         for t in &self.types {
             match &t.kind {
                 TypeKind::Struct { fields, unknown_fields, non_exhaustive } => {
-                    let deny = if *unknown_fields == UnknownFields::Denied { "  (unknown fields denied)" } else { "" };
+                    let deny = if *unknown_fields == UnknownFields::Denied {
+                        "  (unknown fields denied)"
+                    } else {
+                        ""
+                    };
                     let open = if *non_exhaustive { "  #[non_exhaustive]" } else { "" };
                     let _ = writeln!(out, "struct {}{open}{deny}", t.name);
                     for f in fields {
@@ -446,7 +519,10 @@ impl Surface {
                     let _ = writeln!(out, "enum {} ({representation})", t.name);
                     for v in variants {
                         match &v.payload {
-                            Some(p) if representation == "untagged" || representation.starts_with("open string") => {
+                            Some(p)
+                                if representation == "untagged"
+                                    || representation.starts_with("open string") =>
+                            {
                                 let _ = writeln!(out, "    {}({p})", v.name);
                             }
                             Some(p) => {
@@ -505,16 +581,46 @@ mod tests {
         let s = surface_of(src).unwrap();
         assert_eq!(s.operations.len(), 1);
         let op = &s.operations[0];
-        assert_eq!((op.method.as_str(), op.path.as_str(), op.name.as_str()), ("GET", "/calls/{id}", "get_call"));
-        assert_eq!(op.params, vec![
-            Param { name: "id".into(), ty: "String".into(), required: true, location: "path".into(), wire_name: "id".into() },
-            Param { name: "limit".into(), ty: "Option<i64>".into(), required: false, location: "query".into(), wire_name: "max".into() },
-        ]);
-        assert_eq!((op.success.as_str(), op.error.as_str()), ("ResponseValue<types::Call>", "Error<types::Error>"));
+        assert_eq!(
+            (op.method.as_str(), op.path.as_str(), op.name.as_str()),
+            ("GET", "/calls/{id}", "get_call")
+        );
+        assert_eq!(
+            op.params,
+            vec![
+                Param {
+                    name: "id".into(),
+                    ty: "String".into(),
+                    required: true,
+                    location: "path".into(),
+                    wire_name: "id".into()
+                },
+                Param {
+                    name: "limit".into(),
+                    ty: "Option<i64>".into(),
+                    required: false,
+                    location: "query".into(),
+                    wire_name: "max".into()
+                },
+            ]
+        );
+        assert_eq!(
+            (op.success.as_str(), op.error.as_str()),
+            ("ResponseValue<types::Call>", "Error<types::Error>")
+        );
         let TypeKind::Struct { fields, unknown_fields, non_exhaustive } = &s.types[0].kind else { panic!() };
         assert_eq!(*unknown_fields, UnknownFields::Denied);
         assert!(*non_exhaustive);
-        assert_eq!(fields[1], Field { name: "ended_at".into(), serde_name: "endedAt".into(), ty: "Option<String>".into(), required: false, nullable: true });
+        assert_eq!(
+            fields[1],
+            Field {
+                name: "ended_at".into(),
+                serde_name: "endedAt".into(),
+                ty: "Option<String>".into(),
+                required: false,
+                nullable: true
+            }
+        );
         assert!(fields[2].required && fields[2].nullable);
         let rendered = s.render();
         assert!(rendered.contains("    InProgress  \"in-progress\""), "{rendered}");

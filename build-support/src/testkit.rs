@@ -13,7 +13,17 @@ const PROSE: [&str; 4] = ["description", "summary", "externalDocs", "tags"];
 /// Keys whose values are data (kept verbatim).
 const DATA: [&str; 5] = ["example", "examples", "default", "enum", "const"];
 /// Keys whose values are maps from names (property names, status codes, ...) to keywords.
-const NAME_MAPS: [&str; 9] = ["properties", "paths", "responses", "schemas", "parameters", "headers", "content", "securitySchemes", "patternProperties"];
+const NAME_MAPS: [&str; 9] = [
+    "properties",
+    "paths",
+    "responses",
+    "schemas",
+    "parameters",
+    "headers",
+    "content",
+    "securitySchemes",
+    "patternProperties",
+];
 
 /// The testkit's copy of a transformed document, as pretty JSON ending in a newline.
 pub fn testkit_document(document: &Value) -> String {
@@ -29,7 +39,9 @@ fn strip_prose(value: &mut Value, names: bool) {
     match value {
         Value::Object(map) => {
             if !names {
-                map.retain(|k, v| !(PROSE.contains(&k.as_str()) && (v.is_string() || k == "tags" || k == "externalDocs")));
+                map.retain(|k, v| {
+                    !(PROSE.contains(&k.as_str()) && (v.is_string() || k == "tags" || k == "externalDocs"))
+                });
             }
             for (key, child) in map.iter_mut() {
                 if !names && DATA.contains(&key.as_str()) {
@@ -62,9 +74,15 @@ mod tests {
         let out: Value = serde_json::from_str(&testkit_document(&doc)).unwrap();
         assert_eq!(out["info"], json!({"title": "t"}));
         assert!(out.get("tags").is_none());
-        assert_eq!(out["paths"]["/calls"]["post"], json!({"operationId": "createCall", "responses": {"200": {}}}));
+        assert_eq!(
+            out["paths"]["/calls"]["post"],
+            json!({"operationId": "createCall", "responses": {"200": {}}})
+        );
         let call = &out["components"]["schemas"]["Call"];
-        assert_eq!(call["properties"], json!({"description": {"type": "string"}, "summary": {"type": "string"}}));
+        assert_eq!(
+            call["properties"],
+            json!({"description": {"type": "string"}, "summary": {"type": "string"}})
+        );
         assert_eq!(call["example"], json!({"description": "kept", "summary": "kept too"}));
         assert!(call.get("description").is_none());
     }

@@ -90,12 +90,21 @@ pub fn discriminators(document: &Value) -> Vec<Discriminator> {
                 let property = v.pointer("/discriminator/propertyName").and_then(Value::as_str);
                 let mapping = v.pointer("/discriminator/mapping").and_then(Value::as_object);
                 if let (Some(members), Some(property), Some(mapping)) = (members, property, mapping) {
-                    let union_name = at.strip_prefix("/components/schemas/").filter(|k| !k.contains('/')).map(|k| k.replace("~1", "/").replace("~0", "~").to_upper_camel_case());
+                    let union_name = at
+                        .strip_prefix("/components/schemas/")
+                        .filter(|k| !k.contains('/'))
+                        .map(|k| k.replace("~1", "/").replace("~0", "~").to_upper_camel_case());
                     out.push(Discriminator {
                         union_name,
-                        members: members.iter().map(|s| s.get("$ref").and_then(Value::as_str).map(type_name)).collect(),
+                        members: members
+                            .iter()
+                            .map(|s| s.get("$ref").and_then(Value::as_str).map(type_name))
+                            .collect(),
                         property: property.to_owned(),
-                        values: mapping.iter().filter_map(|(k, t)| t.as_str().map(|t| (k.clone(), type_name(t)))).collect(),
+                        values: mapping
+                            .iter()
+                            .filter_map(|(k, t)| t.as_str().map(|t| (k.clone(), type_name(t))))
+                            .collect(),
                     });
                 }
                 for (k, child) in m {
@@ -116,7 +125,12 @@ pub fn discriminators(document: &Value) -> Vec<Discriminator> {
 }
 
 fn serde_attr_text(attrs: &[syn::Attribute]) -> String {
-    attrs.iter().filter(|a| a.path().is_ident("serde")).map(|a| quote!(#a).to_string()).collect::<Vec<_>>().join(" ")
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .map(|a| quote!(#a).to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
@@ -155,7 +169,9 @@ fn constants(items: &[syn::Item]) -> BTreeMap<String, String> {
     items
         .iter()
         .filter_map(|i| match i {
-            syn::Item::Enum(e) if e.variants.len() == 1 && matches!(e.variants[0].fields, syn::Fields::Unit) => {
+            syn::Item::Enum(e)
+                if e.variants.len() == 1 && matches!(e.variants[0].fields, syn::Fields::Unit) =>
+            {
                 let text = serde_attr_text(&e.attrs);
                 if text.contains("untagged") || text.contains("tag =") {
                     return None;
@@ -169,7 +185,10 @@ fn constants(items: &[syn::Item]) -> BTreeMap<String, String> {
 }
 
 /// Struct name → its required constant fields (JSON name → value).
-fn struct_tags(items: &[syn::Item], constants: &BTreeMap<String, String>) -> BTreeMap<String, BTreeMap<String, String>> {
+fn struct_tags(
+    items: &[syn::Item],
+    constants: &BTreeMap<String, String>,
+) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for item in items {
         let syn::Item::Struct(s) = item else { continue };
@@ -177,7 +196,12 @@ fn struct_tags(items: &[syn::Item], constants: &BTreeMap<String, String>) -> BTr
         let mut tags = BTreeMap::new();
         for f in &fields.named {
             let Some(value) = path_ident(&f.ty).and_then(|t| constants.get(&t)) else { continue };
-            let json = serde_rename(&f.attrs).unwrap_or_else(|| f.ident.as_ref().map(|i| i.to_string().trim_start_matches("r#").to_owned()).unwrap_or_default());
+            let json = serde_rename(&f.attrs).unwrap_or_else(|| {
+                f.ident
+                    .as_ref()
+                    .map(|i| i.to_string().trim_start_matches("r#").to_owned())
+                    .unwrap_or_default()
+            });
             tags.insert(json, value.clone());
         }
         out.insert(s.ident.to_string(), tags);
@@ -195,22 +219,29 @@ fn choose_tag(members: &[Option<&BTreeMap<String, String>>]) -> Option<String> {
     }
     counts
         .into_iter()
-        .filter(|(_, values)| values.len() >= 2 && values.iter().collect::<BTreeSet<_>>().len() == values.len())
+        .filter(|(_, values)| {
+            values.len() >= 2 && values.iter().collect::<BTreeSet<_>>().len() == values.len()
+        })
         .max_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(a.0)))
         .map(|(k, _)| k.to_owned())
 }
 
 fn remove_deserialize_derive(attrs: &mut [syn::Attribute]) -> Result<()> {
     for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let paths = attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)?;
-        let kept: Vec<&syn::Path> = paths.iter().filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize")).collect();
+        let paths =
+            attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)?;
+        let kept: Vec<&syn::Path> =
+            paths.iter().filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize")).collect();
         *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
     }
     Ok(())
 }
 
 /// Rewrites the unions of a generated file's `types` module; returns how each decodes.
-pub fn decode_unions_by_tag(file: &mut syn::File, discriminators: &[Discriminator]) -> Result<Vec<UnionDecoding>> {
+pub fn decode_unions_by_tag(
+    file: &mut syn::File,
+    discriminators: &[Discriminator],
+) -> Result<Vec<UnionDecoding>> {
     let Some(items) = types_module(file) else { return Ok(Vec::new()) };
     let constants = constants(items);
     let tags = struct_tags(items, &constants);
@@ -223,7 +254,14 @@ pub fn decode_unions_by_tag(file: &mut syn::File, discriminators: &[Discriminato
         if let Some(start) = serde.find("tag =") {
             let tag = serde[start..].split('"').nth(1).unwrap_or_default().to_owned();
             let members = e.variants.iter().map(|v| v.ident.to_string()).collect();
-            out.push(UnionDecoding { name, members, tag: None, untagged: Vec::new(), unknown: None, serde_tagged: Some(tag) });
+            out.push(UnionDecoding {
+                name,
+                members,
+                tag: None,
+                untagged: Vec::new(),
+                unknown: None,
+                serde_tagged: Some(tag),
+            });
             continue;
         }
         if !serde.contains("untagged") || e.variants.is_empty() {
@@ -233,36 +271,47 @@ pub fn decode_unions_by_tag(file: &mut syn::File, discriminators: &[Discriminato
             .variants
             .iter()
             .map(|v| match &v.fields {
-                syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => Some((v.ident.clone(), f.unnamed[0].ty.clone())),
+                syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                    Some((v.ident.clone(), f.unnamed[0].ty.clone()))
+                }
                 _ => None,
             })
             .collect();
         let Some(newtypes) = newtypes else { continue };
         let member_types: Vec<Option<String>> = newtypes.iter().map(|(_, ty)| path_ident(ty)).collect();
         // The document's discriminator mapping wins; else the members' constant properties.
-        let (tag, values): (Option<String>, Vec<Vec<String>>) = match discriminators.iter().find(|d| d.matches(&name, &member_types)) {
-            Some(d) => (
-                Some(d.property.clone()),
-                member_types
-                    .iter()
-                    .map(|t| {
-                        // Sorted: the mapping's order depends on serde_json's `preserve_order` feature.
-                        let mut values: Vec<String> = d.values.iter().filter(|(_, target)| Some(target) == t.as_ref()).map(|(v, _)| v.clone()).collect();
-                        values.sort();
-                        values
-                    })
-                    .collect(),
-            ),
-            None => {
-                let member_tags: Vec<Option<&BTreeMap<String, String>>> = member_types.iter().map(|t| t.as_ref().and_then(|t| tags.get(t))).collect();
-                let tag = choose_tag(&member_tags);
-                let values = member_tags
-                    .iter()
-                    .map(|m| tag.as_ref().and_then(|t| m.and_then(|m| m.get(t))).into_iter().cloned().collect())
-                    .collect();
-                (tag, values)
-            }
-        };
+        let (tag, values): (Option<String>, Vec<Vec<String>>) =
+            match discriminators.iter().find(|d| d.matches(&name, &member_types)) {
+                Some(d) => (
+                    Some(d.property.clone()),
+                    member_types
+                        .iter()
+                        .map(|t| {
+                            // Sorted: the mapping's order depends on serde_json's `preserve_order` feature.
+                            let mut values: Vec<String> = d
+                                .values
+                                .iter()
+                                .filter(|(_, target)| Some(target) == t.as_ref())
+                                .map(|(v, _)| v.clone())
+                                .collect();
+                            values.sort();
+                            values
+                        })
+                        .collect(),
+                ),
+                None => {
+                    let member_tags: Vec<Option<&BTreeMap<String, String>>> =
+                        member_types.iter().map(|t| t.as_ref().and_then(|t| tags.get(t))).collect();
+                    let tag = choose_tag(&member_tags);
+                    let values = member_tags
+                        .iter()
+                        .map(|m| {
+                            tag.as_ref().and_then(|t| m.and_then(|m| m.get(t))).into_iter().cloned().collect()
+                        })
+                        .collect();
+                    (tag, values)
+                }
+            };
         let mut tagged = Vec::new();
         let mut untagged = Vec::new();
         for ((ident, ty), member_values) in newtypes.iter().zip(&values) {
@@ -276,7 +325,9 @@ pub fn decode_unions_by_tag(file: &mut syn::File, discriminators: &[Discriminato
         }
         let unknown = match &tag {
             Some(_) => {
-                let Some(free) = ["Unknown", "UnknownKind"].iter().find(|n| !e.variants.iter().any(|v| v.ident == n)) else {
+                let Some(free) =
+                    ["Unknown", "UnknownKind"].iter().find(|n| !e.variants.iter().any(|v| v.ident == n))
+                else {
                     bail!("union {name} already has variants named Unknown and UnknownKind");
                 };
                 Some(free.to_string())
@@ -324,7 +375,10 @@ pub fn decode_unions_by_tag(file: &mut syn::File, discriminators: &[Discriminato
         });
         let decoding = UnionDecoding {
             name,
-            members: newtypes.iter().map(|(_, ty)| path_ident(ty).unwrap_or_else(|| quote!(#ty).to_string().replace(' ', ""))).collect(),
+            members: newtypes
+                .iter()
+                .map(|(_, ty)| path_ident(ty).unwrap_or_else(|| quote!(#ty).to_string().replace(' ', "")))
+                .collect(),
             tag: tag.map(|t| (t, tagged.iter().map(|(v, i, _)| (v.clone(), i.clone())).collect())),
             untagged: untagged.into_iter().map(|(i, _)| i).collect(),
             unknown,
@@ -357,9 +411,16 @@ pub fn locate(document: &Value, union: &UnionDecoding) -> String {
                     let Some(list) = m.get(key).and_then(Value::as_array) else { continue };
                     let names: Vec<Option<String>> = list
                         .iter()
-                        .map(|s| s.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()).map(|n| n.to_upper_camel_case()))
+                        .map(|s| {
+                            s.get("$ref")
+                                .and_then(Value::as_str)
+                                .and_then(|r| r.rsplit('/').next())
+                                .map(|n| n.to_upper_camel_case())
+                        })
                         .collect();
-                    if names.len() == members.len() && names.iter().zip(members).all(|(n, m)| n.as_deref() == Some(m)) {
+                    if names.len() == members.len()
+                        && names.iter().zip(members).all(|(n, m)| n.as_deref() == Some(m))
+                    {
                         *found = Some(at.to_owned());
                         return;
                     }
@@ -387,8 +448,12 @@ pub fn locate(document: &Value, union: &UnionDecoding) -> String {
     fn candidates(v: &Value, at: &str, key: &str, union: &UnionDecoding, out: &mut Vec<String>) {
         match v {
             Value::Object(m) => {
-                let count = ["oneOf", "anyOf"].iter().find_map(|k| m.get(*k).and_then(Value::as_array)).map(Vec::len);
-                if count == Some(union.members.len()) && !key.is_empty() && union.name.ends_with(&key.to_upper_camel_case()) {
+                let count =
+                    ["oneOf", "anyOf"].iter().find_map(|k| m.get(*k).and_then(Value::as_array)).map(Vec::len);
+                if count == Some(union.members.len())
+                    && !key.is_empty()
+                    && union.name.ends_with(&key.to_upper_camel_case())
+                {
                     out.push(at.to_owned());
                 }
                 for (k, child) in m {
@@ -422,7 +487,9 @@ pub fn describe(union: &UnionDecoding) -> String {
 pub fn decoding_text(union: &UnionDecoding) -> String {
     let list = |names: &[String]| names.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ");
     if let Some(tag) = &union.serde_tagged {
-        return format!("typify's internally tagged enum on `{tag}`; an unknown `{tag}` fails with an error naming it");
+        return format!(
+            "typify's internally tagged enum on `{tag}`; an unknown `{tag}` fails with an error naming it"
+        );
     }
     match &union.tag {
         Some((tag, values)) => {
@@ -483,14 +550,26 @@ mod tests {
         let found = decode_unions_by_tag(&mut file, &[]).unwrap();
         let tool = found.iter().find(|u| u.name == "Tool").unwrap();
         // `kind` is a constant of one member only, so `type` (two members) is the tag.
-        assert_eq!(tool.tag, Some(("type".into(), vec![("endCall".into(), "End".into()), ("transferCall".into(), "Transfer".into())])));
+        assert_eq!(
+            tool.tag,
+            Some((
+                "type".into(),
+                vec![("endCall".into(), "End".into()), ("transferCall".into(), "Transfer".into())]
+            ))
+        );
         assert_eq!(tool.untagged, vec!["Flat".to_string()]);
         assert_eq!(tool.unknown.as_deref(), Some("Unknown"));
         let text = prettyplease::unparse(&file);
         assert!(text.contains("Unknown(::serde_json::Value)"), "{text}");
         assert!(text.contains("tag: ::std::option::Option::Some(\"type\")"), "{text}");
-        assert!(text.contains("(\"endCall\", |v| ::serde_json::from_value::<End>(v).map(Self::End))"), "{text}");
-        assert!(text.contains("untagged: &[|v| ::serde_json::from_value::<Flat>(v).map(Self::Flat)]"), "{text}");
+        assert!(
+            text.contains("(\"endCall\", |v| ::serde_json::from_value::<End>(v).map(Self::End))"),
+            "{text}"
+        );
+        assert!(
+            text.contains("untagged: &[|v| ::serde_json::from_value::<Flat>(v).map(Self::Flat)]"),
+            "{text}"
+        );
         // The derived Deserialize is gone from both unions; Serialize stays (untagged).
         assert_eq!(text.matches("impl<'de> ::serde::Deserialize<'de> for").count(), 2, "{text}");
         assert!(text.contains("#[derive(::serde::Serialize, Clone, Debug, PartialEq)]\n    #[serde(untagged)]\n    ///\n    ///Decoding: decoded by `type`"), "{text}");
@@ -523,7 +602,14 @@ mod tests {
         let tool = unions.iter().find(|u| u.name == "Tool").unwrap();
         assert_eq!(
             tool.tag,
-            Some(("kind".into(), vec![("flat".into(), "Flat".into()), ("plain".into(), "Flat".into()), ("t".into(), "Transfer".into())]))
+            Some((
+                "kind".into(),
+                vec![
+                    ("flat".into(), "Flat".into()),
+                    ("plain".into(), "Flat".into()),
+                    ("t".into(), "Transfer".into())
+                ]
+            ))
         );
         assert_eq!(tool.untagged, vec!["End".to_string()]);
     }
@@ -541,7 +627,14 @@ mod tests {
             "components": {"schemas": {"LLMTool": {"oneOf": []}}},
             "paths": {"/x": {"post": {"requestBody": {"content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/a_b"}, {"$ref": "#/components/schemas/C"}]}}}}}}}
         });
-        let mut u = UnionDecoding { name: "LlmTool".into(), members: vec![], tag: None, untagged: vec![], unknown: None, serde_tagged: None };
+        let mut u = UnionDecoding {
+            name: "LlmTool".into(),
+            members: vec![],
+            tag: None,
+            untagged: vec![],
+            unknown: None,
+            serde_tagged: None,
+        };
         assert_eq!(locate(&doc, &u), "/components/schemas/LLMTool");
         u.name = "XBody".into();
         u.members = vec!["AB".into(), "C".into()];

@@ -27,9 +27,11 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let mut tmp_name = name.to_os_string();
     tmp_name.push(".agentdial-tmp");
     let tmp = dir.join(tmp_name);
-    let result = std::fs::write(&tmp, contents)
-        .with_context(|| format!("writing {}", tmp.display()))
-        .and_then(|()| std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display())));
+    let result =
+        std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display())).and_then(|()| {
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+        });
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -101,10 +103,13 @@ fn compare(root: &Path, provider: &Provider, generated: GeneratedProvider) -> Re
     let previous = read_normalized(&root.join(&generated_rs)).and_then(|text| surface_of(&text).ok());
     let cargo_toml = PathBuf::from("crates").join(&provider.name).join("Cargo.toml");
     let version = read_normalized(&root.join(&cargo_toml))
-        .or_else(|| generated.scaffold.iter().find(|(rel, _)| *rel == cargo_toml).map(|(_, text)| text.clone()))
+        .or_else(|| {
+            generated.scaffold.iter().find(|(rel, _)| *rel == cargo_toml).map(|(_, text)| text.clone())
+        })
         .and_then(|text| crate_version(&text));
     let code_changed = changes.iter().any(|c| !c.scaffold);
-    let changelog = Changelog::new(&provider.name, previous.as_ref(), &current, code_changed, version.as_deref());
+    let changelog =
+        Changelog::new(&provider.name, previous.as_ref(), &current, code_changed, version.as_deref());
     Ok(Regeneration { generated, changes, changelog })
 }
 
@@ -121,10 +126,17 @@ impl Scratch {
     pub(crate) fn new() -> Result<Self> {
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         let base = std::env::temp_dir();
         for _ in 0..100 {
-            let dir = base.join(format!("agentdial-{}-{nanos}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
+            let dir = base.join(format!(
+                "agentdial-{}-{nanos}-{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
             match std::fs::create_dir(&dir) {
                 Ok(()) => return Ok(Scratch(dir)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -162,7 +174,12 @@ pub fn generate_from_text(text: &str) -> Result<String> {
         pagination: Vec::new(),
     };
     let generated = generate_provider(scratch.path(), &provider)?;
-    generated.files.into_iter().next().map(|(_, text)| text).ok_or_else(|| anyhow!("generation produced no file"))
+    generated
+        .files
+        .into_iter()
+        .next()
+        .map(|(_, text)| text)
+        .ok_or_else(|| anyhow!("generation produced no file"))
 }
 
 /// The type surface of the code generated from one document's text (see [`generate_from_text`]).
@@ -202,10 +219,16 @@ fn string_value_span(line: &str) -> Option<(usize, usize)> {
 
 /// The manifest's text with one provider's `sha256` (and `source`) replaced; every other byte is
 /// kept. The result is parsed back and compared with the original, field by field.
-pub fn update_manifest_text(text: &str, provider: &str, sha256: &str, source: Option<&str>) -> Result<String> {
+pub fn update_manifest_text(
+    text: &str,
+    provider: &str,
+    sha256: &str,
+    source: Option<&str>,
+) -> Result<String> {
     let original: Manifest = toml::from_str(text).context("parsing specs/providers.toml")?;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let headers: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.trim_start().starts_with('[')).map(|(i, _)| i).collect();
+    let headers: Vec<usize> =
+        lines.iter().enumerate().filter(|(_, l)| l.trim_start().starts_with('[')).map(|(i, _)| i).collect();
     let mut target = None;
     for (k, &start) in headers.iter().enumerate() {
         let end = headers.get(k + 1).copied().unwrap_or(lines.len());
@@ -213,12 +236,14 @@ pub fn update_manifest_text(text: &str, provider: &str, sha256: &str, source: Op
             continue;
         }
         let body: String = lines[start + 1..end].concat();
-        let table: toml::Table = toml::from_str(&body).with_context(|| format!("parsing the [[provider]] table at line {}", start + 1))?;
+        let table: toml::Table = toml::from_str(&body)
+            .with_context(|| format!("parsing the [[provider]] table at line {}", start + 1))?;
         if table.get("name").and_then(|n| n.as_str()) == Some(provider) {
             target = Some((start + 1, end));
         }
     }
-    let (start, end) = target.with_context(|| format!("specs/providers.toml has no `[[provider]]` table named {provider:?}"))?;
+    let (start, end) = target
+        .with_context(|| format!("specs/providers.toml has no `[[provider]]` table named {provider:?}"))?;
     let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
     let mut replace = |key: &str, value: &str| -> Result<()> {
         let quoted = toml::Value::String(value.to_owned()).to_string();
@@ -227,9 +252,15 @@ pub fn update_manifest_text(text: &str, provider: &str, sha256: &str, source: Op
                 let l = out[i].trim_start();
                 !l.starts_with('#') && l.split_once('=').is_some_and(|(k, _)| k.trim() == key)
             })
-            .with_context(|| format!("the {provider:?} entry of specs/providers.toml has no `{key} = ` line"))?;
-        let (a, b) = string_value_span(&out[index])
-            .with_context(|| format!("specs/providers.toml line {}: `{key}` is not a one-line string; edit it by hand", index + 1))?;
+            .with_context(|| {
+                format!("the {provider:?} entry of specs/providers.toml has no `{key} = ` line")
+            })?;
+        let (a, b) = string_value_span(&out[index]).with_context(|| {
+            format!(
+                "specs/providers.toml line {}: `{key}` is not a one-line string; edit it by hand",
+                index + 1
+            )
+        })?;
         out[index].replace_range(a..b, &quoted);
         Ok(())
     };
@@ -238,7 +269,8 @@ pub fn update_manifest_text(text: &str, provider: &str, sha256: &str, source: Op
         replace("source", source)?;
     }
     let updated = out.concat();
-    let parsed: Manifest = toml::from_str(&updated).context("specs/providers.toml no longer parses after the update")?;
+    let parsed: Manifest =
+        toml::from_str(&updated).context("specs/providers.toml no longer parses after the update")?;
     let same = parsed.providers.len() == original.providers.len()
         && parsed.providers.iter().zip(&original.providers).all(|(p, o)| {
             let mine = p.name == provider;
@@ -250,7 +282,9 @@ pub fn update_manifest_text(text: &str, provider: &str, sha256: &str, source: Op
                 && p.source == if mine { source.unwrap_or(&o.source) } else { o.source.as_str() }
         });
     if !same {
-        bail!("updating specs/providers.toml changed more than the {provider:?} entry's sha256/source; edit it by hand");
+        bail!(
+            "updating specs/providers.toml changed more than the {provider:?} entry's sha256/source; edit it by hand"
+        );
     }
     Ok(updated)
 }
@@ -305,9 +339,12 @@ pub fn vendor(root: &Path, name: &str, file: &Path, source: Option<&str>, bump: 
     let origin = file.display().to_string();
     let bytes = std::fs::read(file).with_context(|| format!("reading {origin}"))?;
     let refused = || format!("{origin} was not vendored; specs/{} is unchanged", provider.spec);
-    let text = std::str::from_utf8(&bytes).map_err(|e| anyhow!("{origin}: not UTF-8 text: {e}")).with_context(refused)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| anyhow!("{origin}: not UTF-8 text: {e}"))
+        .with_context(refused)?;
     parse_document(text, &origin).with_context(refused)?;
-    let given = format_of_name(&origin).unwrap_or(if text.trim_start().starts_with('{') { "JSON" } else { "YAML" });
+    let given =
+        format_of_name(&origin).unwrap_or(if text.trim_start().starts_with('{') { "JSON" } else { "YAML" });
     if let Some(expected) = format_of_name(&provider.spec)
         && expected != given
     {
@@ -328,8 +365,10 @@ pub fn vendor(root: &Path, name: &str, file: &Path, source: Option<&str>, bump: 
     if let Some(source) = source {
         updated.source = source.to_owned();
     }
-    let manifest_text = std::fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?;
-    let new_manifest_text = update_manifest_text(&manifest_text, name, &new_sha256, source).with_context(refused)?;
+    let manifest_text = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let new_manifest_text =
+        update_manifest_text(&manifest_text, name, &new_sha256, source).with_context(refused)?;
 
     // Generate from the new document in a scratch copy of what generation reads, before writing anything.
     let generated = generate_candidate(root, &updated, &bytes)
@@ -371,7 +410,8 @@ pub fn record_release(root: &Path, name: &str, changelog: &Changelog, bump: bool
     let Some(next) = changelog.next_version.clone() else { return Ok(done) };
     let dir = root.join("crates").join(name);
     let path = dir.join("CHANGELOG.md");
-    let existing = std::fs::read_to_string(&path).unwrap_or_else(|_| format!("# Changelog of agentdial-{name}\n"));
+    let existing =
+        std::fs::read_to_string(&path).unwrap_or_else(|_| format!("# Changelog of agentdial-{name}\n"));
     let body = changelog.to_markdown();
     // `## agentdial-x (summary)` becomes the version heading; the rest is kept.
     let body = body.split_once('\n').map(|(_, rest)| rest.trim_start_matches('\n')).unwrap_or_default();
@@ -385,12 +425,14 @@ pub fn record_release(root: &Path, name: &str, changelog: &Changelog, bump: bool
     if bump {
         let cargo = dir.join("Cargo.toml");
         let text = std::fs::read_to_string(&cargo).with_context(|| format!("reading {}", cargo.display()))?;
-        let current = crate_version(&text).with_context(|| format!("{}: no [package] version", cargo.display()))?;
+        let current =
+            crate_version(&text).with_context(|| format!("{}: no [package] version", cargo.display()))?;
         let mut replaced = false;
         let out: Vec<String> = text
             .lines()
             .map(|l| {
-                if !replaced && l.trim_start().starts_with("version") && l.contains(&format!("\"{current}\"")) {
+                if !replaced && l.trim_start().starts_with("version") && l.contains(&format!("\"{current}\""))
+                {
                     replaced = true;
                     l.replacen(&current, &next, 1)
                 } else {
@@ -417,7 +459,6 @@ impl AddNewline for String {
         self
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,10 @@ pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head
 
 /// Calls `f(pointer, schema)` for every schema object in the document, parents before children.
 /// `f` may rewrite the schema in place; the walk then descends into the rewritten schema.
-pub fn for_each_schema(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>) -> anyhow::Result<()> {
+pub fn for_each_schema(
+    doc: &mut Value,
+    f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let Some(root) = doc.as_object_mut() else { return Ok(()) };
     for (key, value) in root.iter_mut() {
         let ptr = join("", key);
@@ -53,7 +56,11 @@ pub fn for_each_schema(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -> a
     Ok(())
 }
 
-fn walk_path_item(ptr: &str, item: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>) -> anyhow::Result<()> {
+fn walk_path_item(
+    ptr: &str,
+    item: &mut Value,
+    f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let Some(item) = item.as_object_mut() else { return Ok(()) };
     for (key, value) in item.iter_mut() {
         let kptr = join(ptr, key);
@@ -66,7 +73,11 @@ fn walk_path_item(ptr: &str, item: &mut Value, f: &mut dyn FnMut(&str, &mut Valu
     Ok(())
 }
 
-fn walk_parameters(ptr: &str, params: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>) -> anyhow::Result<()> {
+fn walk_parameters(
+    ptr: &str,
+    params: &mut Value,
+    f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if let Some(params) = params.as_array_mut() {
         for (i, p) in params.iter_mut().enumerate() {
             walk_parameter(&format!("{ptr}/{i}"), p, f)?;
@@ -75,7 +86,11 @@ fn walk_parameters(ptr: &str, params: &mut Value, f: &mut dyn FnMut(&str, &mut V
     Ok(())
 }
 
-fn walk_operation(ptr: &str, op: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>) -> anyhow::Result<()> {
+fn walk_operation(
+    ptr: &str,
+    op: &mut Value,
+    f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let Some(op) = op.as_object_mut() else { return Ok(()) };
     if let Some(params) = op.get_mut("parameters") {
         walk_parameters(&join(ptr, "parameters"), params, f)?;
@@ -91,14 +106,22 @@ fn walk_operation(ptr: &str, op: &mut Value, f: &mut dyn FnMut(&str, &mut Value)
     Ok(())
 }
 
-fn walk_parameter(ptr: &str, p: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>) -> anyhow::Result<()> {
+fn walk_parameter(
+    ptr: &str,
+    p: &mut Value,
+    f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if let Some(schema) = p.get_mut("schema") {
         walk_schema(&join(ptr, "schema"), schema, f)?;
     }
     walk_content(ptr, p, f)
 }
 
-fn walk_response(ptr: &str, r: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>) -> anyhow::Result<()> {
+fn walk_response(
+    ptr: &str,
+    r: &mut Value,
+    f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if let Some(headers) = r.get_mut("headers").and_then(Value::as_object_mut) {
         for (name, h) in headers.iter_mut() {
             walk_parameter(&join(&join(ptr, "headers"), name), h, f)?;
@@ -107,7 +130,11 @@ fn walk_response(ptr: &str, r: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -
     walk_content(ptr, r, f)
 }
 
-fn walk_content(ptr: &str, holder: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>) -> anyhow::Result<()> {
+fn walk_content(
+    ptr: &str,
+    holder: &mut Value,
+    f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if let Some(content) = holder.get_mut("content").and_then(Value::as_object_mut) {
         for (mt, media) in content.iter_mut() {
             if let Some(schema) = media.get_mut("schema") {
@@ -119,14 +146,19 @@ fn walk_content(ptr: &str, holder: &mut Value, f: &mut dyn FnMut(&str, &mut Valu
 }
 
 /// Keywords whose value is one subschema.
-const ONE: [&str; 6] = ["items", "not", "additionalProperties", "contains", "propertyNames", "unevaluatedProperties"];
+const ONE: [&str; 6] =
+    ["items", "not", "additionalProperties", "contains", "propertyNames", "unevaluatedProperties"];
 /// Keywords whose value is an array of subschemas.
 const MANY: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
 /// Keywords whose value is a map of subschemas.
 const MAP: [&str; 4] = ["properties", "patternProperties", "$defs", "dependentSchemas"];
 
 /// Visits `schema` and then every subschema in it.
-pub fn walk_schema(ptr: &str, schema: &mut Value, f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>) -> anyhow::Result<()> {
+pub fn walk_schema(
+    ptr: &str,
+    schema: &mut Value,
+    f: &mut dyn FnMut(&str, &mut Value) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if !schema.is_object() {
         return Ok(());
     }

@@ -9,8 +9,12 @@ fn main() {
     let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let origin = "tests/query-key-fixture/query-key.yaml";
-    let (code, markdown) = agentdial_build_support::generate::generate_document(&dir.join("query-key.yaml"), "query-key-fixture", origin)
-        .unwrap_or_else(|e| panic!("generating the query-key fixture: {e:#}"));
+    let (code, markdown) = agentdial_build_support::generate::generate_document(
+        &dir.join("query-key.yaml"),
+        "query-key-fixture",
+        origin,
+    )
+    .unwrap_or_else(|e| panic!("generating the query-key fixture: {e:#}"));
     std::fs::write(out.join("generated.rs"), code).expect("writing generated.rs");
     std::fs::write(out.join("TRANSFORMATIONS.md"), markdown).expect("writing TRANSFORMATIONS.md");
 }

@@ -135,7 +135,10 @@ impl Assembler<'_> {
         if let Some(default) = schema.get("default") {
             return default.clone();
         }
-        let ty = schema.get("type").and_then(Value::as_str).unwrap_or(if schema.get("properties").is_some() { "object" } else { "" });
+        let ty = schema
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or(if schema.get("properties").is_some() { "object" } else { "" });
         match ty {
             "object" => {
                 let mut obj = Map::new();
@@ -156,7 +159,9 @@ impl Assembler<'_> {
                 Some("date") => json!("2024-01-01"),
                 Some("uuid") => json!("00000000-0000-0000-0000-000000000000"),
                 Some("ipv4") => json!("127.0.0.1"),
-                _ => json!("x".repeat(schema.get("minLength").and_then(Value::as_u64).unwrap_or(1).max(1) as usize)),
+                _ => json!(
+                    "x".repeat(schema.get("minLength").and_then(Value::as_u64).unwrap_or(1).max(1) as usize)
+                ),
             },
             "integer" => schema.get("minimum").cloned().unwrap_or(json!(1)),
             "number" => schema.get("minimum").cloned().unwrap_or(json!(1.5)),
@@ -186,7 +191,11 @@ pub fn samples(doc: &Value) -> (Vec<Sample>, BTreeSet<String>) {
         let before = asm.used.clone();
         let value = asm.assemble(&ptr, &bare, 0);
         let carried: Vec<String> = asm.used.difference(&before).cloned().collect();
-        samples.push(Sample { schema: name.clone(), value, origin: format!("assembled from {} example(s): {}", carried.len(), carried.join(", ")) });
+        samples.push(Sample {
+            schema: name.clone(),
+            value,
+            origin: format!("assembled from {} example(s): {}", carried.len(), carried.join(", ")),
+        });
         if let Some(own) = own {
             asm.used.insert(format!("{ptr}/example"));
             samples.push(Sample { schema: name.clone(), value: own, origin: format!("{ptr}/example") });
@@ -196,14 +205,23 @@ pub fn samples(doc: &Value) -> (Vec<Sample>, BTreeSet<String>) {
     fn media(ptr: &str, v: &Value, out: &mut Vec<(String, String, Value)>) {
         match v {
             Value::Object(m) => {
-                if let (Some(schema_ref), true) = (m.get("schema").and_then(|s| s.get("$ref")).and_then(Value::as_str), m.contains_key("example") || m.contains_key("examples")) {
+                if let (Some(schema_ref), true) = (
+                    m.get("schema").and_then(|s| s.get("$ref")).and_then(Value::as_str),
+                    m.contains_key("example") || m.contains_key("examples"),
+                ) {
                     if let Some(name) = schema_ref.strip_prefix("#/components/schemas/") {
                         if let Some(ex) = m.get("example") {
                             out.push((format!("{ptr}/example"), name.to_owned(), ex.clone()));
                         }
-                        for (ex_name, ex) in m.get("examples").and_then(Value::as_object).into_iter().flatten() {
+                        for (ex_name, ex) in
+                            m.get("examples").and_then(Value::as_object).into_iter().flatten()
+                        {
                             if let Some(value) = ex.get("value") {
-                                out.push((format!("{ptr}/examples/{ex_name}/value"), name.to_owned(), value.clone()));
+                                out.push((
+                                    format!("{ptr}/examples/{ex_name}/value"),
+                                    name.to_owned(),
+                                    value.clone(),
+                                ));
                             }
                         }
                     }
@@ -241,7 +259,13 @@ pub fn samples(doc: &Value) -> (Vec<Sample>, BTreeSet<String>) {
 pub async fn received(server: &wiremock::MockServer, auth: &str) -> Vec<wiremock::Request> {
     let requests = server.received_requests().await.expect("request recording is on");
     for r in &requests {
-        assert_eq!(r.headers.get("authorization").and_then(|v| v.to_str().ok()), Some(auth), "{} {}", r.method, r.url);
+        assert_eq!(
+            r.headers.get("authorization").and_then(|v| v.to_str().ok()),
+            Some(auth),
+            "{} {}",
+            r.method,
+            r.url
+        );
         assert!(r.headers.get("api-version").is_none(), "api-version header sent to {}", r.url);
     }
     requests

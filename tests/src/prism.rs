@@ -53,7 +53,11 @@ pub fn installation() -> Option<Installation> {
         panic!("{REQUIRE_ENV}=1 but {missing}");
     }
     static ONCE: Once = Once::new();
-    ONCE.call_once(|| say(&format!("prism: conformance tests skipped: {missing}; set {REQUIRE_ENV}=1 to make this an error")));
+    ONCE.call_once(|| {
+        say(&format!(
+            "prism: conformance tests skipped: {missing}; set {REQUIRE_ENV}=1 to make this an error"
+        ))
+    });
     None
 }
 
@@ -73,7 +77,10 @@ impl Prism {
     /// `--errors`: it would turn a response that contradicts its own document, such as a documented
     /// example missing a property the schema requires, into a 500 and hide the response.)
     pub fn start(inst: &Installation, spec: &Path) -> Result<Prism, String> {
-        let port = StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| format!("no free loopback port: {e}"))?.port();
+        let port = StdListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free loopback port: {e}"))?
+            .port();
         let log = std::env::temp_dir().join(format!("agentdial-prism-{}-{port}.log", std::process::id()));
         let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
@@ -87,7 +94,9 @@ impl Prism {
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
-        let child = cmd.spawn().map_err(|e| format!("starting {} {}: {e}", inst.node.display(), inst.cli.display()))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("starting {} {}: {e}", inst.node.display(), inst.cli.display()))?;
         let mut prism = Prism { child, url: format!("http://127.0.0.1:{port}"), log };
         prism.wait_until_listening(port)?;
         Ok(prism)
@@ -103,7 +112,10 @@ impl Prism {
                 return Ok(());
             }
             if start.elapsed() > Duration::from_secs(120) {
-                return Err(format!("prism did not listen on port {port} within 120 s:\n{}", self.log_text()));
+                return Err(format!(
+                    "prism did not listen on port {port} within 120 s:\n{}",
+                    self.log_text()
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -142,17 +154,25 @@ impl Exchange {
 
     /// Prism's findings (`sl-violations`), each `{location, severity, code, message}`.
     pub fn violations(&self) -> Vec<Value> {
-        self.header("sl-violations").and_then(|h| serde_json::from_str::<Vec<Value>>(h).ok()).unwrap_or_default()
+        self.header("sl-violations")
+            .and_then(|h| serde_json::from_str::<Vec<Value>>(h).ok())
+            .unwrap_or_default()
     }
 
     /// The findings about the request (its body, query, path, headers, security), errors and warnings alike.
     pub fn request_violations(&self) -> Vec<Value> {
-        self.violations().into_iter().filter(|v| v.pointer("/location/0").and_then(Value::as_str) == Some("request")).collect()
+        self.violations()
+            .into_iter()
+            .filter(|v| v.pointer("/location/0").and_then(Value::as_str) == Some("request"))
+            .collect()
     }
 
     /// The findings about Prism's own response (where the document contradicts itself).
     pub fn response_violations(&self) -> Vec<Value> {
-        self.violations().into_iter().filter(|v| v.pointer("/location/0").and_then(Value::as_str) == Some("response")).collect()
+        self.violations()
+            .into_iter()
+            .filter(|v| v.pointer("/location/0").and_then(Value::as_str) == Some("response"))
+            .collect()
     }
 }
 
@@ -176,8 +196,12 @@ impl Recorder {
             while let Ok((stream, _)) = listener.accept().await {
                 let (http, upstream, log) = (http.clone(), upstream.clone(), log.clone());
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| forward(http.clone(), upstream.clone(), log.clone(), dynamic, req));
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+                    let service = hyper::service::service_fn(move |req| {
+                        forward(http.clone(), upstream.clone(), log.clone(), dynamic, req)
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });
@@ -222,10 +246,16 @@ async fn forward(
             let body = r.bytes().await.unwrap_or_default();
             (status, headers, body)
         }
-        Err(e) => (hyper::StatusCode::BAD_GATEWAY, hyper::HeaderMap::new(), Bytes::from(format!("recorder: upstream failed: {e}"))),
+        Err(e) => (
+            hyper::StatusCode::BAD_GATEWAY,
+            hyper::HeaderMap::new(),
+            Bytes::from(format!("recorder: upstream failed: {e}")),
+        ),
     };
-    let response_headers =
-        headers.iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+    let response_headers = headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
     log.lock().unwrap_or_else(|p| p.into_inner()).push(Exchange {
         method: parts.method.to_string(),
         target,

@@ -109,7 +109,9 @@ impl<'d> ValueGenerator<'d> {
 
     /// Values of the schema at a JSON pointer of the document.
     pub fn schema_at(&self, pointer: &str) -> Result<BoxedStrategy<Value>, GenError> {
-        let Some(schema) = self.doc.pointer(pointer) else { return err(pointer, "no schema at this pointer") };
+        let Some(schema) = self.doc.pointer(pointer) else {
+            return err(pointer, "no schema at this pointer");
+        };
         self.schema(pointer, schema)
     }
 
@@ -119,7 +121,9 @@ impl<'d> ValueGenerator<'d> {
     }
 
     fn resolve(&self, from: &str, reference: &str) -> Result<(String, &'d Value), GenError> {
-        let Some(ptr) = reference.strip_prefix('#') else { return err(from, format!("external reference {reference:?}")) };
+        let Some(ptr) = reference.strip_prefix('#') else {
+            return err(from, format!("external reference {reference:?}"));
+        };
         match self.doc.pointer(ptr) {
             Some(v) => Ok((ptr.to_owned(), v)),
             None => err(from, format!("{reference:?} resolves to nothing")),
@@ -194,7 +198,9 @@ impl<'d> ValueGenerator<'d> {
                 match k.as_str() {
                     "properties" => {
                         let props = out.entry("properties").or_insert_with(|| Value::Object(Map::new()));
-                        let Some(props) = props.as_object_mut() else { return err(ptr, "properties is not an object") };
+                        let Some(props) = props.as_object_mut() else {
+                            return err(ptr, "properties is not an object");
+                        };
                         for (name, sub) in v.as_object().cloned().unwrap_or_default() {
                             match props.get(&name) {
                                 Some(existing) if *existing != sub => {
@@ -218,7 +224,8 @@ impl<'d> ValueGenerator<'d> {
                             }
                         }
                     }
-                    "nullable" | "description" | "example" | "title" | "deprecated" | "readOnly" | "writeOnly" => {}
+                    "nullable" | "description" | "example" | "title" | "deprecated" | "readOnly"
+                    | "writeOnly" => {}
                     _ => {
                         out.entry(k).or_insert(v);
                     }
@@ -228,7 +235,12 @@ impl<'d> ValueGenerator<'d> {
         Ok(Value::Object(out))
     }
 
-    fn build_non_null(&self, ptr: &str, obj: &Map<String, Value>, ctx: Ctx) -> Result<BoxedStrategy<Value>, GenError> {
+    fn build_non_null(
+        &self,
+        ptr: &str,
+        obj: &Map<String, Value>,
+        ctx: Ctx,
+    ) -> Result<BoxedStrategy<Value>, GenError> {
         for key in ["oneOf", "anyOf"] {
             if let Some(members) = obj.get(key).and_then(Value::as_array) {
                 return self.union(ptr, key, members, obj.get("discriminator"), ctx);
@@ -244,7 +256,9 @@ impl<'d> ValueGenerator<'d> {
         let ty = match obj.get("type") {
             Some(Value::String(t)) => Some(t.as_str()),
             Some(other) => return err(ptr, format!("`type` {other} is not a string (OpenAPI 3.0)")),
-            None if obj.contains_key("properties") || obj.contains_key("additionalProperties") => Some("object"),
+            None if obj.contains_key("properties") || obj.contains_key("additionalProperties") => {
+                Some("object")
+            }
             None if obj.contains_key("items") => Some("array"),
             None => None,
         };
@@ -260,9 +274,21 @@ impl<'d> ValueGenerator<'d> {
         }
     }
 
-    fn union(&self, ptr: &str, key: &str, members: &[Value], discriminator: Option<&Value>, ctx: Ctx) -> Result<BoxedStrategy<Value>, GenError> {
-        let property = discriminator.and_then(|d| d.get("propertyName")).and_then(Value::as_str).map(str::to_owned);
-        let mapping = discriminator.and_then(|d| d.get("mapping")).and_then(Value::as_object).cloned().unwrap_or_default();
+    fn union(
+        &self,
+        ptr: &str,
+        key: &str,
+        members: &[Value],
+        discriminator: Option<&Value>,
+        ctx: Ctx,
+    ) -> Result<BoxedStrategy<Value>, GenError> {
+        let property =
+            discriminator.and_then(|d| d.get("propertyName")).and_then(Value::as_str).map(str::to_owned);
+        let mapping = discriminator
+            .and_then(|d| d.get("mapping"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let mut strategies = Vec::new();
         let mut first_error = None;
         for (i, member) in members.iter().enumerate() {
@@ -278,20 +304,30 @@ impl<'d> ValueGenerator<'d> {
             // With a discriminator, the member's tag is its mapping key (else its component name).
             let tag_values: Vec<String> = match (&property, member.get("$ref").and_then(Value::as_str)) {
                 (Some(_), Some(reference)) => {
-                    let keys: Vec<String> = mapping.iter().filter(|(_, v)| v.as_str() == Some(reference)).map(|(k, _)| k.clone()).collect();
-                    if keys.is_empty() { reference.rsplit('/').next().map(|n| vec![n.to_owned()]).unwrap_or_default() } else { keys }
+                    let keys: Vec<String> = mapping
+                        .iter()
+                        .filter(|(_, v)| v.as_str() == Some(reference))
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    if keys.is_empty() {
+                        reference.rsplit('/').next().map(|n| vec![n.to_owned()]).unwrap_or_default()
+                    } else {
+                        keys
+                    }
                 }
                 _ => Vec::new(),
             };
             let s = match property.clone() {
-                Some(prop) if !tag_values.is_empty() && !self.member_fixes_property(member, &prop) => (s, proptest::sample::select(tag_values))
-                    .prop_map(move |(mut v, tag)| {
-                        if let Value::Object(m) = &mut v {
-                            m.insert(prop.clone(), Value::String(tag));
-                        }
-                        v
-                    })
-                    .boxed(),
+                Some(prop) if !tag_values.is_empty() && !self.member_fixes_property(member, &prop) => {
+                    (s, proptest::sample::select(tag_values))
+                        .prop_map(move |(mut v, tag)| {
+                            if let Value::Object(m) = &mut v {
+                                m.insert(prop.clone(), Value::String(tag));
+                            }
+                            v
+                        })
+                        .boxed()
+                }
                 _ => s,
             };
             strategies.push(s);
@@ -310,14 +346,24 @@ impl<'d> ValueGenerator<'d> {
     fn member_fixes_property(&self, member: &Value, property: &str) -> bool {
         let mut m = member;
         for _ in 0..16 {
-            match m.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).and_then(|p| self.doc.pointer(p)) {
+            match m
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| self.doc.pointer(p))
+            {
                 Some(target) => m = target,
                 None => break,
             }
         }
         let mut prop = m.pointer(&format!("/properties/{}", escape(property)));
         for _ in 0..16 {
-            match prop.and_then(|p| p.get("$ref")).and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).and_then(|p| self.doc.pointer(p)) {
+            match prop
+                .and_then(|p| p.get("$ref"))
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| self.doc.pointer(p))
+            {
                 Some(target) => prop = Some(target),
                 None => break,
             }
@@ -349,8 +395,19 @@ impl<'d> ValueGenerator<'d> {
         })
     }
 
-    fn object(&self, ptr: &str, obj: &Map<String, Value>, ctx: Ctx) -> Result<BoxedStrategy<Value>, GenError> {
-        let required: BTreeSet<&str> = obj.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    fn object(
+        &self,
+        ptr: &str,
+        obj: &Map<String, Value>,
+        ctx: Ctx,
+    ) -> Result<BoxedStrategy<Value>, GenError> {
+        let required: BTreeSet<&str> = obj
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         let props = obj.get("properties").and_then(Value::as_object);
         let mut members: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
         let mut names = BTreeSet::new();
@@ -384,7 +441,15 @@ impl<'d> ValueGenerator<'d> {
         let extras: BoxedStrategy<Vec<(String, Value)>> = match extra_values {
             Some(values) if !ctx.minimal => {
                 let taken = names.clone();
-                proptest::collection::vec(("[a-z][a-z0-9_]{0,11}".prop_filter("not a declared property", move |k| !taken.contains(k)), values), 0..=3).boxed()
+                proptest::collection::vec(
+                    (
+                        "[a-z][a-z0-9_]{0,11}"
+                            .prop_filter("not a declared property", move |k| !taken.contains(k)),
+                        values,
+                    ),
+                    0..=3,
+                )
+                .boxed()
             }
             _ => Just(Vec::new()).boxed(),
         };
@@ -437,7 +502,8 @@ pub fn any_json(minimal: bool) -> BoxedStrategy<Value> {
     leaf.prop_recursive(2, 12, 3, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..=3).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-z][a-z0-9_]{0,7}", inner, 0..=3).prop_map(|m| Value::Object(m.into_iter().collect())),
+            proptest::collection::btree_map("[a-z][a-z0-9_]{0,7}", inner, 0..=3)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
     .boxed()
@@ -452,17 +518,22 @@ fn string(ptr: &str, obj: &Map<String, Value>) -> Result<BoxedStrategy<Value>, G
     let pattern = obj.get("pattern").and_then(Value::as_str);
     let format = obj.get("format").and_then(Value::as_str);
     let base: BoxedStrategy<String> = if let Some(pattern) = pattern {
-        pattern_strategy(pattern).map_err(|message| GenError { pointer: format!("{ptr}/pattern"), message })?
+        pattern_strategy(pattern)
+            .map_err(|message| GenError { pointer: format!("{ptr}/pattern"), message })?
     } else {
         match format {
             Some("date-time") => date_time(),
             Some("date") => date().prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")).boxed(),
-            Some("time") => (0u32..24, 0u32..60, 0u32..60).prop_map(|(h, m, s)| format!("{h:02}:{m:02}:{s:02}")).boxed(),
+            Some("time") => {
+                (0u32..24, 0u32..60, 0u32..60).prop_map(|(h, m, s)| format!("{h:02}:{m:02}:{s:02}")).boxed()
+            }
             Some("uuid") => any::<[u8; 16]>().prop_map(|b| uuid_text(&b)).boxed(),
             Some("email") => regex("[a-z0-9]{1,10}(\\.[a-z0-9]{1,6})?@[a-z][a-z0-9]{0,9}\\.(com|nl|example)"),
             Some("uri") | Some("url") => regex("https://[a-z][a-z0-9]{0,9}\\.example(/[a-z0-9_-]{1,8}){0,3}"),
             Some("hostname") => regex("[a-z][a-z0-9]{0,9}(\\.[a-z][a-z0-9]{0,9}){0,2}\\.example"),
-            Some("ipv4") => any::<[u8; 4]>().prop_map(|b| format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3])).boxed(),
+            Some("ipv4") => {
+                any::<[u8; 4]>().prop_map(|b| format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3])).boxed()
+            }
             Some("ipv6") => any::<[u16; 8]>().prop_map(|w| std::net::Ipv6Addr::from(w).to_string()).boxed(),
             Some("byte") => proptest::collection::vec(any::<u8>(), 0..24).prop_map(|b| base64(&b)).boxed(),
             _ => {
@@ -496,8 +567,12 @@ fn regex(re: &str) -> BoxedStrategy<String> {
 /// ECMAScript, and the `^`/`$` anchors are dropped (a generated string is the whole match).
 pub fn pattern_strategy(pattern: &str) -> Result<BoxedStrategy<String>, String> {
     let translated = ecma_classes(pattern);
-    let hir = regex_syntax::ParserBuilder::new().build().parse(&translated).map_err(|e| format!("pattern {pattern:?}: {e}"))?;
-    let hir = strip_anchors(hir).ok_or_else(|| format!("pattern {pattern:?}: only ^ and $ anchors are supported"))?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(&translated)
+        .map_err(|e| format!("pattern {pattern:?}: {e}"))?;
+    let hir = strip_anchors(hir)
+        .ok_or_else(|| format!("pattern {pattern:?}: only ^ and $ anchors are supported"))?;
     let s = proptest::string::string_regex_parsed(&hir).map_err(|e| format!("pattern {pattern:?}: {e}"))?;
     Ok(s.boxed())
 }
@@ -511,7 +586,9 @@ fn ecma_classes(pattern: &str) -> String {
             '\\' => match chars.next() {
                 Some('d') => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
                 Some('w') => out.push_str(if in_class { "A-Za-z0-9_" } else { "[A-Za-z0-9_]" }),
-                Some('s') => out.push_str(if in_class { " \\t\\n\\r\\x0B\\x0C" } else { "[ \\t\\n\\r\\x0B\\x0C]" }),
+                Some('s') => {
+                    out.push_str(if in_class { " \\t\\n\\r\\x0B\\x0C" } else { "[ \\t\\n\\r\\x0B\\x0C]" })
+                }
                 Some('D') if !in_class => out.push_str("[^0-9]"),
                 Some('W') if !in_class => out.push_str("[^A-Za-z0-9_]"),
                 Some(other) => {
@@ -538,10 +615,13 @@ fn ecma_classes(pattern: &str) -> String {
 /// Removes start/end anchors at the edges of the expression (and of each top-level alternative).
 fn strip_anchors(hir: regex_syntax::hir::Hir) -> Option<regex_syntax::hir::Hir> {
     use regex_syntax::hir::{Hir, HirKind, Look};
-    let is_edge = |h: &Hir| matches!(h.kind(), HirKind::Look(Look::Start | Look::End | Look::StartLF | Look::EndLF));
+    let is_edge =
+        |h: &Hir| matches!(h.kind(), HirKind::Look(Look::Start | Look::End | Look::StartLF | Look::EndLF));
     let has_look = |h: &Hir| !h.properties().look_set().is_empty();
     match hir.kind() {
-        HirKind::Look(l) if matches!(l, Look::Start | Look::End | Look::StartLF | Look::EndLF) => Some(Hir::empty()),
+        HirKind::Look(l) if matches!(l, Look::Start | Look::End | Look::StartLF | Look::EndLF) => {
+            Some(Hir::empty())
+        }
         HirKind::Concat(parts) => {
             let mut parts: Vec<Hir> = parts.to_vec();
             while parts.first().is_some_and(is_edge) {
@@ -552,15 +632,15 @@ fn strip_anchors(hir: regex_syntax::hir::Hir) -> Option<regex_syntax::hir::Hir> 
             }
             if parts.iter().any(has_look) {
                 // Anchors inside groups: only a group that is itself an anchored concat is handled.
-                let parts: Option<Vec<Hir>> = parts
-                    .into_iter()
-                    .map(|p| if has_look(&p) { strip_group(p) } else { Some(p) })
-                    .collect();
+                let parts: Option<Vec<Hir>> =
+                    parts.into_iter().map(|p| if has_look(&p) { strip_group(p) } else { Some(p) }).collect();
                 return parts.map(Hir::concat);
             }
             Some(Hir::concat(parts))
         }
-        HirKind::Alternation(alts) => alts.iter().cloned().map(strip_anchors).collect::<Option<Vec<_>>>().map(Hir::alternation),
+        HirKind::Alternation(alts) => {
+            alts.iter().cloned().map(strip_anchors).collect::<Option<Vec<_>>>().map(Hir::alternation)
+        }
         HirKind::Capture(_) => strip_group(hir),
         _ if has_look(&hir) => None,
         _ => Some(hir),
@@ -595,7 +675,9 @@ fn date_time() -> BoxedStrategy<String> {
         1 => (prop::bool::ANY, 0u32..15, prop::sample::select(vec![0u32, 30, 45])).prop_map(|(neg, h, m)| format!("{}{h:02}:{m:02}", if neg { '-' } else { '+' })),
     ];
     (date(), 0u32..24, 0u32..60, 0u32..60, frac, offset)
-        .prop_map(|((y, mo, d), h, mi, s, frac, off)| format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{off}"))
+        .prop_map(|((y, mo, d), h, mi, s, frac, off)| {
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{off}")
+        })
         .boxed()
 }
 
@@ -672,7 +754,10 @@ fn number(ptr: &str, obj: &Map<String, Value>) -> Result<BoxedStrategy<Value>, G
     };
     let mut options: Vec<BoxedStrategy<f64>> = vec![
         // Decimals as people write them (0.05, 12.5) and whole numbers.
-        (0u32..=1000).prop_map(move |k| lo_v + (hi_v - lo_v) * f64::from(k) / 1000.0).prop_map(|x| (x * 100.0).round() / 100.0).boxed(),
+        (0u32..=1000)
+            .prop_map(move |k| lo_v + (hi_v - lo_v) * f64::from(k) / 1000.0)
+            .prop_map(|x| (x * 100.0).round() / 100.0)
+            .boxed(),
         (lo_v..=hi_v).boxed(),
         Just(lo_v).boxed(),
         Just(hi_v).boxed(),
@@ -714,7 +799,9 @@ pub fn normalize(value: &Value) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
         Value::Number(n) => Value::Number(normalize_number(n)),
         Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
-            Ok(t) => Value::String(t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            Ok(t) => Value::String(
+                t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            ),
             Err(_) => value.clone(),
         },
         other => other.clone(),
@@ -758,7 +845,9 @@ fn diff_at(ptr: &str, expected: &Value, actual: &Value) -> Option<String> {
                     }
                 }
             }
-            a.iter().find(|(k, _)| !e.contains_key(*k)).map(|(k, av)| format!("{ptr}/{}: added (got {})", escape(k), short(av)))
+            a.iter()
+                .find(|(k, _)| !e.contains_key(*k))
+                .map(|(k, av)| format!("{ptr}/{}: added (got {})", escape(k), short(av)))
         }
         (Value::Array(e), Value::Array(a)) => {
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
@@ -799,7 +888,8 @@ mod tests {
     fn sample(doc: &Value, pointer: &str, n: usize) -> Vec<Value> {
         let g = ValueGenerator::new(doc);
         let s = g.schema_at(pointer).unwrap();
-        let mut runner = TestRunner::new(Config { cases: n as u32, failure_persistence: None, ..Config::default() });
+        let mut runner =
+            TestRunner::new(Config { cases: n as u32, failure_persistence: None, ..Config::default() });
         (0..n).map(|_| s.new_tree(&mut runner).unwrap().current()).collect()
     }
 
@@ -812,12 +902,27 @@ mod tests {
             "Map": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 0}}
         }}});
         let values = sample(&doc, "/components/schemas/A", 200);
-        assert!(values.iter().all(|v| v["id"].as_str().is_some_and(|s| s.len() == 36 && s.chars().nth(8) == Some('-'))));
+        assert!(
+            values
+                .iter()
+                .all(|v| v["id"].as_str().is_some_and(|s| s.len() == 36 && s.chars().nth(8) == Some('-')))
+        );
         assert!(values.iter().all(|v| v.get("n").is_none_or(|n| (1..=3).contains(&n.as_i64().unwrap()))));
         assert!(values.iter().any(|v| v.get("n").is_some()) && values.iter().any(|v| v.get("n").is_none()));
-        assert!(values.iter().all(|v| v.as_object().unwrap().keys().all(|k| k == "id" || k == "n")), "no invented members");
-        assert!(sample(&doc, "/components/schemas/Free", 200).iter().any(|v| !v.as_object().unwrap().is_empty()));
-        assert!(sample(&doc, "/components/schemas/Closed", 100).iter().all(|v| v.as_object().unwrap().keys().all(|k| k == "x")));
+        assert!(
+            values.iter().all(|v| v.as_object().unwrap().keys().all(|k| k == "id" || k == "n")),
+            "no invented members"
+        );
+        assert!(
+            sample(&doc, "/components/schemas/Free", 200).iter().any(|v| !v.as_object().unwrap().is_empty())
+        );
+        assert!(
+            sample(&doc, "/components/schemas/Closed", 100).iter().all(|v| v
+                .as_object()
+                .unwrap()
+                .keys()
+                .all(|k| k == "x"))
+        );
         let maps = sample(&doc, "/components/schemas/Map", 100);
         assert!(maps.iter().any(|v| !v.as_object().unwrap().is_empty()));
         assert!(maps.iter().all(|v| v.as_object().unwrap().values().all(|x| *x == json!(0))));
@@ -833,7 +938,11 @@ mod tests {
             "p": {"type": "string", "pattern": "^\\+[1-9]\\d{1,14}$"}
         }}});
         let values = sample(&doc, "/s", 300);
-        assert!(values.iter().any(|v| v["e"].is_null()) && values.iter().any(|v| v["e"] == "a") && values.iter().any(|v| v["e"] == "b"));
+        assert!(
+            values.iter().any(|v| v["e"].is_null())
+                && values.iter().any(|v| v["e"] == "a")
+                && values.iter().any(|v| v["e"] == "b")
+        );
         for v in &values {
             assert!(chrono::DateTime::parse_from_rfc3339(v["d"].as_str().unwrap()).is_ok(), "{v}");
             let a = v["a"].as_array().unwrap();
@@ -841,7 +950,14 @@ mod tests {
             let f = v["f"].as_f64().unwrap();
             assert!((0.0..1.0).contains(&f), "{v}");
             let p = v["p"].as_str().unwrap();
-            assert!(p.starts_with('+') && p.len() >= 3 && p.len() <= 16 && p[1..].chars().all(|c| c.is_ascii_digit()) && !p[1..].starts_with('0'), "{p}");
+            assert!(
+                p.starts_with('+')
+                    && p.len() >= 3
+                    && p.len() <= 16
+                    && p[1..].chars().all(|c| c.is_ascii_digit())
+                    && !p[1..].starts_with('0'),
+                "{p}"
+            );
         }
     }
 
@@ -864,10 +980,20 @@ mod tests {
         }
         let values = sample(&doc, "/components/schemas/Node", 200);
         assert!(values.iter().all(|v| v["name"].is_string() && depth(v) <= DEFAULT_REF_DEPTH + 2), "bounded");
-        assert!(values.iter().any(|v| v["parent"].is_object()) && values.iter().any(|v| v["parent"].is_null()));
-        assert!(sample(&doc, "/components/schemas/Named", 100).iter().all(|v| v["name"].is_string() && v["extra"].is_boolean()));
-        let endless = json!({"A": {"type": "object", "required": ["a"], "properties": {"a": {"$ref": "#/A"}}}});
-        let e = ValueGenerator::new(&endless).schema_at("/A").err().expect("an endless required chain is an error");
+        assert!(
+            values.iter().any(|v| v["parent"].is_object()) && values.iter().any(|v| v["parent"].is_null())
+        );
+        assert!(
+            sample(&doc, "/components/schemas/Named", 100)
+                .iter()
+                .all(|v| v["name"].is_string() && v["extra"].is_boolean())
+        );
+        let endless =
+            json!({"A": {"type": "object", "required": ["a"], "properties": {"a": {"$ref": "#/A"}}}});
+        let e = ValueGenerator::new(&endless)
+            .schema_at("/A")
+            .err()
+            .expect("an endless required chain is an error");
         assert!(e.message.contains("without end"), "{e}");
     }
 
@@ -880,7 +1006,10 @@ mod tests {
             "Dog": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}}}
         }}});
         let values = sample(&doc, "/components/schemas/U", 200);
-        assert!(values.iter().all(|v| v["kind"] == "cat" || v["kind"] == "Dog"), "mapping key, else the schema name");
+        assert!(
+            values.iter().all(|v| v["kind"] == "cat" || v["kind"] == "Dog"),
+            "mapping key, else the schema name"
+        );
         assert!(values.iter().any(|v| v["kind"] == "cat") && values.iter().any(|v| v["kind"] == "Dog"));
     }
 
@@ -895,13 +1024,31 @@ mod tests {
     #[test]
     fn the_normalization_and_the_difference_pointer() {
         // Equal up to the normalization.
-        assert_eq!(difference(&json!({"a": 1, "b": null, "c": [], "d": {}, "t": "2026-01-07T10:00:00.000+01:00"}), &json!({"a": 1.0, "t": "2026-01-07T09:00:00Z"})), None);
+        assert_eq!(
+            difference(
+                &json!({"a": 1, "b": null, "c": [], "d": {}, "t": "2026-01-07T10:00:00.000+01:00"}),
+                &json!({"a": 1.0, "t": "2026-01-07T09:00:00Z"})
+            ),
+            None
+        );
         // A dropped member, an added one, a changed value, a shorter array: each with its pointer.
-        assert_eq!(difference(&json!({"x": {"y/z": [1, 2]}}), &json!({"x": {}})).unwrap(), "/x: dropped (sent {\"y/z\":[1,2]})");
-        assert_eq!(difference(&json!({"x": {"y/z": [1, 2]}}), &json!({"x": {"y/z": [1]}})).unwrap(), "/x/y~1z: 2 items sent, 1 came back");
-        assert_eq!(difference(&json!({"k": "a"}), &json!({"k": "b"})).unwrap(), "/k: changed from \"a\" to \"b\"");
+        assert_eq!(
+            difference(&json!({"x": {"y/z": [1, 2]}}), &json!({"x": {}})).unwrap(),
+            "/x: dropped (sent {\"y/z\":[1,2]})"
+        );
+        assert_eq!(
+            difference(&json!({"x": {"y/z": [1, 2]}}), &json!({"x": {"y/z": [1]}})).unwrap(),
+            "/x/y~1z: 2 items sent, 1 came back"
+        );
+        assert_eq!(
+            difference(&json!({"k": "a"}), &json!({"k": "b"})).unwrap(),
+            "/k: changed from \"a\" to \"b\""
+        );
         assert_eq!(difference(&json!({}), &json!({"k": 0})).unwrap(), "/k: added (got 0)");
-        assert_eq!(difference(&json!(0.1), &json!(0.10000000149011612)).unwrap(), "(root): changed from 0.1 to 0.10000000149011612");
+        assert_eq!(
+            difference(&json!(0.1), &json!(0.10000000149011612)).unwrap(),
+            "(root): changed from 0.1 to 0.10000000149011612"
+        );
         // Nulls inside arrays are values, not absences.
         assert!(difference(&json!([null]), &json!([])).is_some());
     }

@@ -23,7 +23,9 @@ fn body() -> types::TriggerAssistantCallRequest {
         data: [("plan".to_owned(), json!("pro"))].into_iter().collect(),
         call_transfer: Some(types::TriggerAssistantCallRequestCallTransfer {
             phone_number: "+14155550199".parse().unwrap(),
-            receiver_message_mode: Some(types::TriggerAssistantCallRequestCallTransferReceiverMessageMode::Summary),
+            receiver_message_mode: Some(
+                types::TriggerAssistantCallRequestCallTransferReceiverMessageMode::Summary,
+            ),
             description: None,
             message: None,
             message_to_receiver: None,
@@ -75,7 +77,13 @@ async fn documented_errors_parse_with_their_documented_examples() {
         (429, "TooManyRequests", "Rate limit exceeded. Please retry after 60 seconds."),
     ] {
         let server = MockServer::start().await;
-        mock(&server, ResponseTemplate::new(status).insert_header("retry-after", "60").set_body_json(json!({"error": error, "message": message}))).await;
+        mock(
+            &server,
+            ResponseTemplate::new(status)
+                .insert_header("retry-after", "60")
+                .set_body_json(json!({"error": error, "message": message})),
+        )
+        .await;
         match client(&server).trigger_assistant_call().body(body()).send().await {
             Err(Error::ErrorResponse(e)) => {
                 assert_eq!(e.status().as_u16(), status);

@@ -43,7 +43,10 @@ async fn mock(server: &MockServer, status: u16, response: ResponseTemplate) {
 #[test]
 fn spec_facts_come_from_the_document() {
     assert_eq!(agentdial_altur::spec::DEFAULT_BASE_URL, "https://api.altur.io/api/v1.0");
-    assert_eq!(agentdial_altur::spec::AUTH, agentdial_core::AuthScheme::Header { name: "Authorization", prefix: "api-key " });
+    assert_eq!(
+        agentdial_altur::spec::AUTH,
+        agentdial_core::AuthScheme::Header { name: "Authorization", prefix: "api-key " }
+    );
     let c = Client::with_api_key(KEY).unwrap();
     assert_eq!(c.baseurl(), "https://api.altur.io/api/v1.0");
     assert!(!format!("{c:?}").contains(KEY), "key in Debug: {c:?}");
@@ -52,7 +55,8 @@ fn spec_facts_come_from_the_document() {
 #[tokio::test]
 async fn start_call_returns_the_typed_call() {
     let server = MockServer::start().await;
-    let documented: serde_json::Value = serde_json::from_str(include_str!("../fixtures/altur/start-call-response.json")).unwrap();
+    let documented: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/altur/start-call-response.json")).unwrap();
     mock(&server, 200, ResponseTemplate::new(200).set_body_json(&documented)).await;
     let call = client(&server).start_call().body(body()).send().await.unwrap();
     assert_eq!(call.status(), 200);
@@ -65,7 +69,12 @@ async fn start_call_returns_the_typed_call() {
 async fn every_documented_error_status_gives_the_typed_error() {
     for status in [400u16, 401, 404, 500] {
         let server = MockServer::start().await;
-        mock(&server, status, ResponseTemplate::new(status).set_body_json(json!({"error": status, "message": "nope"}))).await;
+        mock(
+            &server,
+            status,
+            ResponseTemplate::new(status).set_body_json(json!({"error": status, "message": "nope"})),
+        )
+        .await;
         match client(&server).start_call().body(body()).send().await {
             Err(Error::ErrorResponse(e)) => {
                 assert_eq!(e.status().as_u16(), status);
@@ -102,7 +111,11 @@ async fn html_and_undocumented_statuses_keep_the_raw_body() {
 #[tokio::test]
 async fn missing_required_body_field_is_refused_before_sending() {
     let server = MockServer::start().await;
-    let result = client(&server).start_call().body(types::builder::StartCallBody::default().agent_id("a")).send().await;
+    let result = client(&server)
+        .start_call()
+        .body(types::builder::StartCallBody::default().agent_id("a"))
+        .send()
+        .await;
     match result {
         Err(Error::InvalidRequest(msg)) => assert!(msg.contains("phone_number_to"), "{msg}"),
         other => panic!("{other:?}"),
@@ -118,9 +131,19 @@ async fn no_client_the_crate_builds_follows_a_redirect() {
         .respond_with(ResponseTemplate::new(308).insert_header("location", format!("{}/other", server.uri())))
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path("/other")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "c1"}))).mount(&server).await;
-    let options = ClientOptions::new(KEY).base_url(server.uri()).configure_http(|b| b.redirect(agentdial_altur::reqwest::redirect::Policy::limited(10)));
+    Mock::given(method("POST"))
+        .and(path("/other"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "c1"})))
+        .mount(&server)
+        .await;
+    let options = ClientOptions::new(KEY)
+        .base_url(server.uri())
+        .configure_http(|b| b.redirect(agentdial_altur::reqwest::redirect::Policy::limited(10)));
     let result = Client::from_options(options).unwrap().start_call().body(body()).send().await;
     assert!(matches!(&result, Err(Error::UnexpectedResponse(r)) if r.status() == 308), "{result:?}");
-    assert_eq!(received(&server, AUTH).await.len(), 1, "the POST and its key header were not resent to the Location");
+    assert_eq!(
+        received(&server, AUTH).await.len(),
+        1,
+        "the POST and its key header were not resent to the Location"
+    );
 }

@@ -6,8 +6,8 @@
 
 use agentdial_build_support::Manifest;
 use agentdial_build_support::changelog::{Bump, Changelog, Impact, Kind};
-use agentdial_build_support::vendor::{generate_from_text, regenerate, vendor};
 use agentdial_build_support::surface::surface_of;
+use agentdial_build_support::vendor::{generate_from_text, regenerate, vendor};
 use agentdial_tests::root;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -114,7 +114,10 @@ fn fixture_pairs() {
         .map(|d| d.unwrap().file_name().into_string().unwrap())
         .collect();
     for dir in &dirs {
-        assert!(cases.iter().any(|(case, ..)| case == dir), "tests/fixtures/changelog/{dir} has no expectations here");
+        assert!(
+            cases.iter().any(|(case, ..)| case == dir),
+            "tests/fixtures/changelog/{dir} has no expectations here"
+        );
     }
     for (case, forwards, backwards) in cases {
         for (reverse, expected) in [(false, forwards), (true, backwards)] {
@@ -138,13 +141,23 @@ fn fixture_pairs() {
     assert!(details[0].starts_with("endpoint POST /calls → POST /v2/calls"), "{details:#?}");
     assert_eq!(details[1], "optional parameter `dry_run: Option<bool>` added");
     assert!(details[2].starts_with("required parameter `region: String` added"), "{details:#?}");
-    assert_eq!(details[3], "success type `ResponseValue<types::Call>` → `ResponseValue<types::CallAccepted>`");
+    assert_eq!(
+        details[3],
+        "success type `ResponseValue<types::Call>` → `ResponseValue<types::CallAccepted>`"
+    );
     let c = fixture_changelog("field-type", false);
     assert_eq!(c.entries[0].detail, "type `String` → `i64`");
     let c = fixture_changelog("enum-variants-added-removed", false);
-    assert!(c.entries[1].detail.contains("an exhaustive `match` on `Status` must handle it"), "{}", c.entries[1].detail);
+    assert!(
+        c.entries[1].detail.contains("an exhaustive `match` on `Status` must handle it"),
+        "{}",
+        c.entries[1].detail
+    );
     assert_eq!(
-        (c.next_version.as_deref(), c.to_text().contains("0.x, where a breaking change bumps the minor version")),
+        (
+            c.next_version.as_deref(),
+            c.to_text().contains("0.x, where a breaking change bumps the minor version")
+        ),
         (Some("0.2.0"), true)
     );
 }
@@ -216,8 +229,16 @@ fn vendor_refuses_invalid_files_and_changes_nothing() {
     let cases: &[(&str, &str, &str)] = &[
         ("fluents.yaml", "openapi: [3.0.0\n  paths: {\n", "invalid YAML"),
         ("fluents.yaml", "title: a list of calls\ncalls: [1, 2]\n", "not an OpenAPI document"),
-        ("fluents.yaml", "swagger: '2.0'\ninfo:\n  title: Old\n  version: '1'\npaths: {}\n", "Swagger 2.0 documents are not supported"),
-        ("fluents.yaml", "openapi: 2.0.0\ninfo:\n  title: Old\n  version: '1'\npaths: {}\n", "unsupported OpenAPI version"),
+        (
+            "fluents.yaml",
+            "swagger: '2.0'\ninfo:\n  title: Old\n  version: '1'\npaths: {}\n",
+            "Swagger 2.0 documents are not supported",
+        ),
+        (
+            "fluents.yaml",
+            "openapi: 2.0.0\ninfo:\n  title: Old\n  version: '1'\npaths: {}\n",
+            "unsupported OpenAPI version",
+        ),
         (
             "fluents.yaml",
             // (An operation the generator fails on is skipped and reported, not refused: see
@@ -258,10 +279,17 @@ fn vendor_end_to_end_on_a_real_spec() {
     regenerate(&tmp.0, manifest.provider("fluents").unwrap()).unwrap().write(&tmp.0).unwrap();
 
     let spec = std::fs::read_to_string(tmp.0.join("specs/fluents.yaml")).unwrap();
-    let removed = "        transcript:\n          type: string\n          example: Hello, this is a transcript\n";
+    let removed =
+        "        transcript:\n          type: string\n          example: Hello, this is a transcript\n";
     let statuses = "            - error\n            - ended\n";
-    assert_eq!((spec.matches(removed).count(), spec.matches(statuses).count()), (1, 1), "specs/fluents.yaml changed; update this test");
-    let edited = spec.replace(removed, "").replace(statuses, "            - error\n            - ended\n            - voicemail\n");
+    assert_eq!(
+        (spec.matches(removed).count(), spec.matches(statuses).count()),
+        (1, 1),
+        "specs/fluents.yaml changed; update this test"
+    );
+    let edited = spec
+        .replace(removed, "")
+        .replace(statuses, "            - error\n            - ended\n            - voicemail\n");
     let file = incoming.0.join("fluents.yaml");
     std::fs::write(&file, &edited).unwrap();
     let manifest_before = std::fs::read_to_string(tmp.0.join("specs/providers.toml")).unwrap();
@@ -293,7 +321,11 @@ fn vendor_end_to_end_on_a_real_spec() {
     // The generated code is what `generate` produces from the new state: nothing left to regenerate.
     let manifest = Manifest::load(&tmp.0).unwrap();
     let again = regenerate(&tmp.0, manifest.provider("fluents").unwrap()).unwrap();
-    assert!(again.changes.is_empty() && again.changelog.is_empty(), "{:?}", again.changes.iter().map(|c| &c.path).collect::<Vec<_>>());
+    assert!(
+        again.changes.is_empty() && again.changelog.is_empty(),
+        "{:?}",
+        again.changes.iter().map(|c| &c.path).collect::<Vec<_>>()
+    );
     let generated = std::fs::read_to_string(tmp.0.join("crates/fluents/src/generated.rs")).unwrap();
     assert!(generated.contains("Voicemail") && !generated.contains("pub transcript"));
     assert!(done.written.iter().any(|w| w == "wrote crates/fluents/src/generated.rs"), "{:?}", done.written);
@@ -308,5 +340,9 @@ fn vendor_end_to_end_on_a_real_spec() {
     assert!(log.ends_with(&format!("## {rest}")), "the earlier entries are kept as they were:\n{log}");
     let cargo = std::fs::read_to_string(tmp.0.join("crates/fluents/Cargo.toml")).unwrap();
     assert!(cargo.contains("\nversion = \"0.2.0\"\n") && !cargo.contains("\"0.1.0\"\n"), "{cargo}");
-    assert!(done.written.iter().any(|w| w == "bumped crates/fluents/Cargo.toml 0.1.0 → 0.2.0"), "{:?}", done.written);
+    assert!(
+        done.written.iter().any(|w| w == "bumped crates/fluents/Cargo.toml 0.1.0 → 0.2.0"),
+        "{:?}",
+        done.written
+    );
 }

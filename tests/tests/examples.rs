@@ -23,7 +23,8 @@ fn every_documented_example_deserializes() {
                     "{} {} ({}): {e}\n  value: {}",
                     provider.name, sample.schema, sample.origin, sample.value
                 )),
-                None => failures.push(format!("{}: no generated type for schema {}", provider.name, sample.schema)),
+                None => failures
+                    .push(format!("{}: no generated type for schema {}", provider.name, sample.schema)),
             }
         }
     }
@@ -60,7 +61,10 @@ fn fluents_telephony_provider_accepts_the_documented_string_and_an_object() {
 #[test]
 fn unknown_enum_values_and_extra_fields_are_kept_not_fatal() {
     use agentdial_altur::types::{Call, CallStatus};
-    let call: Call = serde_json::from_value(serde_json::json!({"id": "c1", "status": "voicemail", "field_added_later": {"x": 1}})).unwrap();
+    let call: Call = serde_json::from_value(
+        serde_json::json!({"id": "c1", "status": "voicemail", "field_added_later": {"x": 1}}),
+    )
+    .unwrap();
     assert_eq!(call.status, Some(CallStatus::Unrecognized("voicemail".into())));
     assert_eq!(serde_json::to_value(&call).unwrap()["status"], "voicemail");
     assert_eq!(CallStatus::Unrecognized("voicemail".into()).to_string(), "voicemail");

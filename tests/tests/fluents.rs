@@ -80,14 +80,25 @@ async fn create_call_returns_the_typed_201_body() {
 async fn each_error_status_decodes_into_its_own_schema() {
     for (status, error) in [(400u16, "Bad Request"), (404, "Not Found")] {
         let server = MockServer::start().await;
-        mock(&server, ResponseTemplate::new(status).set_body_json(json!({"message": "m", "error": error, "statusCode": status}))).await;
-        let Err(Error::ErrorResponse(e)) = client(&server).call_controller_create_call().body(body()).send().await else {
+        mock(
+            &server,
+            ResponseTemplate::new(status)
+                .set_body_json(json!({"message": "m", "error": error, "statusCode": status})),
+        )
+        .await;
+        let Err(Error::ErrorResponse(e)) =
+            client(&server).call_controller_create_call().body(body()).send().await
+        else {
             panic!("{status}: expected a documented error")
         };
         let typed = e.typed(e.status()).unwrap();
         match (status, typed) {
-            (400, types::CallControllerCreateCallError::Status400(b)) => assert_eq!((b.error.as_str(), b.status_code), (error, 400.0)),
-            (404, types::CallControllerCreateCallError::Status404(n)) => assert_eq!((n.error.as_str(), n.status_code), (error, 404.0)),
+            (400, types::CallControllerCreateCallError::Status400(b)) => {
+                assert_eq!((b.error.as_str(), b.status_code), (error, 400.0))
+            }
+            (404, types::CallControllerCreateCallError::Status404(n)) => {
+                assert_eq!((n.error.as_str(), n.status_code), (error, 404.0))
+            }
             (s, other) => panic!("{s}: wrong variant {other:?}"),
         }
         assert_eq!(received(&server, AUTH).await.len(), 1);
@@ -98,11 +109,18 @@ async fn each_error_status_decodes_into_its_own_schema() {
 async fn an_error_body_that_does_not_match_its_status_schema_is_a_decode_error_not_a_panic() {
     let server = MockServer::start().await;
     mock(&server, ResponseTemplate::new(404).set_body_json(json!({"detail": "gone"}))).await;
-    let Err(Error::ErrorResponse(e)) = client(&server).call_controller_create_call().body(body()).send().await else { panic!() };
+    let Err(Error::ErrorResponse(e)) =
+        client(&server).call_controller_create_call().body(body()).send().await
+    else {
+        panic!()
+    };
     assert!(e.typed(e.status()).is_err());
     assert_eq!(e["detail"], "gone", "the raw body is kept");
     let undocumented = e.typed(reqwest::StatusCode::IM_A_TEAPOT).unwrap_err().to_string();
-    assert!(undocumented.contains("418") && undocumented.contains("CallController_createCall"), "{undocumented}");
+    assert!(
+        undocumented.contains("418") && undocumented.contains("CallController_createCall"),
+        "{undocumented}"
+    );
 }
 
 #[tokio::test]

@@ -15,13 +15,21 @@ fn json() -> impl Strategy<Value = Value> {
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
         "\\PC{0,12}".prop_map(Value::String),
         // Values real schemas use: enum words, dates, uuids, numbers.
-        prop::sample::select(vec!["ended", "in-progress", "2025-12-13T12:00:00Z", "550e8400-e29b-41d4-a716-446655440000", "+31612345678", ""])
-            .prop_map(|s| Value::String(s.into())),
+        prop::sample::select(vec![
+            "ended",
+            "in-progress",
+            "2025-12-13T12:00:00Z",
+            "550e8400-e29b-41d4-a716-446655440000",
+            "+31612345678",
+            ""
+        ])
+        .prop_map(|s| Value::String(s.into())),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z_]{1,12}", inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+            prop::collection::btree_map("[a-z_]{1,12}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
         ]
     })
 }
@@ -38,7 +46,11 @@ fn corpus() -> &'static Corpus {
         let mut c = Corpus { samples: Vec::new(), schemas: Vec::new() };
         for p in manifest().providers {
             let doc = transformed(&p.name);
-            for name in doc["components"]["schemas"].as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+            for name in doc["components"]["schemas"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
                 c.schemas.push((p.name.clone(), name));
             }
             for s in samples(&doc).0 {

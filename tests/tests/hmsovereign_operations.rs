@@ -62,7 +62,10 @@ fn example(schema: &str) -> Value {
 
 /// The `value` of a named media-type example of an operation's request body.
 fn request_example(template: &str, method: &str, name: &str) -> Value {
-    at(&format!("/paths/{}/{method}/requestBody/content/application~1json/examples/{name}/value", template.replace('/', "~1")))
+    at(&format!(
+        "/paths/{}/{method}/requestBody/content/application~1json/examples/{name}/value",
+        template.replace('/', "~1")
+    ))
 }
 
 fn client(server: &MockServer) -> Client {
@@ -102,13 +105,23 @@ impl Ep {
             path.push('/');
             if segment.starts_with('{') {
                 // On the wire as `style: simple` writes it: `+` in a call id is `%2B`.
-                path.push_str(&agentdial_core::encode_path(params.next().unwrap_or_else(|| panic!("{op}: no value for {segment}"))));
+                path.push_str(&agentdial_core::encode_path(
+                    params.next().unwrap_or_else(|| panic!("{op}: no value for {segment}")),
+                ));
             } else {
                 path.push_str(segment);
             }
         }
         assert!(params.next().is_none(), "{op}: too many path parameters");
-        Ep { op, method, template, path: format!("/api/v1{path}"), query: Vec::new(), absent: Vec::new(), body: None }
+        Ep {
+            op,
+            method,
+            template,
+            path: format!("/api/v1{path}"),
+            query: Vec::new(),
+            absent: Vec::new(),
+            body: None,
+        }
     }
 
     fn query(mut self, name: &'static str, value: &str) -> Self {
@@ -128,13 +141,18 @@ impl Ep {
     }
 
     fn assert_documented(&self, status: u16) {
-        let pointer = format!("/paths/{}/{}/responses/{status}", self.template.replace('/', "~1"), self.method.to_lowercase());
+        let pointer = format!(
+            "/paths/{}/{}/responses/{status}",
+            self.template.replace('/', "~1"),
+            self.method.to_lowercase()
+        );
         assert!(doc().pointer(&pointer).is_some(), "{}: status {status} is not documented", self.op);
     }
 
     async fn serve(&self, response: ResponseTemplate) -> MockServer {
         let server = MockServer::start().await;
-        let mut mock = Mock::given(method(self.method)).and(path(self.path.as_str())).and(header("authorization", AUTH));
+        let mut mock =
+            Mock::given(method(self.method)).and(path(self.path.as_str())).and(header("authorization", AUTH));
         for (name, value) in &self.query {
             mock = mock.and(query_param(*name, value.as_str()));
         }
@@ -144,7 +162,11 @@ impl Ep {
         if let Some(body) = &self.body {
             mock = mock.and(header("content-type", "application/json")).and(body_json(body));
         }
-        mock.respond_with(response).named(format!("{} ({} {})", self.op, self.method, self.path)).expect(1).mount(&server).await;
+        mock.respond_with(response)
+            .named(format!("{} ({} {})", self.op, self.method, self.path))
+            .expect(1)
+            .mount(&server)
+            .await;
         server
     }
 
@@ -156,18 +178,29 @@ impl Ep {
         let r = &requests[0];
         assert_eq!(r.method.as_str(), self.method, "{}: method", self.op);
         assert_eq!(r.url.path(), self.path, "{}: path", self.op);
-        let mut got: Vec<(String, String)> = r.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let mut got: Vec<(String, String)> =
+            r.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         got.sort();
-        let mut want: Vec<(String, String)> = self.query.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        let mut want: Vec<(String, String)> =
+            self.query.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
         want.sort();
         assert_eq!(got, want, "{}: query string {:?}", self.op, r.url.query());
         if self.body.is_none() {
-            assert!(r.body.is_empty(), "{}: unexpected request body {:?}", self.op, String::from_utf8_lossy(&r.body));
+            assert!(
+                r.body.is_empty(),
+                "{}: unexpected request body {:?}",
+                self.op,
+                String::from_utf8_lossy(&r.body)
+            );
         }
         server.verify().await;
     }
 
-    async fn send<T, E, F, Fut>(&self, response: ResponseTemplate, call: &F) -> Result<ResponseValue<T>, Error<E>>
+    async fn send<T, E, F, Fut>(
+        &self,
+        response: ResponseTemplate,
+        call: &F,
+    ) -> Result<ResponseValue<T>, Error<E>>
     where
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, Error<E>>>,
@@ -193,7 +226,12 @@ impl Ep {
         match self.send(response, call).await {
             Ok(v) => {
                 assert_eq!(v.status().as_u16(), status, "{}: status", self.op);
-                assert_eq!(v.headers().get("x-ratelimit-remaining").and_then(|h| h.to_str().ok()), Some("99"), "{}", self.op);
+                assert_eq!(
+                    v.headers().get("x-ratelimit-remaining").and_then(|h| h.to_str().ok()),
+                    Some("99"),
+                    "{}",
+                    self.op
+                );
                 v
             }
             Err(e) => panic!("{}: expected the typed {status} body, got {e:?}", self.op),
@@ -228,8 +266,12 @@ fn error_body(status: u16) -> Value {
         // The document's own examples.
         401 => at("/components/responses/Unauthorized/content/application~1json/example"),
         429 => at("/components/responses/TooManyRequests/content/application~1json/example"),
-        402 => json!({"error": "Insufficient credits", "message": "Your minutes balance is too low to start a call"}),
-        404 => json!({"error": "Not found", "message": "The requested resource does not exist", "request_id": "req_01HQ7ZK4"}),
+        402 => {
+            json!({"error": "Insufficient credits", "message": "Your minutes balance is too low to start a call"})
+        }
+        404 => {
+            json!({"error": "Not found", "message": "The requested resource does not exist", "request_id": "req_01HQ7ZK4"})
+        }
         other => panic!("no canned error body for {other}"),
     }
 }
@@ -290,7 +332,12 @@ macro_rules! typed {
     ($ep:expr, $e:expr, $variant:path) => {
         match $e.typed($e.status()) {
             Ok($variant(body)) => body,
-            other => panic!("{}: status {} should decode to {}, got {other:?}", $ep.op, $e.status(), stringify!($variant)),
+            other => panic!(
+                "{}: status {} should decode to {}, got {other:?}",
+                $ep.op,
+                $e.status(),
+                stringify!($variant)
+            ),
         }
     };
 }
@@ -336,12 +383,18 @@ fn check_documented_agent(a: &types::Agent) {
     assert_eq!(a.stt_config.endpointing, Some(0.05));
     assert_eq!(a.stt_config.keyterms, ["yes", "no", "okay", "Acme"]);
     let tts = a.tts_config.as_ref().expect("tts_config");
-    assert_eq!((&tts.provider, tts.voice_id.as_str()), (&types::TtsProvider::Elevenlabs, "ukiwGs47sHyibruHJ1vg"));
+    assert_eq!(
+        (&tts.provider, tts.voice_id.as_str()),
+        (&types::TtsProvider::Elevenlabs, "ukiwGs47sHyibruHJ1vg")
+    );
     let plan = a.analysis_plan.as_ref().expect("analysis_plan");
     assert_eq!(plan.min_messages_threshold, Some(5));
     let structured = plan.structured_data_plan.as_ref().expect("structured_data_plan");
     assert!(structured.enabled);
-    assert_eq!(structured.schema["properties"]["sentiment"]["enum"], json!(["positive", "neutral", "negative"]));
+    assert_eq!(
+        structured.schema["properties"]["sentiment"]["enum"],
+        json!(["positive", "neutral", "negative"])
+    );
     assert_eq!(structured.messages[0].role, types::ChatMessageRole::System);
     assert_eq!(a.created_at.to_rfc3339(), "2019-08-24T14:15:22+00:00");
 }
@@ -472,7 +525,8 @@ fn every_documented_operation_has_a_test() {
             let needle = format!("Ep::new(\"{id}\", \"{}\", \"{template}\"", m.to_uppercase());
             let fn_name = format!("async fn {}()", heck_snake(id));
             if !source.contains(&needle) || !source.contains(&fn_name) {
-                missing.push(format!("{id} ({} {template}): want `{needle}` in `{fn_name}`", m.to_uppercase()));
+                missing
+                    .push(format!("{id} ({} {template}): want `{needle}` in `{fn_name}`", m.to_uppercase()));
             }
         }
     }
@@ -631,7 +685,9 @@ async fn create_assistant() {
 
     // Only `name` is required: the documented minimal body.
     let ep = Ep::new("createAssistant", "POST", "/assistants", &[]).body(example("AgentCreate"));
-    let call = |c: Client| async move { c.create_assistant().body(types::AgentCreate::builder().name("Customer Support Agent")).send().await };
+    let call = |c: Client| async move {
+        c.create_assistant().body(types::AgentCreate::builder().name("Customer Support Agent")).send().await
+    };
     let r = ep.ok(201, json!({"assistant": example("Agent")}), &call).await;
     assert_eq!(r.assistant.name, "Customer Support Agent");
 }
@@ -662,7 +718,10 @@ async fn update_assistant() {
             is_active: Some(false),
             voicemail_detection: Some(Some(true)),
             voicemail_message: Some(Some("Sorry we missed you, we will call back.".into())),
-            recording_consent: Some(Some(types::RecordingConsent { enabled: Some(true), message: Some("This call is recorded.".into()) })),
+            recording_consent: Some(Some(types::RecordingConsent {
+                enabled: Some(true),
+                message: Some("This call is recorded.".into()),
+            })),
             notification_emails: Some(Some(vec!["ops@acme.com".into(), "support@acme.com".into()])),
             ..Default::default()
         };
@@ -680,7 +739,8 @@ async fn update_assistant() {
 
 #[tokio::test]
 async fn update_assistant_can_clear_a_nullable_field_with_null() {
-    let ep = Ep::new("updateAssistant", "PATCH", "/assistants/{id}", &[ASSISTANT]).body(json!({"webhook_url": null}));
+    let ep = Ep::new("updateAssistant", "PATCH", "/assistants/{id}", &[ASSISTANT])
+        .body(json!({"webhook_url": null}));
     let call = |c: Client| async move {
         let update = types::AgentUpdate { webhook_url: Some(None), ..Default::default() };
         c.update_assistant().id(ASSISTANT).body(update).send().await
@@ -755,8 +815,9 @@ async fn get_tool_template() {
 
 #[tokio::test]
 async fn update_tool_template() {
-    let ep = Ep::new("updateToolTemplate", "PATCH", "/tool-templates/{id}", &[TOOL_TEMPLATE])
-        .body(json!({"description": "Look up a customer by phone number or e-mail", "tool_config": tool_config()}));
+    let ep = Ep::new("updateToolTemplate", "PATCH", "/tool-templates/{id}", &[TOOL_TEMPLATE]).body(
+        json!({"description": "Look up a customer by phone number or e-mail", "tool_config": tool_config()}),
+    );
     let call = |c: Client| async move {
         let body = types::ToolTemplateUpdate {
             description: Some(Some("Look up a customer by phone number or e-mail".into())),
@@ -775,8 +836,11 @@ async fn update_tool_template() {
     documented_errors!(ep, call, UpdateToolTemplateError, 404 => Status404);
 
     // The documented (empty) update body is sent as `{}`.
-    let ep = Ep::new("updateToolTemplate", "PATCH", "/tool-templates/{id}", &[TOOL_TEMPLATE]).body(example("ToolTemplateUpdate"));
-    let call = |c: Client| async move { c.update_tool_template().id(TOOL_TEMPLATE).body(types::ToolTemplateUpdate::default()).send().await };
+    let ep = Ep::new("updateToolTemplate", "PATCH", "/tool-templates/{id}", &[TOOL_TEMPLATE])
+        .body(example("ToolTemplateUpdate"));
+    let call = |c: Client| async move {
+        c.update_tool_template().id(TOOL_TEMPLATE).body(types::ToolTemplateUpdate::default()).send().await
+    };
     ep.ok(200, example("ToolTemplateResponse"), &call).await;
 }
 
@@ -937,7 +1001,12 @@ async fn list_calls_pagination_and_filters_round_trip() {
     assert_eq!(r.calls[0].status, types::CallStatus::InProgress);
 
     // Only the parameters that are set are sent.
-    let ep = Ep::new("listCalls", "GET", "/calls", &[]).query("offset", "100").absent(&["limit", "status", "start_date", "end_date"]);
+    let ep = Ep::new("listCalls", "GET", "/calls", &[]).query("offset", "100").absent(&[
+        "limit",
+        "status",
+        "start_date",
+        "end_date",
+    ]);
     let call = |c: Client| async move { c.list_calls().offset(100).send().await };
     let mut last = example("CallListResponse");
     last["calls"] = json!([]);
@@ -954,11 +1023,18 @@ async fn get_call() {
     assert_eq!(r.id, CALL);
     assert_eq!(r.status, types::CallStatus::Connecting);
     assert_eq!(r.assistant_phone.as_deref(), Some("+31850835037"));
-    assert_eq!(r.number_id.as_deref(), Some("7f8a9b2c-3d4e-5f6g-7h8i-9j0k1l2m3n4o"), "call number ids are plain strings");
+    assert_eq!(
+        r.number_id.as_deref(),
+        Some("7f8a9b2c-3d4e-5f6g-7h8i-9j0k1l2m3n4o"),
+        "call number ids are plain strings"
+    );
     assert_eq!(r.agent_id.map(|u| u.to_string()).as_deref(), Some("2b1e3b65-2c04-4fa2-a2d7-467901e98978"));
     let messages = r.messages.as_ref().expect("messages");
     assert_eq!(messages.len(), 2);
-    assert_eq!((&messages[1].role, messages[1].content.as_str()), (&types::ChatMessageRole::User, "Hi, can you hear me?"));
+    assert_eq!(
+        (&messages[1].role, messages[1].content.as_str()),
+        (&types::ChatMessageRole::User, "Hi, can you hear me?")
+    );
     assert_eq!(r.started_at.map(|t| t.to_rfc3339()).as_deref(), Some("2019-08-24T14:15:22.123+00:00"));
     documented_errors!(ep, call, GetCallError, 404 => Status404);
 }
@@ -992,7 +1068,11 @@ fn outbound_reference() -> types::OutboundCallRequest {
 #[tokio::test]
 async fn create_outbound_call() {
     // Reference mode: the documented example, built from the type.
-    let ep = Ep::new("createOutboundCall", "POST", "/calls/outbound", &[]).body(request_example("/calls/outbound", "post", "reference"));
+    let ep = Ep::new("createOutboundCall", "POST", "/calls/outbound", &[]).body(request_example(
+        "/calls/outbound",
+        "post",
+        "reference",
+    ));
     let call = |c: Client| async move { c.create_outbound_call().body(outbound_reference()).send().await };
     for status in [200, 201] {
         let r = ep.ok(status, example("OutboundCallResponse"), &call).await;
@@ -1008,7 +1088,11 @@ async fn create_outbound_call() {
 
 #[tokio::test]
 async fn create_outbound_call_transient_and_hybrid_modes() {
-    let ep = Ep::new("createOutboundCall", "POST", "/calls/outbound", &[]).body(request_example("/calls/outbound", "post", "transient"));
+    let ep = Ep::new("createOutboundCall", "POST", "/calls/outbound", &[]).body(request_example(
+        "/calls/outbound",
+        "post",
+        "transient",
+    ));
     let call = |c: Client| async move {
         let assistant = types::AssistantConfigOverride {
             first_message: Some("Hi John, this is a reminder about your appointment.".into()),
@@ -1030,17 +1114,30 @@ async fn create_outbound_call_transient_and_hybrid_modes() {
             }),
             ..Default::default()
         };
-        let body = types::OutboundCallRequest { assistant_id: None, assistant: Some(assistant), ..outbound_reference() };
+        let body = types::OutboundCallRequest {
+            assistant_id: None,
+            assistant: Some(assistant),
+            ..outbound_reference()
+        };
         c.create_outbound_call().body(body).send().await
     };
     let r = ep.ok(201, example("OutboundCallResponse"), &call).await;
     assert_eq!(r.call_id, "call-outbound-abc123");
 
-    let ep = Ep::new("createOutboundCall", "POST", "/calls/outbound", &[]).body(request_example("/calls/outbound", "post", "hybrid"));
+    let ep = Ep::new("createOutboundCall", "POST", "/calls/outbound", &[]).body(request_example(
+        "/calls/outbound",
+        "post",
+        "hybrid",
+    ));
     let call = |c: Client| async move {
-        let assistant_override =
-            types::AssistantConfigOverride { first_message: Some("Good afternoon John, calling about your order.".into()), ..Default::default() };
-        let body = types::OutboundCallRequest { assistant_override: Some(assistant_override), ..outbound_reference() };
+        let assistant_override = types::AssistantConfigOverride {
+            first_message: Some("Good afternoon John, calling about your order.".into()),
+            ..Default::default()
+        };
+        let body = types::OutboundCallRequest {
+            assistant_override: Some(assistant_override),
+            ..outbound_reference()
+        };
         c.create_outbound_call().body(body).send().await
     };
     let r = ep.ok(200, example("OutboundCallResponse"), &call).await;
@@ -1077,8 +1174,9 @@ async fn create_outbound_call_deprecated_aliases_still_serialize() {
 
 #[tokio::test]
 async fn control_call() {
-    let ep = Ep::new("controlCall", "POST", "/calls/{id}/control", &[CALL])
-        .body(json!({"type": "say", "content": "One moment please, I am checking your order.", "end_after": false}));
+    let ep = Ep::new("controlCall", "POST", "/calls/{id}/control", &[CALL]).body(
+        json!({"type": "say", "content": "One moment please, I am checking your order.", "end_after": false}),
+    );
     let call = |c: Client| async move {
         let say = types::SayCommand {
             type_: types::SayCommandType::Say,
@@ -1108,10 +1206,17 @@ async fn control_call_every_command_kind_on_the_wire() {
             json!({"type": "inject-context", "content": "The customer is a VIP.", "trigger_response": true}),
         ),
         (
-            types::EndCallCommand { type_: types::EndCallCommandType::EndCall, message: Some("Goodbye!".into()) }.into(),
+            types::EndCallCommand {
+                type_: types::EndCallCommandType::EndCall,
+                message: Some("Goodbye!".into()),
+            }
+            .into(),
             json!({"type": "end-call", "message": "Goodbye!"}),
         ),
-        (types::EndCallCommand { type_: types::EndCallCommandType::EndCall, message: None }.into(), json!({"type": "end-call"})),
+        (
+            types::EndCallCommand { type_: types::EndCallCommandType::EndCall, message: None }.into(),
+            json!({"type": "end-call"}),
+        ),
         (
             types::TransferCommand {
                 type_: types::TransferCommandType::Transfer,
@@ -1147,7 +1252,10 @@ async fn get_usage() {
     assert_eq!(r.logs[0].id.to_string(), "497f6eca-6276-4993-bfeb-53cbbbba6f08");
     assert_eq!(r.logs[0].duration_sec, 180);
     assert_eq!(r.logs[0].byok_llm, Some(false));
-    assert_eq!((r.summary.total_calls, r.summary.total_duration_seconds, r.summary.total_duration_minutes), (42, 7560, 126));
+    assert_eq!(
+        (r.summary.total_calls, r.summary.total_duration_seconds, r.summary.total_duration_minutes),
+        (42, 7560, 126)
+    );
     assert_eq!(r.pagination.total, 42);
     documented_errors!(ep, call, GetUsageError, 400 => Status400);
 }
@@ -1160,7 +1268,12 @@ async fn get_usage_pagination_round_trips() {
         .query("start_date", "2026-01-01T00:00:00Z")
         .absent(&["end_date"]);
     let call = |c: Client| async move {
-        c.get_usage().limit(250).offset(500).start_date(types::Timestamp::try_from("2026-01-01T00:00:00Z").unwrap()).send().await
+        c.get_usage()
+            .limit(250)
+            .offset(500)
+            .start_date(types::Timestamp::try_from("2026-01-01T00:00:00Z").unwrap())
+            .send()
+            .await
     };
     let mut page = example("UsageLogListResponse");
     page["pagination"] = json!({"total": 612, "limit": 250, "offset": 500});
@@ -1249,7 +1362,10 @@ async fn list_voices() {
     assert_eq!((r.voices[0].id.as_str(), r.voices[0].name.as_str()), ("nl-female-sanne", "Sanne"));
     assert_eq!(r.voices[0].language.as_deref(), Some("nl"));
     let d = r.voices[0].description.as_ref().expect("description");
-    assert_eq!((d.en.as_deref(), d.nl.as_deref()), (Some("Warm Dutch female voice"), Some("Warme Nederlandse vrouwenstem")));
+    assert_eq!(
+        (d.en.as_deref(), d.nl.as_deref()),
+        (Some("Warm Dutch female voice"), Some("Warme Nederlandse vrouwenstem"))
+    );
     assert_eq!((r.voices[1].language.as_ref(), r.voices[1].description.as_ref()), (None, None));
     documented_errors!(ep, call, ListVoicesError, 401 => Status401);
 }
@@ -1266,16 +1382,23 @@ async fn get_byok_configs() {
     let k = &r.byok_keys;
     assert_eq!(k.deepgram_secret_id.as_deref(), Some("vault-secret-id-1"));
     assert_eq!(k.openai_secret_id.as_deref(), Some("vault-secret-id-2"));
-    assert_eq!((k.elevenlabs_secret_id.as_ref(), k.xai_secret_id.as_ref(), k.resend_secret_id.as_ref()), (None, None, None));
+    assert_eq!(
+        (k.elevenlabs_secret_id.as_ref(), k.xai_secret_id.as_ref(), k.resend_secret_id.as_ref()),
+        (None, None, None)
+    );
     assert!(k.extra.is_empty(), "{:?}", k.extra);
     documented_errors!(ep, call, GetByokConfigsError, 401 => Status401);
 }
 
 #[tokio::test]
 async fn add_byok_config() {
-    let ep = Ep::new("addBYOKConfig", "POST", "/byok", &[]).body(json!({"provider": "elevenlabs", "api_key": "sk_el_9f8e7d6c5b4a"}));
+    let ep = Ep::new("addBYOKConfig", "POST", "/byok", &[])
+        .body(json!({"provider": "elevenlabs", "api_key": "sk_el_9f8e7d6c5b4a"}));
     let call = |c: Client| async move {
-        let body = types::ByokConfigCreate { provider: types::ByokProvider::Elevenlabs, api_key: "sk_el_9f8e7d6c5b4a".into() };
+        let body = types::ByokConfigCreate {
+            provider: types::ByokProvider::Elevenlabs,
+            api_key: "sk_el_9f8e7d6c5b4a".into(),
+        };
         c.add_byok_config().body(body).send().await
     };
     // Both documented success statuses; keys of providers without a named field are kept in `extra`.
@@ -1295,7 +1418,13 @@ async fn add_byok_config() {
     // The documented request example, built from the type.
     let ep = Ep::new("addBYOKConfig", "POST", "/byok", &[]).body(example("BYOKConfigCreate"));
     let call = |c: Client| async move {
-        c.add_byok_config().body(types::ByokConfigCreate { provider: types::ByokProvider::Deepgram, api_key: "string".into() }).send().await
+        c.add_byok_config()
+            .body(types::ByokConfigCreate {
+                provider: types::ByokProvider::Deepgram,
+                api_key: "string".into(),
+            })
+            .send()
+            .await
     };
     ep.ok(201, example("BYOKUpdateResponse"), &call).await;
 }
@@ -1304,7 +1433,12 @@ async fn add_byok_config() {
 async fn delete_byok_config() {
     // A DELETE with a body: the documented example.
     let ep = Ep::new("deleteBYOKConfig", "DELETE", "/byok", &[]).body(example("BYOKConfigDelete"));
-    let call = |c: Client| async move { c.delete_byok_config().body(types::ByokConfigDelete { provider: types::ByokProvider::Deepgram }).send().await };
+    let call = |c: Client| async move {
+        c.delete_byok_config()
+            .body(types::ByokConfigDelete { provider: types::ByokProvider::Deepgram })
+            .send()
+            .await
+    };
     let body = json!({"success": true, "byok_keys": {"deepgram_secret_id": null, "openai_secret_id": "vault-secret-id-2"}});
     let r = ep.ok(200, body, &call).await;
     assert!(r.success);
@@ -1313,8 +1447,12 @@ async fn delete_byok_config() {
     documented_errors!(ep, call, DeleteByokConfigError, 404 => Status404);
 
     let ep = Ep::new("deleteBYOKConfig", "DELETE", "/byok", &[]).body(json!({"provider": "google_vertex"}));
-    let call =
-        |c: Client| async move { c.delete_byok_config().body(types::ByokConfigDelete { provider: types::ByokProvider::GoogleVertex }).send().await };
+    let call = |c: Client| async move {
+        c.delete_byok_config()
+            .body(types::ByokConfigDelete { provider: types::ByokProvider::GoogleVertex })
+            .send()
+            .await
+    };
     ep.ok(200, example("BYOKUpdateResponse"), &call).await;
 }
 
@@ -1353,7 +1491,9 @@ async fn get_domain() {
 #[tokio::test]
 async fn add_domain() {
     let ep = Ep::new("addDomain", "POST", "/domains", &[]).body(example("DomainCreate"));
-    let call = |c: Client| async move { c.add_domain().body(types::DomainCreate { domain_name: "mail.example.com".into() }).send().await };
+    let call = |c: Client| async move {
+        c.add_domain().body(types::DomainCreate { domain_name: "mail.example.com".into() }).send().await
+    };
     let r = ep.ok(200, json!({"domain": domain_body("not_started")}), &call).await;
     check_domain(&r.domain, "not_started");
     documented_errors!(ep, call, AddDomainError, 400 => Status400);
@@ -1394,9 +1534,16 @@ async fn sync_resend_domain() {
     let ep = Ep::new("syncResendDomain", "POST", "/domains/sync", &[])
         .body(json!({"resendDomainId": "4dd369bc-aa82-4ff3-97de-514ae3000ee0"}));
     let call = |c: Client| async move {
-        c.sync_resend_domain().body(types::DomainSyncRequest { resend_domain_id: "4dd369bc-aa82-4ff3-97de-514ae3000ee0".into() }).send().await
+        c.sync_resend_domain()
+            .body(types::DomainSyncRequest {
+                resend_domain_id: "4dd369bc-aa82-4ff3-97de-514ae3000ee0".into(),
+            })
+            .send()
+            .await
     };
-    let r = ep.ok(200, json!({"domain": domain_body("verified"), "message": "Domain synced from Resend"}), &call).await;
+    let r = ep
+        .ok(200, json!({"domain": domain_body("verified"), "message": "Domain synced from Resend"}), &call)
+        .await;
     check_domain(&r.domain, "verified");
     assert_eq!(r.message.as_deref(), Some("Domain synced from Resend"));
     documented_errors!(ep, call, SyncResendDomainError, 400 => Status400);
@@ -1476,7 +1623,11 @@ async fn update_analysis_template() {
     let ep = Ep::new("updateAnalysisTemplate", "PATCH", "/analysis-templates/{id}", &[ANALYSIS_TEMPLATE])
         .body(json!({"name": "CSAT v2", "schema": satisfaction_schema()}));
     let call = |c: Client| async move {
-        let body = types::UpdateAnalysisTemplate { name: Some("CSAT v2".into()), schema: map(satisfaction_schema()), ..Default::default() };
+        let body = types::UpdateAnalysisTemplate {
+            name: Some("CSAT v2".into()),
+            schema: map(satisfaction_schema()),
+            ..Default::default()
+        };
         c.update_analysis_template().id(ANALYSIS_TEMPLATE).body(body).send().await
     };
     let mut updated = example("AnalysisTemplate");
@@ -1512,7 +1663,10 @@ async fn get_organization() {
     assert_eq!(r.name, "Acme Corporation");
     assert_eq!((r.minutes_balance, r.monthly_usage_minutes), (500.5, 120.0));
     assert_eq!((r.active_numbers, r.active_agents, r.active_calls), (3, 2, 1));
-    assert_eq!(r.parent_org_id.map(|u| u.to_string()).as_deref(), Some("9721bb3f-1469-4c27-9bad-313667cb91ca"));
+    assert_eq!(
+        r.parent_org_id.map(|u| u.to_string()).as_deref(),
+        Some("9721bb3f-1469-4c27-9bad-313667cb91ca")
+    );
     assert!(r.children.is_empty());
     documented_errors!(ep, call, GetOrganizationError, 400 => Status400);
 
@@ -1526,21 +1680,31 @@ async fn get_organization() {
 
 #[tokio::test]
 async fn create_organization() {
-    let ep = Ep::new("createOrganization", "POST", "/organizations", &[]).body(json!({"name": "Dentist Office", "parent_org_id": ORG}));
+    let ep = Ep::new("createOrganization", "POST", "/organizations", &[])
+        .body(json!({"name": "Dentist Office", "parent_org_id": ORG}));
     let call = |c: Client| async move {
-        c.create_organization().body(types::OrganizationCreate { name: "Dentist Office".into(), parent_org_id: Some(id(ORG)) }).send().await
+        c.create_organization()
+            .body(types::OrganizationCreate { name: "Dentist Office".into(), parent_org_id: Some(id(ORG)) })
+            .send()
+            .await
     };
     let r = ep.ok(201, example("OrganizationCreated"), &call).await;
     assert_eq!(r.id.to_string(), "497f6eca-6276-4993-bfeb-53cbbbba6f08");
     assert_eq!(r.api_key, "fl_a1b2c3d4e5f6...");
-    assert_eq!(r.parent_org_id.map(|u| u.to_string()).as_deref(), Some("9721bb3f-1469-4c27-9bad-313667cb91ca"));
+    assert_eq!(
+        r.parent_org_id.map(|u| u.to_string()).as_deref(),
+        Some("9721bb3f-1469-4c27-9bad-313667cb91ca")
+    );
     assert_eq!(r.created_at.to_rfc3339(), "2019-08-24T14:15:22+00:00");
     documented_errors!(ep, call, CreateOrganizationError, 400 => Status400);
 
     // The documented request example.
     let ep = Ep::new("createOrganization", "POST", "/organizations", &[]).body(example("OrganizationCreate"));
     let call = |c: Client| async move {
-        c.create_organization().body(types::OrganizationCreate { name: "Dentist Office".into(), parent_org_id: None }).send().await
+        c.create_organization()
+            .body(types::OrganizationCreate { name: "Dentist Office".into(), parent_org_id: None })
+            .send()
+            .await
     };
     ep.ok(201, example("OrganizationCreated"), &call).await;
 }
@@ -1549,7 +1713,11 @@ async fn create_organization() {
 async fn get_organization_legacy() {
     // Deprecated operation: still works, with the current (Organization) shape ...
     let ep = Ep::new("getOrganizationLegacy", "GET", "/account", &[]);
-    assert_eq!(doc().pointer("/paths/~1account/get/deprecated"), Some(&json!(true)), "the document marks it deprecated");
+    assert_eq!(
+        doc().pointer("/paths/~1account/get/deprecated"),
+        Some(&json!(true)),
+        "the document marks it deprecated"
+    );
     let call = |c: Client| async move { c.get_organization_legacy().send().await };
     let r = ep.ok(200, example("Account"), &call).await;
     assert_eq!(r.name.as_deref(), Some("Acme Corporation"));
@@ -1654,7 +1822,8 @@ async fn delete_campaign() {
 
 #[tokio::test]
 async fn list_campaign_leads() {
-    let ep = Ep::new("listCampaignLeads", "GET", "/campaigns/{id}/leads", &[CAMPAIGN]).absent(&["limit", "offset"]);
+    let ep = Ep::new("listCampaignLeads", "GET", "/campaigns/{id}/leads", &[CAMPAIGN])
+        .absent(&["limit", "offset"]);
     let call = |c: Client| async move { c.list_campaign_leads().id(CAMPAIGN).send().await };
     // The newer API does not paginate leads: no `pagination` block.
     let r = ep.ok(200, json!({"leads": [example("CampaignLead")]}), &call).await;
@@ -1666,12 +1835,17 @@ async fn list_campaign_leads() {
 
 #[tokio::test]
 async fn list_campaign_leads_pagination_round_trips() {
-    let ep = Ep::new("listCampaignLeads", "GET", "/campaigns/{id}/leads", &[CAMPAIGN]).query("limit", "50").query("offset", "150");
-    let call = |c: Client| async move { c.list_campaign_leads().id(CAMPAIGN).limit(50).offset(150).send().await };
+    let ep = Ep::new("listCampaignLeads", "GET", "/campaigns/{id}/leads", &[CAMPAIGN])
+        .query("limit", "50")
+        .query("offset", "150");
+    let call =
+        |c: Client| async move { c.list_campaign_leads().id(CAMPAIGN).limit(50).offset(150).send().await };
     let mut lead = example("CampaignLead");
     lead["status"] = json!("no_answer");
     lead["attempts"] = json!(3);
-    let r = ep.ok(200, json!({"leads": [lead], "pagination": {"total": 151, "limit": 50, "offset": 150}}), &call).await;
+    let r = ep
+        .ok(200, json!({"leads": [lead], "pagination": {"total": 151, "limit": 50, "offset": 150}}), &call)
+        .await;
     let p = r.pagination.as_ref().expect("pagination");
     assert_eq!((p.total, p.limit, p.offset), (151, 50, 150));
     assert_eq!((&r.leads[0].status, r.leads[0].attempts), (&types::CampaignLeadStatus::NoAnswer, 3));
@@ -1694,9 +1868,14 @@ async fn add_campaign_lead() {
     documented_errors!(ep, call, AddCampaignLeadError, 404 => Status404);
 
     // The documented minimal request example (empty `variables` is not sent).
-    let ep = Ep::new("addCampaignLead", "POST", "/campaigns/{id}/leads", &[CAMPAIGN]).body(example("CampaignLeadCreate"));
+    let ep = Ep::new("addCampaignLead", "POST", "/campaigns/{id}/leads", &[CAMPAIGN])
+        .body(example("CampaignLeadCreate"));
     let call = |c: Client| async move {
-        let body = types::CampaignLeadCreate { phone_number: "+31612345678".into(), name: None, variables: Map::new() };
+        let body = types::CampaignLeadCreate {
+            phone_number: "+31612345678".into(),
+            name: None,
+            variables: Map::new(),
+        };
         c.add_campaign_lead().id(CAMPAIGN).body(body).send().await
     };
     ep.ok(201, example("CampaignLeadResponse"), &call).await;
@@ -1719,11 +1898,20 @@ async fn html_502_from_a_proxy_is_an_unexpected_response_with_its_body() {
     for (ep, result) in [
         {
             let ep = Ep::new("getCall", "GET", "/calls/{id}", &[CALL]);
-            let r = ep.send(ResponseTemplate::new(502).set_body_raw(HTML_502, "text/html"), &|c: Client| async move { c.get_call().id(CALL).send().await }).await;
+            let r = ep
+                .send(
+                    ResponseTemplate::new(502).set_body_raw(HTML_502, "text/html"),
+                    &|c: Client| async move { c.get_call().id(CALL).send().await },
+                )
+                .await;
             (ep, r.map(|_| ()).map_err(|e| e.into_untyped()))
         },
         {
-            let ep = Ep::new("createOutboundCall", "POST", "/calls/outbound", &[]).body(request_example("/calls/outbound", "post", "reference"));
+            let ep = Ep::new("createOutboundCall", "POST", "/calls/outbound", &[]).body(request_example(
+                "/calls/outbound",
+                "post",
+                "reference",
+            ));
             let r = ep
                 .send(ResponseTemplate::new(502).set_body_raw(HTML_502, "text/html"), &|c: Client| async move {
                     c.create_outbound_call().body(outbound_reference()).send().await
@@ -1770,9 +1958,21 @@ async fn a_documented_status_with_a_non_json_body_is_invalid_response_payload_wi
     // A 429 whose body is plain text still keeps the bytes (and is not an ErrorResponse).
     let ep = Ep::new("controlCall", "POST", "/calls/{id}/control", &[CALL]).body(json!({"type": "end-call"}));
     let call = |c: Client| async move {
-        c.control_call().id(CALL).body(types::EndCallCommand { type_: types::EndCallCommandType::EndCall, message: None }).send().await
+        c.control_call()
+            .id(CALL)
+            .body(types::EndCallCommand { type_: types::EndCallCommandType::EndCall, message: None })
+            .send()
+            .await
     };
-    match ep.send(ResponseTemplate::new(429).insert_header("Retry-After", "30").set_body_string("Too Many Requests"), &call).await {
+    match ep
+        .send(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "30")
+                .set_body_string("Too Many Requests"),
+            &call,
+        )
+        .await
+    {
         Err(Error::InvalidResponsePayload(bytes, _)) => assert_eq!(&bytes[..], b"Too Many Requests"),
         other => panic!("expected InvalidResponsePayload, got {other:?}"),
     }
@@ -1794,7 +1994,9 @@ async fn a_success_body_that_does_not_match_its_schema_is_a_decode_error() {
     let mut bad = example("Call");
     bad.as_object_mut().unwrap().remove("id");
     match ep.send(ResponseTemplate::new(200).set_body_json(&bad), &call).await {
-        Err(Error::InvalidResponsePayload(_, e)) => assert!(e.to_string().contains("missing field `id`"), "{e}"),
+        Err(Error::InvalidResponsePayload(_, e)) => {
+            assert!(e.to_string().contains("missing field `id`"), "{e}")
+        }
         other => panic!("expected InvalidResponsePayload, got {other:?}"),
     }
 }
@@ -1843,13 +2045,17 @@ async fn unknown_fields_in_success_bodies_are_tolerated() {
 
 #[tokio::test]
 async fn rate_limit_envelope_keeps_extra_keys_and_http_date_retry_after() {
-    let ep = Ep::new("controlCall", "POST", "/calls/{id}/control", &[CALL]).body(json!({"type": "end-call", "message": "Bye"}));
+    let ep = Ep::new("controlCall", "POST", "/calls/{id}/control", &[CALL])
+        .body(json!({"type": "end-call", "message": "Bye"}));
     let call = |c: Client| async move {
-        let cmd = types::EndCallCommand { type_: types::EndCallCommandType::EndCall, message: Some("Bye".into()) };
+        let cmd =
+            types::EndCallCommand { type_: types::EndCallCommandType::EndCall, message: Some("Bye".into()) };
         c.control_call().id(CALL).body(cmd).send().await
     };
     let body = json!({"error": {"code": "rate_limit_exceeded", "message": "Too many control commands for this call.", "type": "rate_limit", "param": "id"}, "retry_after": 30});
-    let response = ResponseTemplate::new(429).insert_header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT").set_body_json(&body);
+    let response = ResponseTemplate::new(429)
+        .insert_header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")
+        .set_body_json(&body);
     match ep.send(response, &call).await {
         Err(Error::ErrorResponse(e)) => {
             assert_eq!(retry_after(e.headers()), Some(Duration::ZERO), "a date in the past");
@@ -1888,7 +2094,11 @@ async fn typed_refuses_undocumented_statuses_and_mismatched_bodies() {
 #[tokio::test]
 async fn a_missing_required_body_field_is_refused_before_sending() {
     let server = MockServer::start().await;
-    let result = client(&server).create_assistant().body(types::AgentCreate::builder().gdpr_mode(Some(true))).send().await;
+    let result = client(&server)
+        .create_assistant()
+        .body(types::AgentCreate::builder().gdpr_mode(Some(true)))
+        .send()
+        .await;
     match result {
         Err(Error::InvalidRequest(msg)) => assert!(msg.contains("name"), "{msg}"),
         other => panic!("{other:?}"),

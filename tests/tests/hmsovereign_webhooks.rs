@@ -1,9 +1,10 @@
 //! Webhook verification and parsing for HMS Sovereign: every rejection is a typed error, none panics.
 
-use agentdial_hmsovereign::webhooks::{
-    DEFAULT_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, WebhookError, WebhookEvent, sign_for_tests,
-};
 use agentdial_hmsovereign::types;
+use agentdial_hmsovereign::webhooks::{
+    DEFAULT_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier, WebhookError, WebhookEvent,
+    sign_for_tests,
+};
 use reqwest::header::HeaderValue;
 use serde_json::json;
 use std::time::{Duration, SystemTime};
@@ -37,7 +38,10 @@ fn valid_deliveries_of_each_kind_parse_into_their_types() {
         envelope("assistant-request", json!({})),
         tool_calls(),
         envelope("status-update", json!({"error": "STT connection failed"})),
-        envelope("end-of-call-report", json!({"duration_seconds": 84, "summary": "Asked about opening hours.", "analysis": {"sentiment": 8}})),
+        envelope(
+            "end-of-call-report",
+            json!({"duration_seconds": 84, "summary": "Asked about opening hours.", "analysis": {"sentiment": 8}}),
+        ),
     ];
     let mut kinds = Vec::new();
     for body in cases {
@@ -45,12 +49,16 @@ fn valid_deliveries_of_each_kind_parse_into_their_types() {
         let event = verifier.verify_at(&headers, &body, now).expect("valid delivery");
         kinds.push(event.kind().to_owned());
         match event {
-            WebhookEvent::AssistantRequest(p) => assert_eq!(p.message.call.id, "5c4d030f-43e3-4e65-899e-8148521e660f"),
+            WebhookEvent::AssistantRequest(p) => {
+                assert_eq!(p.message.call.id, "5c4d030f-43e3-4e65-899e-8148521e660f")
+            }
             WebhookEvent::ToolCalls(p) => {
                 assert_eq!(p.message.tool_call_list[0].function.name, "lookup_contact");
                 assert_eq!(p.message.tool_call_list[0].function.arguments["query"], "John Smith");
             }
-            WebhookEvent::StatusUpdate(p) => assert_eq!(p.message.error.as_deref(), Some("STT connection failed")),
+            WebhookEvent::StatusUpdate(p) => {
+                assert_eq!(p.message.error.as_deref(), Some("STT connection failed"))
+            }
             WebhookEvent::EndOfCallReport(p) => {
                 assert_eq!(p.message.duration_seconds, 84);
                 assert_eq!(p.message.analysis["sentiment"], 8);
@@ -65,7 +73,10 @@ fn valid_deliveries_of_each_kind_parse_into_their_types() {
 fn wrong_secret_is_a_signature_mismatch() {
     let now = SystemTime::now();
     let (headers, body) = sign_for_tests("another-secret", &tool_calls(), now);
-    assert!(matches!(Verifier::new(SECRET).verify_at(&headers, &body, now), Err(WebhookError::SignatureMismatch)));
+    assert!(matches!(
+        Verifier::new(SECRET).verify_at(&headers, &body, now),
+        Err(WebhookError::SignatureMismatch)
+    ));
 }
 
 #[test]
@@ -74,7 +85,10 @@ fn tampered_body_is_a_signature_mismatch() {
     let (headers, mut body) = sign_for_tests(SECRET, &tool_calls(), now);
     let pos = body.windows(4).position(|w| w == b"John").unwrap();
     body[pos] = b'j';
-    assert!(matches!(Verifier::new(SECRET).verify_at(&headers, &body, now), Err(WebhookError::SignatureMismatch)));
+    assert!(matches!(
+        Verifier::new(SECRET).verify_at(&headers, &body, now),
+        Err(WebhookError::SignatureMismatch)
+    ));
 }
 
 #[test]
@@ -83,9 +97,15 @@ fn stale_and_future_timestamps_are_refused_at_the_tolerance() {
     let verifier = Verifier::new(SECRET);
     for offset in [DEFAULT_TOLERANCE + Duration::from_secs(1), Duration::from_secs(3600)] {
         let (h, b) = sign_for_tests(SECRET, &tool_calls(), now - offset);
-        assert!(matches!(verifier.verify_at(&h, &b, now), Err(WebhookError::OutsideTolerance { .. })), "stale by {offset:?}");
+        assert!(
+            matches!(verifier.verify_at(&h, &b, now), Err(WebhookError::OutsideTolerance { .. })),
+            "stale by {offset:?}"
+        );
         let (h, b) = sign_for_tests(SECRET, &tool_calls(), now + offset);
-        assert!(matches!(verifier.verify_at(&h, &b, now), Err(WebhookError::OutsideTolerance { .. })), "future by {offset:?}");
+        assert!(
+            matches!(verifier.verify_at(&h, &b, now), Err(WebhookError::OutsideTolerance { .. })),
+            "future by {offset:?}"
+        );
     }
     let (h, b) = sign_for_tests(SECRET, &tool_calls(), now - DEFAULT_TOLERANCE + Duration::from_secs(1));
     assert!(verifier.verify_at(&h, &b, now).is_ok(), "inside the window");
@@ -105,13 +125,23 @@ fn missing_and_malformed_headers_are_typed_errors() {
     for missing in [SIGNATURE_HEADER, TIMESTAMP_HEADER] {
         let mut h = signed.clone();
         h.remove(missing);
-        assert!(matches!(verifier.verify_at(&h, &body, now), Err(WebhookError::MissingHeader(name)) if name == missing));
+        assert!(
+            matches!(verifier.verify_at(&h, &body, now), Err(WebhookError::MissingHeader(name)) if name == missing)
+        );
     }
-    for (name, bad) in [(SIGNATURE_HEADER, "sha256=zz"), (SIGNATURE_HEADER, "sha256=abcd"), (SIGNATURE_HEADER, ""), (TIMESTAMP_HEADER, "yesterday")] {
+    for (name, bad) in [
+        (SIGNATURE_HEADER, "sha256=zz"),
+        (SIGNATURE_HEADER, "sha256=abcd"),
+        (SIGNATURE_HEADER, ""),
+        (TIMESTAMP_HEADER, "yesterday"),
+    ] {
         let mut h = signed.clone();
         h.insert(name, HeaderValue::from_static(bad));
         let err = verifier.verify_at(&h, &body, now).unwrap_err();
-        assert!(matches!(err, WebhookError::MalformedHeader { header, .. } if header == name), "{name}={bad}: {err}");
+        assert!(
+            matches!(err, WebhookError::MalformedHeader { header, .. } if header == name),
+            "{name}={bad}: {err}"
+        );
     }
     let mut h = signed.clone();
     h.insert(SIGNATURE_HEADER, HeaderValue::from_bytes(b"sha256=\xff").unwrap());
@@ -173,7 +203,10 @@ fn verifier_debug_hides_the_secret() {
 #[test]
 fn responses_serialize_as_the_provider_expects() {
     let response = types::ToolCallsResponse {
-        results: vec![types::ToolCallResult { tool_call_id: "tool_abc123def456".into(), result: json!({"name": "John Smith"}) }],
+        results: vec![types::ToolCallResult {
+            tool_call_id: "tool_abc123def456".into(),
+            result: json!({"name": "John Smith"}),
+        }],
         error: None,
         result: None,
         extra: Default::default(),
@@ -232,7 +265,9 @@ fn delivery_headers(timestamp: &str, signature: &str) -> reqwest::header::Header
 fn independently_computed_vectors_verify() {
     for v in &VECTORS {
         assert_eq!(v.secret.len() > 64, v.timestamp == "1700000000");
-        let delivery = Verifier::new(v.secret).verify_delivery_at(&delivery_headers(v.timestamp, v.header), v.body, at(v.timestamp)).expect("vector verifies");
+        let delivery = Verifier::new(v.secret)
+            .verify_delivery_at(&delivery_headers(v.timestamp, v.header), v.body, at(v.timestamp))
+            .expect("vector verifies");
         assert_eq!(delivery.signature.timestamp, v.timestamp.parse::<i64>().unwrap());
         assert_eq!(format!("sha256={}", delivery.signature.hex()), v.header);
         // The test helper signs the same way.
@@ -240,7 +275,17 @@ fn independently_computed_vectors_verify() {
         assert_eq!(signed[SIGNATURE_HEADER], v.header);
         assert_eq!(signed[TIMESTAMP_HEADER], v.timestamp);
     }
-    assert!(matches!(Verifier::new(VECTORS[0].secret).verify_delivery_at(&delivery_headers(VECTORS[0].timestamp, VECTORS[0].header), VECTORS[0].body, at(VECTORS[0].timestamp)).unwrap().event, WebhookEvent::StatusUpdate(_)));
+    assert!(matches!(
+        Verifier::new(VECTORS[0].secret)
+            .verify_delivery_at(
+                &delivery_headers(VECTORS[0].timestamp, VECTORS[0].header),
+                VECTORS[0].body,
+                at(VECTORS[0].timestamp)
+            )
+            .unwrap()
+            .event,
+        WebhookEvent::StatusUpdate(_)
+    ));
 }
 
 #[test]
@@ -252,7 +297,11 @@ fn signatures_over_other_schemes_are_refused() {
         "sha256=02ad1e2cc169d6dfa00246c9796b990108eda34535ad395f1d13967650e8cd8a",
         "sha256=dc070f9167133c7a013ebc3feedd40dd1bc6488bb700f50dde5c4703f33342e1",
     ] {
-        let result = Verifier::new(v.secret).verify_delivery_at(&delivery_headers(v.timestamp, other), v.body, at(v.timestamp));
+        let result = Verifier::new(v.secret).verify_delivery_at(
+            &delivery_headers(v.timestamp, other),
+            v.body,
+            at(v.timestamp),
+        );
         assert!(matches!(result, Err(WebhookError::SignatureMismatch)), "{other}: {result:?}");
     }
 }
@@ -269,11 +318,19 @@ fn a_replay_inside_the_window_is_recognized_by_its_verified_signature() {
         let delivery = verifier.verify_delivery_at(&headers, v.body, now).ok()?;
         let now_secs = now.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
         seen.retain(|_, ts: &mut i64| *ts + verifier.tolerance().as_secs() as i64 >= now_secs);
-        seen.insert(delivery.signature.signature, delivery.signature.timestamp).is_none().then_some(delivery.event)
+        seen.insert(delivery.signature.signature, delivery.signature.timestamp)
+            .is_none()
+            .then_some(delivery.event)
     };
     assert!(accept(at(v.timestamp)).is_some(), "first delivery processed");
-    assert!(accept(at(v.timestamp) + Duration::from_secs(120)).is_none(), "the same delivery 2 minutes later is a replay");
-    assert!(accept(at(v.timestamp) + DEFAULT_TOLERANCE + Duration::from_secs(1)).is_none(), "outside the window the signature itself is refused");
+    assert!(
+        accept(at(v.timestamp) + Duration::from_secs(120)).is_none(),
+        "the same delivery 2 minutes later is a replay"
+    );
+    assert!(
+        accept(at(v.timestamp) + DEFAULT_TOLERANCE + Duration::from_secs(1)).is_none(),
+        "outside the window the signature itself is refused"
+    );
 }
 
 #[test]

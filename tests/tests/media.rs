@@ -35,17 +35,26 @@ struct Part {
 }
 
 fn part(name: &str, file_name: Option<&str>, content_type: Option<&str>, body: &[u8]) -> Part {
-    Part { name: name.into(), file_name: file_name.map(Into::into), content_type: content_type.map(Into::into), body: body.to_vec() }
+    Part {
+        name: name.into(),
+        file_name: file_name.map(Into::into),
+        content_type: content_type.map(Into::into),
+        body: body.to_vec(),
+    }
 }
 
 /// Splits a multipart body along the boundary of its `Content-Type` (RFC 7578 framing).
 fn parts(request: &Request) -> Vec<Part> {
     let content_type = header(request, "content-type");
     assert_eq!(content_type.len(), 1, "one Content-Type: {content_type:?}");
-    let boundary = content_type[0].strip_prefix("multipart/form-data; boundary=").unwrap_or_else(|| panic!("not a form: {content_type:?}"));
+    let boundary = content_type[0]
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("not a form: {content_type:?}"));
     let delimiter = format!("--{boundary}");
     let body = &request.body;
-    let find = |from: usize, needle: &[u8]| body[from..].windows(needle.len()).position(|w| w == needle).map(|i| i + from);
+    let find = |from: usize, needle: &[u8]| {
+        body[from..].windows(needle.len()).position(|w| w == needle).map(|i| i + from)
+    };
     let mut out = Vec::new();
     let mut at = find(0, delimiter.as_bytes()).expect("first boundary") + delimiter.len();
     loop {
@@ -56,7 +65,12 @@ fn parts(request: &Request) -> Vec<Part> {
         let head_end = find(at, b"\r\n\r\n").expect("part headers end");
         let head = std::str::from_utf8(&body[at + 2..head_end]).unwrap();
         let next = find(head_end, format!("\r\n{delimiter}").as_bytes()).expect("next boundary");
-        let mut p = Part { name: String::new(), file_name: None, content_type: None, body: body[head_end + 4..next].to_vec() };
+        let mut p = Part {
+            name: String::new(),
+            file_name: None,
+            content_type: None,
+            body: body[head_end + 4..next].to_vec(),
+        };
         for line in head.split("\r\n") {
             let (key, value) = line.split_once(": ").unwrap();
             match key.to_ascii_lowercase().as_str() {
@@ -97,7 +111,10 @@ async fn multipart_upload_sends_one_part_per_field_with_files_as_given() {
         .preview(true)
         .body(types::CloneVoiceRequest {
             clip: FilePart::new(wav.clone()).file_name("sample.wav"),
-            extra_clips: vec![FilePart::new(vec![0xff, 0xfb, 0x90]).file_name("second.mp3").content_type("audio/mpeg"), FilePart::new(vec![7])],
+            extra_clips: vec![
+                FilePart::new(vec![0xff, 0xfb, 0x90]).file_name("second.mp3").content_type("audio/mpeg"),
+                FilePart::new(vec![7]),
+            ],
             name: "Ada".into(),
             sample_rate: Some(44100),
             settings: Some(types::Settings { stability: Some(0.5), style: Some(2) }),
@@ -150,14 +167,27 @@ async fn multipart_error_status_is_typed() {
 #[tokio::test]
 async fn optional_file_left_out_and_a_bad_part_refused_before_sending() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/v1/avatars")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/avatars"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
     let c = client(&server);
-    c.upload_avatar().body(types::UploadAvatarBody { image: None, caption: Some("hi".into()) }).send().await.unwrap();
+    c.upload_avatar()
+        .body(types::UploadAvatarBody { image: None, caption: Some("hi".into()) })
+        .send()
+        .await
+        .unwrap();
     assert_eq!(parts(&only_request(&server).await), vec![part("caption", None, None, b"hi")]);
 
-    let bad = types::UploadAvatarBody { image: Some(FilePart::new(vec![1]).content_type("not a content type")), caption: None };
+    let bad = types::UploadAvatarBody {
+        image: Some(FilePart::new(vec![1]).content_type("not a content type")),
+        caption: None,
+    };
     match c.upload_avatar().body(bad).send().await {
-        Err(Error::InvalidRequest(message)) => assert!(message.contains("invalid content type \"not a content type\""), "{message}"),
+        Err(Error::InvalidRequest(message)) => {
+            assert!(message.contains("invalid content type \"not a content type\""), "{message}")
+        }
         other => panic!("expected InvalidRequest, got {other:?}"),
     }
     assert_eq!(server.received_requests().await.unwrap().len(), 1, "nothing sent for the refused body");
@@ -212,13 +242,20 @@ async fn of_several_request_media_types_json_is_sent_and_an_untyped_json_respons
     assert_eq!(accepted, json!({"status": "queued", "position": 3}));
     let request = only_request(&server).await;
     assert_eq!(header(&request, "content-type"), ["application/json"]);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&request.body).unwrap(), json!({"audio_url": "https://a.example/x.wav"}));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&request.body).unwrap(),
+        json!({"audio_url": "https://a.example/x.wav"})
+    );
 }
 
 #[tokio::test]
 async fn raw_upload_takes_its_content_type_from_the_header_parameter_else_octet_stream() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT")).and(path("/v1/media/m1")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/media/m1"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
     let png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a];
     let c = client(&server);
     c.upload_media().media_id("m1").content_type("image/png").body(png.clone()).send().await.unwrap();
@@ -233,7 +270,11 @@ async fn raw_upload_takes_its_content_type_from_the_header_parameter_else_octet_
 #[tokio::test]
 async fn raw_body_is_sent_with_its_documented_content_type() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT")).and(path("/v1/recordings/r1")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    Mock::given(method("PUT"))
+        .and(path("/v1/recordings/r1"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
     let wav = b"RIFF....WAVE".to_vec();
     client(&server).put_recording().recording_id("r1").body(wav.clone()).send().await.unwrap();
     let request = only_request(&server).await;
@@ -244,11 +285,24 @@ async fn raw_body_is_sent_with_its_documented_content_type() {
 #[tokio::test]
 async fn a_plus_json_body_is_json_with_its_own_content_type() {
     let server = MockServer::start().await;
-    Mock::given(method("PATCH")).and(path("/v1/voices/v_1/settings")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
-    client(&server).patch_voice_settings().voice_id("v_1").body(types::Settings { stability: Some(0.25), style: None }).send().await.unwrap();
+    Mock::given(method("PATCH"))
+        .and(path("/v1/voices/v_1/settings"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    client(&server)
+        .patch_voice_settings()
+        .voice_id("v_1")
+        .body(types::Settings { stability: Some(0.25), style: None })
+        .send()
+        .await
+        .unwrap();
     let request = only_request(&server).await;
     assert_eq!(header(&request, "content-type"), ["application/merge-patch+json"]);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&request.body).unwrap(), json!({"stability": 0.25}));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&request.body).unwrap(),
+        json!({"stability": 0.25})
+    );
 }
 
 #[tokio::test]
@@ -290,7 +344,12 @@ async fn event_stream_response_is_a_byte_stream_of_documented_events() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(events, "text/event-stream"))
         .mount(&server)
         .await;
-    let response = client(&server).stream_speech().body(types::StreamSpeechBody { text: "hello".into() }).send().await.unwrap();
+    let response = client(&server)
+        .stream_speech()
+        .body(types::StreamSpeechBody { text: "hello".into() })
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let mut stream = response.into_inner();
     let mut text = Vec::new();

@@ -30,7 +30,9 @@ fn call(n: usize) -> Value {
 /// `{calls: [call(from)..call(from+n)], pagination: {...}}`.
 fn calls_page(from: usize, n: usize, limit: i64, total: i64) -> ResponseTemplate {
     let calls: Vec<Value> = (from..from + n).map(call).collect();
-    ResponseTemplate::new(200).set_body_json(json!({ "calls": calls, "pagination": { "total": total, "limit": limit, "offset": from } }))
+    ResponseTemplate::new(200).set_body_json(
+        json!({ "calls": calls, "pagination": { "total": total, "limit": limit, "offset": from } }),
+    )
 }
 
 /// One page at `offset` (`None`: the first request, which sends no offset), hit exactly once.
@@ -54,7 +56,9 @@ async fn nothing_else(server: &MockServer) {
         .await;
 }
 
-async fn ids(stream: impl futures::Stream<Item = Result<types::Call, Error<types::ListCallsErrorBody>>>) -> Vec<String> {
+async fn ids(
+    stream: impl futures::Stream<Item = Result<types::Call, Error<types::ListCallsErrorBody>>>,
+) -> Vec<String> {
     stream.map(|c| c.expect("no error").id).collect().await
 }
 
@@ -162,7 +166,13 @@ async fn an_error_on_page_three_is_the_last_item() {
     let server = MockServer::start().await;
     page(&server, "/calls", None, calls_page(0, 2, 2, 10)).await;
     page(&server, "/calls", Some(2), calls_page(2, 2, 2, 10)).await;
-    page(&server, "/calls", Some(4), ResponseTemplate::new(500).set_body_json(json!({"error": "Internal server error"}))).await;
+    page(
+        &server,
+        "/calls",
+        Some(4),
+        ResponseTemplate::new(500).set_body_json(json!({"error": "Internal server error"})),
+    )
+    .await;
     nothing_else(&server).await;
     let items: Vec<_> = client(&server).list_calls().limit(2).stream().collect().await;
     assert_eq!(items.len(), 5, "four calls, then the error, then nothing");
@@ -208,7 +218,9 @@ async fn a_429_between_pages_is_waited_out() {
 
 #[tokio::test]
 async fn a_429_beyond_the_cap_or_without_retry_after_ends_the_stream() {
-    for (retry_after, cap) in [(Some("120"), None), (None, None), (Some("5"), Some(std::time::Duration::from_secs(1)))] {
+    for (retry_after, cap) in
+        [(Some("120"), None), (None, None), (Some("5"), Some(std::time::Duration::from_secs(1)))]
+    {
         let server = MockServer::start().await;
         page(&server, "/calls", None, calls_page(0, 2, 2, 3)).await;
         page(&server, "/calls", Some(2), rate_limited(retry_after)).await;
@@ -216,7 +228,9 @@ async fn a_429_beyond_the_cap_or_without_retry_after_ends_the_stream() {
         let client = client(&server);
         let list = client.list_calls().limit(2);
         let stream = match cap {
-            Some(max_retry_after) => list.stream_with(agentdial_core::pagination::Paging { max_retry_after, ..Default::default() }),
+            Some(max_retry_after) => {
+                list.stream_with(agentdial_core::pagination::Paging { max_retry_after, ..Default::default() })
+            }
             None => list.stream_with(Default::default()),
         };
         let items: Vec<_> = stream.collect().await;
@@ -288,7 +302,8 @@ async fn usage_logs_stream() {
     page(&server, "/usage", None, usage_page(0, 2, 2, 3)).await;
     page(&server, "/usage", Some(2), usage_page(2, 1, 2, 3)).await;
     nothing_else(&server).await;
-    let logs: Vec<types::UsageLog> = client(&server).get_usage().limit(2).stream().map(Result::unwrap).collect().await;
+    let logs: Vec<types::UsageLog> =
+        client(&server).get_usage().limit(2).stream().map(Result::unwrap).collect().await;
     assert_eq!(logs.iter().map(|l| l.duration_sec).collect::<Vec<_>>(), vec![0, 1, 2]);
     assert_eq!(requests(&server).await, 2);
 }
@@ -320,7 +335,14 @@ async fn campaign_leads_without_a_total_end_at_a_page_shorter_than_the_limit() {
     page(&server, &route, Some(2), leads_page(2, 2)).await;
     page(&server, &route, Some(4), leads_page(4, 1)).await;
     nothing_else(&server).await;
-    let leads: Vec<types::CampaignLead> = client(&server).list_campaign_leads().id(CAMPAIGN).limit(2).stream().map(Result::unwrap).collect().await;
+    let leads: Vec<types::CampaignLead> = client(&server)
+        .list_campaign_leads()
+        .id(CAMPAIGN)
+        .limit(2)
+        .stream()
+        .map(Result::unwrap)
+        .collect()
+        .await;
     assert_eq!(leads.len(), 5);
     assert_eq!(requests(&server).await, 3);
 
@@ -341,7 +363,10 @@ async fn facade_calls_stream_neutral_states() {
     use agentdial::{CallFilter, CallStatus, Provider};
     let server = MockServer::start().await;
     for (offset, from, n) in [(None, 0, 2), (Some(2), 2, 1)] {
-        let mock = Mock::given(method("GET")).and(path("/calls")).and(query_param("status", "ended")).and(query_param("limit", "2"));
+        let mock = Mock::given(method("GET"))
+            .and(path("/calls"))
+            .and(query_param("status", "ended"))
+            .and(query_param("limit", "2"));
         let mock = match offset {
             None => mock.and(query_param_is_missing("offset")),
             Some(o) => mock.and(query_param("offset", o.to_string())),
@@ -350,9 +375,14 @@ async fn facade_calls_stream_neutral_states() {
         mock.and(since).respond_with(calls_page(from, n, 2, 3)).expect(1).mount(&server).await;
     }
     nothing_else(&server).await;
-    let client = agentdial::Client::builder(Provider::HmsSovereign).api_key("key").base_url(server.uri()).build().unwrap();
+    let client = agentdial::Client::builder(Provider::HmsSovereign)
+        .api_key("key")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
     let since = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_735_689_600);
-    let states: Vec<_> = client.calls(CallFilter::new().status("ended").since(since).page_size(2)).unwrap().collect().await;
+    let states: Vec<_> =
+        client.calls(CallFilter::new().status("ended").since(since).page_size(2)).unwrap().collect().await;
     assert_eq!(states.len(), 3);
     for (n, state) in states.into_iter().enumerate() {
         let state = state.unwrap();
@@ -376,11 +406,17 @@ async fn facade_calls_map_errors_and_refuse_what_cannot_be_sent() {
         .mount(&server)
         .await;
     nothing_else(&server).await;
-    let client = agentdial::Client::builder(Provider::HmsSovereign).api_key("key").base_url(format!("{}/api/v1", server.uri())).build().unwrap();
+    let client = agentdial::Client::builder(Provider::HmsSovereign)
+        .api_key("key")
+        .base_url(format!("{}/api/v1", server.uri()))
+        .build()
+        .unwrap();
     let items: Vec<_> = client.calls(CallFilter::new().page_size(2)).unwrap().collect().await;
     assert_eq!(items.len(), 3);
     match &items[2] {
-        Err(E::RateLimited { retry_after, .. }) => assert_eq!(*retry_after, Some(std::time::Duration::from_secs(120))),
+        Err(E::RateLimited { retry_after, .. }) => {
+            assert_eq!(*retry_after, Some(std::time::Duration::from_secs(120)))
+        }
         other => panic!("expected RateLimited, got {other:?}"),
     }
     assert_eq!(requests(&server).await, 2);
@@ -392,7 +428,8 @@ async fn facade_calls_map_errors_and_refuse_what_cannot_be_sent() {
 
     // Providers whose documents cannot list calls.
     for provider in [Provider::Altur, Provider::Alta, Provider::Fluents] {
-        let client = agentdial::Client::builder(provider).api_key("key").base_url(server.uri()).build().unwrap();
+        let client =
+            agentdial::Client::builder(provider).api_key("key").base_url(server.uri()).build().unwrap();
         match client.calls(CallFilter::new()) {
             Err(E::Unsupported { operation, .. }) => assert_eq!(operation, "listing calls"),
             Err(e) => panic!("{provider}: expected Unsupported, got {e}"),

@@ -26,9 +26,9 @@
 //! `AGENTDIAL_REQUIRE_PRISM=1`, which makes it fail instead.
 
 use agentdial_tests::prism::{Exchange, Installation, Prism, Recorder, installation, say};
-use hyper::body::Bytes;
 use agentdial_tests::roundtrip::{ValueGenerator, difference};
 use agentdial_tests::{manifest, root};
+use hyper::body::Bytes;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::Serialize;
@@ -71,7 +71,12 @@ struct OpSpec {
 
 fn deref<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
     for _ in 0..16 {
-        match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).and_then(|p| doc.pointer(p)) {
+        match v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| doc.pointer(p))
+        {
             Some(target) => v = target,
             None => break,
         }
@@ -80,7 +85,11 @@ fn deref<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
 }
 
 fn first_example(v: &Value) -> Option<Value> {
-    v.get("example").cloned().or_else(|| v.get("examples").and_then(Value::as_object).and_then(|m| m.values().find_map(|e| e.get("value").cloned())))
+    v.get("example").cloned().or_else(|| {
+        v.get("examples")
+            .and_then(Value::as_object)
+            .and_then(|m| m.values().find_map(|e| e.get("value").cloned()))
+    })
 }
 
 fn operations(doc: &Value) -> Vec<OpSpec> {
@@ -105,11 +114,16 @@ fn operations(doc: &Value) -> Vec<OpSpec> {
                     example,
                 });
             }
-            let body = op.get("requestBody").map(|b| deref(doc, b)).and_then(|b| b.pointer("/content/application~1json")).map(|media| {
-                let schema = media.get("schema").cloned().unwrap_or(json!({}));
-                let example = first_example(media).or_else(|| deref(doc, &schema).get("example").cloned());
-                (format!("{base}/requestBody/content/application~1json/schema"), schema, example)
-            });
+            let body = op
+                .get("requestBody")
+                .map(|b| deref(doc, b))
+                .and_then(|b| b.pointer("/content/application~1json"))
+                .map(|media| {
+                    let schema = media.get("schema").cloned().unwrap_or(json!({}));
+                    let example =
+                        first_example(media).or_else(|| deref(doc, &schema).get("example").cloned());
+                    (format!("{base}/requestBody/content/application~1json/schema"), schema, example)
+                });
             out.push(OpSpec {
                 id: op["operationId"].as_str().unwrap_or_default().to_owned(),
                 method: method.to_uppercase(),
@@ -148,17 +162,23 @@ struct Req {
 
 impl Req {
     fn path(&self, name: &str) -> &str {
-        self.path.get(name).map(String::as_str).unwrap_or_else(|| panic!("no value for path parameter {name}"))
+        self.path
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("no value for path parameter {name}"))
     }
 
     fn query<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
         let v = self.query.get(name)?;
-        Some(serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("query parameter {name} = {v}: {e}")))
+        Some(
+            serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("query parameter {name} = {v}: {e}")),
+        )
     }
 
     fn body<T: DeserializeOwned>(&self) -> Result<T, String> {
         let v = self.body.clone().ok_or("the operation has a body but none was generated")?;
-        serde_json::from_value(v).map_err(|e| format!("a valid request body does not decode into the request type: {e}"))
+        serde_json::from_value(v)
+            .map_err(|e| format!("a valid request body does not decode into the request type: {e}"))
     }
 }
 
@@ -171,7 +191,8 @@ struct Generator<'d> {
 
 impl Generator<'_> {
     fn value(&mut self, pointer: &str, schema: &Value) -> Value {
-        let s = self.values.schema(pointer, schema).unwrap_or_else(|e| panic!("cannot generate a value: {e}"));
+        let s =
+            self.values.schema(pointer, schema).unwrap_or_else(|e| panic!("cannot generate a value: {e}"));
         s.new_tree(&mut self.runner).unwrap_or_else(|e| panic!("{pointer}: {e}")).current()
     }
 
@@ -246,14 +267,20 @@ struct Outcome {
     typed: Result<Value, String>,
 }
 
-fn outcome<T: Serialize, E: Serialize + Debug>(r: Result<agentdial_hmsovereign::ResponseValue<T>, agentdial_hmsovereign::Error<E>>) -> Outcome {
+fn outcome<T: Serialize, E: Serialize + Debug>(
+    r: Result<agentdial_hmsovereign::ResponseValue<T>, agentdial_hmsovereign::Error<E>>,
+) -> Outcome {
     use agentdial_hmsovereign::Error;
     Outcome {
         typed: match r {
-            Ok(v) => serde_json::to_value(v.into_inner()).map_err(|e| format!("the typed response does not serialize: {e}")),
+            Ok(v) => serde_json::to_value(v.into_inner())
+                .map_err(|e| format!("the typed response does not serialize: {e}")),
             Err(Error::ErrorResponse(v)) => {
                 let status = v.status();
-                Err(format!("documented error status {status}: {}", serde_json::to_value(v.into_inner()).unwrap_or_default()))
+                Err(format!(
+                    "documented error status {status}: {}",
+                    serde_json::to_value(v.into_inner()).unwrap_or_default()
+                ))
             }
             Err(e) => Err(e.to_string()),
         },
@@ -322,7 +349,14 @@ struct Tally {
 
 /// Checks one exchange: exactly one request, accepted (2xx, no finding about the request), the body
 /// sent as given, and a 2xx response decoded losslessly.
-fn judge(tally: &mut Tally, provider: &str, what: &str, req: &Req, typed: Result<Value, String>, exchanges: Vec<Exchange>) {
+fn judge(
+    tally: &mut Tally,
+    provider: &str,
+    what: &str,
+    req: &Req,
+    typed: Result<Value, String>,
+    exchanges: Vec<Exchange>,
+) {
     tally.calls += 1;
     let mut problems = Vec::new();
     let [ex] = exchanges.as_slice() else {
@@ -343,17 +377,34 @@ fn judge(tally: &mut Tally, provider: &str, what: &str, req: &Req, typed: Result
     }
     let violations = ex.request_violations();
     if !violations.is_empty() {
-        problems.push(format!("{} {} refused by the document: {}", ex.method, ex.target, Value::Array(violations)));
+        problems.push(format!(
+            "{} {} refused by the document: {}",
+            ex.method,
+            ex.target,
+            Value::Array(violations)
+        ));
     }
     for v in ex.response_violations() {
-        tally.document_contradictions.insert(format!("{provider} {what}: {}", v["message"].as_str().unwrap_or_default()));
+        tally
+            .document_contradictions
+            .insert(format!("{provider} {what}: {}", v["message"].as_str().unwrap_or_default()));
     }
     let accepted = (200..300).contains(&ex.status);
     if !accepted {
-        problems.push(format!("{} {} answered {}: {}", ex.method, ex.target, ex.status, String::from_utf8_lossy(&ex.response_body)));
+        problems.push(format!(
+            "{} {} answered {}: {}",
+            ex.method,
+            ex.target,
+            ex.status,
+            String::from_utf8_lossy(&ex.response_body)
+        ));
     } else {
         match typed {
-            Err(e) => problems.push(format!("{} response not decoded: {e}\n  body: {}", ex.status, String::from_utf8_lossy(&ex.response_body))),
+            Err(e) => problems.push(format!(
+                "{} response not decoded: {e}\n  body: {}",
+                ex.status,
+                String::from_utf8_lossy(&ex.response_body)
+            )),
             Ok(_) if ex.response_body.is_empty() => {}
             Ok(typed) => {
                 tally.responses += 1;
@@ -361,7 +412,10 @@ fn judge(tally: &mut Tally, provider: &str, what: &str, req: &Req, typed: Result
                 match serde_json::from_slice::<Value>(&ex.response_body) {
                     Ok(raw) => {
                         if let Some(d) = difference(&raw, &typed) {
-                            problems.push(format!("{} response not decoded losslessly: {d}\n  body: {raw}", ex.status));
+                            problems.push(format!(
+                                "{} response not decoded losslessly: {d}\n  body: {raw}",
+                                ex.status
+                            ));
                         }
                     }
                     Err(e) => problems.push(format!("{} response is not JSON: {e}", ex.status)),
@@ -370,7 +424,9 @@ fn judge(tally: &mut Tally, provider: &str, what: &str, req: &Req, typed: Result
         }
     }
     if !problems.is_empty() {
-        tally.failures.push(format!("{provider} {what}:\n  - {}\n  request: {req:?}", problems.join("\n  - ")));
+        tally
+            .failures
+            .push(format!("{provider} {what}:\n  - {}\n  request: {req:?}", problems.join("\n  - ")));
     }
 }
 
@@ -380,7 +436,10 @@ fn seed() -> u64 {
     static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     *SEED.get_or_init(|| {
         std::env::var("AGENTDIAL_PRISM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1)
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
         })
     })
 }
@@ -421,20 +480,31 @@ fn start_all(inst: &Installation) -> BTreeMap<String, Prism> {
 }
 
 /// Calls every operation of one provider crate (once, or `DYNAMIC_CALLS` times with generated requests).
-async fn run_provider<C: Clone + Send + 'static>(tally: &mut Tally, provider: &str, prism: &Prism, make: fn(&str) -> C, ops: Vec<Op<C>>, dynamic: bool) {
+async fn run_provider<C: Clone + Send + 'static>(
+    tally: &mut Tally,
+    provider: &str,
+    prism: &Prism,
+    make: fn(&str) -> C,
+    ops: Vec<Op<C>>,
+    dynamic: bool,
+) {
     let doc = agentdial_tests::transformed(provider);
     let specs = operations(&doc);
     let mut ids: Vec<&str> = ops.iter().map(|o| o.id).collect();
     ids.sort();
     let mut documented: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
     documented.sort();
-    assert_eq!(ids, documented, "{provider}: the operation table must list exactly the document's operations");
+    assert_eq!(
+        ids, documented,
+        "{provider}: the operation table must list exactly the document's operations"
+    );
 
     let mut values = ValueGenerator::new(&doc);
     for (pointer, schema) in published_overrides(provider) {
         values = values.with_override(&pointer, schema);
     }
-    let mut generator = Generator { values, runner: runner(&format!("{provider}{dynamic}")), from_examples: 0 };
+    let mut generator =
+        Generator { values, runner: runner(&format!("{provider}{dynamic}")), from_examples: 0 };
     // Every request first (the generator is sequential and seeded), then sent by WORKERS clients in
     // parallel, each through its own recorder so that exchanges stay paired with their calls.
     let mut calls = Vec::new();
@@ -443,13 +513,22 @@ async fn run_provider<C: Clone + Send + 'static>(tally: &mut Tally, provider: &s
         tally.operations += 1;
         let times = if dynamic { DYNAMIC_CALLS } else { 1 };
         for _ in 0..times {
-            calls.push((op.call, format!("{} ({} {})", op.id, spec.method, spec.template), generator.request(spec, !dynamic)));
+            calls.push((
+                op.call,
+                format!("{} ({} {})", op.id, spec.method, spec.template),
+                generator.request(spec, !dynamic),
+            ));
         }
     }
     tally.from_examples += generator.from_examples;
     let mut workers = tokio::task::JoinSet::new();
     for w in 0..WORKERS {
-        let mine: Vec<_> = calls.iter().enumerate().filter(|(i, _)| i % WORKERS == w).map(|(i, (call, _, req))| (i, *call, req.clone())).collect();
+        let mine: Vec<_> = calls
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % WORKERS == w)
+            .map(|(i, (call, _, req))| (i, *call, req.clone()))
+            .collect();
         let recorder = Recorder::start(&prism.url, dynamic).await;
         let client = make(&recorder.url);
         workers.spawn(async move {
@@ -470,7 +549,8 @@ async fn run_provider<C: Clone + Send + 'static>(tally: &mut Tally, provider: &s
 }
 
 fn hms(url: &str) -> agentdial_hmsovereign::Client {
-    agentdial_hmsovereign::Client::from_options(agentdial_hmsovereign::ClientOptions::new(KEY).base_url(url)).unwrap()
+    agentdial_hmsovereign::Client::from_options(agentdial_hmsovereign::ClientOptions::new(KEY).base_url(url))
+        .unwrap()
 }
 
 fn altur(url: &str) -> agentdial_altur::Client {
@@ -492,12 +572,18 @@ fn altur_ops() -> Vec<Op<agentdial_altur::Client>> {
 
 fn alta_ops() -> Vec<Op<agentdial_alta::Client>> {
     use agentdial_alta::types;
-    vec![op!("triggerAssistantCall", |c, r, body: types::TriggerAssistantCallRequest| c.trigger_assistant_call().body(body).send())]
+    vec![op!("triggerAssistantCall", |c, r, body: types::TriggerAssistantCallRequest| c
+        .trigger_assistant_call()
+        .body(body)
+        .send())]
 }
 
 fn fluents_ops() -> Vec<Op<agentdial_fluents::Client>> {
     use agentdial_fluents::types;
-    vec![op!("CallController_createCall", |c, r, body: types::CreateCallDto| c.call_controller_create_call().body(body).send())]
+    vec![op!("CallController_createCall", |c, r, body: types::CreateCallDto| c
+        .call_controller_create_call()
+        .body(body)
+        .send())]
 }
 
 fn hms_ops() -> Vec<Op<agentdial_hmsovereign::Client>> {
@@ -507,23 +593,49 @@ fn hms_ops() -> Vec<Op<agentdial_hmsovereign::Client>> {
         op!("listAssistants", |c, r| c.list_assistants().send()),
         op!("createAssistant", |c, r, body: types::AgentCreate| c.create_assistant().body(body).send()),
         op!("getAssistant", |c, r| c.get_assistant().id(r.path("id")).send()),
-        op!("updateAssistant", |c, r, body: types::AgentUpdate| c.update_assistant().id(r.path("id")).body(body).send()),
+        op!("updateAssistant", |c, r, body: types::AgentUpdate| c
+            .update_assistant()
+            .id(r.path("id"))
+            .body(body)
+            .send()),
         op!("deleteAssistant", |c, r| c.delete_assistant().id(r.path("id")).send()),
         op!("listToolTemplates", |c, r| c.list_tool_templates().send()),
-        op!("createToolTemplate", |c, r, body: types::ToolTemplateCreate| c.create_tool_template().body(body).send()),
+        op!("createToolTemplate", |c, r, body: types::ToolTemplateCreate| c
+            .create_tool_template()
+            .body(body)
+            .send()),
         op!("getToolTemplate", |c, r| c.get_tool_template().id(r.path("id")).send()),
-        op!("updateToolTemplate", |c, r, body: types::ToolTemplateUpdate| c.update_tool_template().id(r.path("id")).body(body).send()),
+        op!("updateToolTemplate", |c, r, body: types::ToolTemplateUpdate| c
+            .update_tool_template()
+            .id(r.path("id"))
+            .body(body)
+            .send()),
         op!("deleteToolTemplate", |c, r| c.delete_tool_template().id(r.path("id")).send()),
         op!("listNumbers", |c, r| c.list_numbers().send()),
         op!("registerNumber", |c, r, body: types::PhoneNumberCreate| c.register_number().body(body).send()),
         op!("getNumber", |c, r| c.get_number().id(r.path("id")).send()),
-        op!("updateNumber", |c, r, body: types::PhoneNumberUpdate| c.update_number().id(r.path("id")).body(body).send()),
+        op!("updateNumber", |c, r, body: types::PhoneNumberUpdate| c
+            .update_number()
+            .id(r.path("id"))
+            .body(body)
+            .send()),
         op!("deleteNumber", |c, r| c.delete_number().id(r.path("id")).send()),
-        op!("listCalls", |c, r| query!(c.list_calls(), r, limit: i64, offset: i64, status: types::CallStatusFilter, start_date: Utc, end_date: Utc).send()),
+        op!("listCalls", |c, r| {
+            query!(c.list_calls(), r, limit: i64, offset: i64, status: types::CallStatusFilter, start_date: Utc, end_date: Utc).send()
+        }),
         op!("getCall", |c, r| c.get_call().id(r.path("id")).send()),
-        op!("createOutboundCall", |c, r, body: types::OutboundCallRequest| c.create_outbound_call().body(body).send()),
-        op!("controlCall", |c, r, body: types::CallControlCommand| c.control_call().id(r.path("id")).body(body).send()),
-        op!("getUsage", |c, r| query!(c.get_usage(), r, limit: i64, offset: i64, start_date: Utc, end_date: Utc).send()),
+        op!("createOutboundCall", |c, r, body: types::OutboundCallRequest| c
+            .create_outbound_call()
+            .body(body)
+            .send()),
+        op!("controlCall", |c, r, body: types::CallControlCommand| c
+            .control_call()
+            .id(r.path("id"))
+            .body(body)
+            .send()),
+        op!("getUsage", |c, r| {
+            query!(c.get_usage(), r, limit: i64, offset: i64, start_date: Utc, end_date: Utc).send()
+        }),
         op!("listSipTrunks", |c, r| c.list_sip_trunks().send()),
         op!("createSipTrunk", |c, r, body: types::SipTrunkCreate| c.create_sip_trunk().body(body).send()),
         op!("getSipTrunk", |c, r| c.get_sip_trunk().id(r.path("id")).send()),
@@ -531,31 +643,61 @@ fn hms_ops() -> Vec<Op<agentdial_hmsovereign::Client>> {
         op!("listVoices", |c, r| c.list_voices().send()),
         op!("getBYOKConfigs", |c, r| c.get_byok_configs().send()),
         op!("addBYOKConfig", |c, r, body: types::ByokConfigCreate| c.add_byok_config().body(body).send()),
-        op!("deleteBYOKConfig", |c, r, body: types::ByokConfigDelete| c.delete_byok_config().body(body).send()),
+        op!("deleteBYOKConfig", |c, r, body: types::ByokConfigDelete| c
+            .delete_byok_config()
+            .body(body)
+            .send()),
         op!("getBYOKProviderConfigs", |c, r| c.get_byok_provider_configs().send()),
         op!("getDomain", |c, r| c.get_domain().send()),
         op!("addDomain", |c, r, body: types::DomainCreate| c.add_domain().body(body).send()),
         op!("deleteDomain", |c, r| c.delete_domain().send()),
         op!("listResendDomains", |c, r| c.list_resend_domains().send()),
-        op!("syncResendDomain", |c, r, body: types::DomainSyncRequest| c.sync_resend_domain().body(body).send()),
+        op!("syncResendDomain", |c, r, body: types::DomainSyncRequest| c
+            .sync_resend_domain()
+            .body(body)
+            .send()),
         op!("verifyDomain", |c, r| c.verify_domain().send()),
         op!("refreshDomain", |c, r| c.refresh_domain().send()),
         op!("listAnalysisTemplates", |c, r| c.list_analysis_templates().send()),
-        op!("createAnalysisTemplate", |c, r, body: types::CreateAnalysisTemplate| c.create_analysis_template().body(body).send()),
+        op!("createAnalysisTemplate", |c, r, body: types::CreateAnalysisTemplate| c
+            .create_analysis_template()
+            .body(body)
+            .send()),
         op!("getAnalysisTemplate", |c, r| c.get_analysis_template().id(r.path("id")).send()),
-        op!("updateAnalysisTemplate", |c, r, body: types::UpdateAnalysisTemplate| c.update_analysis_template().id(r.path("id")).body(body).send()),
+        op!("updateAnalysisTemplate", |c, r, body: types::UpdateAnalysisTemplate| c
+            .update_analysis_template()
+            .id(r.path("id"))
+            .body(body)
+            .send()),
         op!("deleteAnalysisTemplate", |c, r| c.delete_analysis_template().id(r.path("id")).send()),
         op!("getOrganization", |c, r| query!(c.get_organization(), r, include_children: bool).send()),
-        op!("createOrganization", |c, r, body: types::OrganizationCreate| c.create_organization().body(body).send()),
+        op!("createOrganization", |c, r, body: types::OrganizationCreate| c
+            .create_organization()
+            .body(body)
+            .send()),
         op!("getOrganizationLegacy", |c, r| c.get_organization_legacy().send()),
         op!("listCampaigns", |c, r| c.list_campaigns().send()),
         op!("createCampaign", |c, r, body: types::CampaignCreate| c.create_campaign().body(body).send()),
         op!("getCampaign", |c, r| c.get_campaign().id(r.path("id")).send()),
-        op!("updateCampaign", |c, r, body: types::CampaignUpdate| c.update_campaign().id(r.path("id")).body(body).send()),
+        op!("updateCampaign", |c, r, body: types::CampaignUpdate| c
+            .update_campaign()
+            .id(r.path("id"))
+            .body(body)
+            .send()),
         op!("deleteCampaign", |c, r| c.delete_campaign().id(r.path("id")).send()),
-        op!("listCampaignLeads", |c, r| query!(c.list_campaign_leads().id(r.path("id")), r, limit: i64, offset: i64).send()),
-        op!("addCampaignLead", |c, r, body: types::CampaignLeadCreate| c.add_campaign_lead().id(r.path("id")).body(body).send()),
-        op!("removeCampaignLead", |c, r| c.remove_campaign_lead().id(r.path("id")).lead_id(r.path("leadId")).send()),
+        op!("listCampaignLeads", |c, r| {
+            query!(c.list_campaign_leads().id(r.path("id")), r, limit: i64, offset: i64).send()
+        }),
+        op!("addCampaignLead", |c, r, body: types::CampaignLeadCreate| c
+            .add_campaign_lead()
+            .id(r.path("id"))
+            .body(body)
+            .send()),
+        op!("removeCampaignLead", |c, r| c
+            .remove_campaign_lead()
+            .id(r.path("id"))
+            .lead_id(r.path("leadId"))
+            .send()),
     ]
 }
 
@@ -573,7 +715,9 @@ async fn every_operation(servers: &BTreeMap<String, Prism>, dynamic: bool) -> Ta
 /// Prints the counts (and Prism's own contradictions of the document); returns the failures.
 fn report(what: &str, tally: &Tally) -> Vec<String> {
     for c in &tally.document_contradictions {
-        say(&format!("prism ({what}): Prism's response contradicts the document (not a failure of ours): {c}"));
+        say(&format!(
+            "prism ({what}): Prism's response contradicts the document (not a failure of ours): {c}"
+        ));
     }
     say(&format!(
         "prism ({what}): {} operations, {} calls ({} request parts from the document's examples), {} request bodies and {} responses ({} distinct) checked, {} failures",
@@ -635,7 +779,12 @@ async fn facade_run(servers: &BTreeMap<String, Prism>, dynamic: bool) -> Tally {
     use agentdial::Provider;
     let mut tally = Tally::default();
     let times = if dynamic { DYNAMIC_CALLS } else { 1 };
-    for (name, provider) in [("altur", Provider::Altur), ("alta", Provider::Alta), ("fluents", Provider::Fluents), ("hmsovereign", Provider::HmsSovereign)] {
+    for (name, provider) in [
+        ("altur", Provider::Altur),
+        ("alta", Provider::Alta),
+        ("fluents", Provider::Fluents),
+        ("hmsovereign", Provider::HmsSovereign),
+    ] {
         let recorder = Recorder::start(&servers[name].url, dynamic).await;
         let client = facade(provider, &recorder.url);
         let call = dial_request(provider);
@@ -648,7 +797,9 @@ async fn facade_run(servers: &BTreeMap<String, Prism>, dynamic: bool) -> Tally {
                 Ok(d) => Ok(dial_response_json(&d.response)),
                 // A 200 saying `success: false` (HMS Sovereign) is the facade's `Error::Api`, which
                 // carries the decoded body re-serialized: that is what must be lossless.
-                Err(agentdial::Error::Api { status: 200, raw, .. }) => serde_json::from_str(&raw).map_err(|e| format!("{e}: {raw}")),
+                Err(agentdial::Error::Api { status: 200, raw, .. }) => {
+                    serde_json::from_str(&raw).map_err(|e| format!("{e}: {raw}"))
+                }
                 Err(e) => Err(e.to_string()),
             };
             // What the facade sent is its own mapping of `OutboundCall`: judged by Prism, not compared.
@@ -691,7 +842,11 @@ async fn facade_run(servers: &BTreeMap<String, Prism>, dynamic: bool) -> Tally {
 async fn conformance_against_prism() {
     let Some(inst) = installation() else { return };
     for p in manifest().providers {
-        assert!(PROVIDERS.contains(&p.name.as_str()), "{}: add the provider's operation table to tests/tests/prism.rs", p.name);
+        assert!(
+            PROVIDERS.contains(&p.name.as_str()),
+            "{}: add the provider's operation table to tests/tests/prism.rs",
+            p.name
+        );
     }
     let servers = start_all(&inst);
     let mut failures = Vec::new();
@@ -703,7 +858,12 @@ async fn conformance_against_prism() {
     let tally = every_operation(&servers, true).await;
     assert_eq!(tally.calls, 55 * DYNAMIC_CALLS);
     // Random responses really are random (a `--seed`ed Prism answers every call of an operation alike).
-    assert!(tally.distinct_responses.len() * 2 > tally.responses, "{} distinct of {} responses", tally.distinct_responses.len(), tally.responses);
+    assert!(
+        tally.distinct_responses.len() * 2 > tally.responses,
+        "{} distinct of {} responses",
+        tally.distinct_responses.len(),
+        tally.responses
+    );
     failures.extend(report("every operation, generated requests, dynamic responses", &tally));
 
     let tally = facade_run(&servers, false).await;
@@ -713,5 +873,11 @@ async fn conformance_against_prism() {
     failures.extend(report("facade, dynamic responses", &tally));
 
     say(&format!("prism: request seed {} (AGENTDIAL_PRISM_SEED={0} replays the requests)", seed()));
-    assert!(failures.is_empty(), "{} failures (replay with AGENTDIAL_PRISM_SEED={}):\n{}", failures.len(), seed(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures (replay with AGENTDIAL_PRISM_SEED={}):\n{}",
+        failures.len(),
+        seed(),
+        failures.join("\n")
+    );
 }

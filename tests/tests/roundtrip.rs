@@ -25,12 +25,20 @@ fn documented_examples_round_trip() {
         for sample in samples(&doc).0 {
             checked += 1;
             if let Err(e) = check_lossless(decode, &sample.schema, &sample.value) {
-                failures.push(format!("{} {e}\n  from: {}\n  value: {}", provider.name, sample.origin, sample.value));
+                failures.push(format!(
+                    "{} {e}\n  from: {}\n  value: {}",
+                    provider.name, sample.origin, sample.value
+                ));
             }
         }
     }
     say(&format!("round trip: {checked} documented examples"));
-    assert!(failures.is_empty(), "{} of {checked} documented examples do not round-trip:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} documented examples do not round-trip:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked > 20, "suspiciously few samples: {checked}");
 }
 
@@ -59,7 +67,11 @@ fn every_json_fixture_round_trips() {
     json_files(&dir, &mut files);
     let listed: Vec<PathBuf> = FIXTURES.iter().map(|(f, _, _)| dir.join(f)).collect();
     for file in &files {
-        assert!(listed.contains(file), "{} is not in FIXTURES (tests/tests/roundtrip.rs): say which schema it is a value of", file.display());
+        assert!(
+            listed.contains(file),
+            "{} is not in FIXTURES (tests/tests/roundtrip.rs): say which schema it is a value of",
+            file.display()
+        );
     }
     for (file, provider, schema) in FIXTURES {
         let text = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -96,7 +108,8 @@ fn generated_values_round_trip(provider: &str, shard: usize, shards: usize) {
                 continue;
             }
         };
-        let config = Config { cases: cases(), failure_persistence: None, max_shrink_iters: 2048, ..Config::default() };
+        let config =
+            Config { cases: cases(), failure_persistence: None, max_shrink_iters: 2048, ..Config::default() };
         let mut runner = TestRunner::new(config);
         let count = std::cell::Cell::new(0u64);
         let result = runner.run(&strategy, |value| {
@@ -106,13 +119,26 @@ fn generated_values_round_trip(provider: &str, shard: usize, shards: usize) {
         values += count.get();
         match result {
             Ok(()) => {}
-            Err(TestError::Fail(reason, value)) => failures.push(format!("{provider} {reason}\n  smallest failing value: {value}")),
-            Err(TestError::Abort(reason)) => failures.push(format!("{provider} {name}: generator gave up: {reason}")),
+            Err(TestError::Fail(reason, value)) => {
+                failures.push(format!("{provider} {reason}\n  smallest failing value: {value}"))
+            }
+            Err(TestError::Abort(reason)) => {
+                failures.push(format!("{provider} {name}: generator gave up: {reason}"))
+            }
         }
     }
     let part = if shards > 1 { format!(" (part {} of {shards})", shard + 1) } else { String::new() };
-    say(&format!("round trip: {provider}{part}: {values} generated values of {} component schemas", names.len()));
-    assert!(failures.is_empty(), "{} of {} schemas of {provider} do not round-trip:\n{}", failures.len(), names.len(), failures.join("\n"));
+    say(&format!(
+        "round trip: {provider}{part}: {values} generated values of {} component schemas",
+        names.len()
+    ));
+    assert!(
+        failures.is_empty(),
+        "{} of {} schemas of {provider} do not round-trip:\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -144,6 +170,10 @@ fn generated_values_round_trip_hmsovereign_part_2() {
 fn every_provider_has_a_generated_values_test() {
     let source = include_str!("roundtrip.rs");
     for p in manifest().providers {
-        assert!(source.contains(&format!("fn generated_values_round_trip_{}()", p.name)), "add a generated_values_round_trip_{} test", p.name);
+        assert!(
+            source.contains(&format!("fn generated_values_round_trip_{}()", p.name)),
+            "add a generated_values_round_trip_{} test",
+            p.name
+        );
     }
 }

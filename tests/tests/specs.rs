@@ -7,7 +7,12 @@ use agentdial_tests::{manifest, root};
 fn vendored_specs_match_manifest_hashes() {
     for p in manifest().providers {
         let bytes = std::fs::read(p.spec_path(&root())).expect("vendored spec");
-        assert_eq!(sha256_hex(&bytes), p.sha256, "specs/{} differs from the sha256 in specs/providers.toml", p.spec);
+        assert_eq!(
+            sha256_hex(&bytes),
+            p.sha256,
+            "specs/{} differs from the sha256 in specs/providers.toml",
+            p.spec
+        );
     }
 }
 
@@ -24,18 +29,29 @@ fn generation_refuses_a_spec_whose_hash_differs() {
 
 #[test]
 fn malformed_specs_give_file_and_location() {
-    let err = agentdial_build_support::load::parse_document("openapi: 3.0.3\ninfo: [unclosed\n", "specs/bad.yaml").unwrap_err().to_string();
+    let err =
+        agentdial_build_support::load::parse_document("openapi: 3.0.3\ninfo: [unclosed\n", "specs/bad.yaml")
+            .unwrap_err()
+            .to_string();
     assert!(err.starts_with("specs/bad.yaml:"), "{err}");
-    let err = agentdial_build_support::load::parse_document("swagger: '2.0'\n", "specs/old.yaml").unwrap_err().to_string();
+    let err = agentdial_build_support::load::parse_document("swagger: '2.0'\n", "specs/old.yaml")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("Swagger 2.0"), "{err}");
 }
 
 #[test]
 fn generated_crates_name_their_spec_and_hash() {
     for p in manifest().providers {
-        let text = std::fs::read_to_string(root().join("crates").join(&p.name).join("src/generated.rs")).unwrap();
+        let text =
+            std::fs::read_to_string(root().join("crates").join(&p.name).join("src/generated.rs")).unwrap();
         let header: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
-        assert!(header.contains(&format!("specs/{}", p.spec)) && header.contains(&p.sha256) && header.contains("Do not edit"), "{header}");
+        assert!(
+            header.contains(&format!("specs/{}", p.spec))
+                && header.contains(&p.sha256)
+                && header.contains("Do not edit"),
+            "{header}"
+        );
     }
 }
 
@@ -48,7 +64,10 @@ fn hmsovereign_document_is_valid_and_complete() {
     assert_eq!(spec.openapi, "3.0.3");
     assert_eq!(spec.servers[0].url, "https://api.hmsovereign.com/api/v1");
     let description = spec.info.description.as_deref().unwrap_or_default().to_lowercase();
-    assert!(description.contains("authored") && description.contains("agentdial"), "provenance stated in info.description");
+    assert!(
+        description.contains("authored") && description.contains("agentdial"),
+        "provenance stated in info.description"
+    );
 
     let doc: serde_json::Value = serde_yaml::from_str(&text).unwrap();
     // Every $ref resolves.
@@ -83,15 +102,33 @@ fn hmsovereign_document_is_valid_and_complete() {
         }
     }
     assert_eq!(count, 52);
-    for published in ["listAssistants", "createOutboundCall", "controlCall", "getCall", "listCalls", "getUsage", "getOrganizationLegacy"] {
+    for published in [
+        "listAssistants",
+        "createOutboundCall",
+        "controlCall",
+        "getCall",
+        "listCalls",
+        "getUsage",
+        "getOrganizationLegacy",
+    ] {
         assert!(ids.contains(published), "{published}");
     }
     assert!(spec.security.as_ref().is_some_and(|s| s.iter().any(|r| r.contains_key("BearerAuth"))));
     let schemas = &spec.components.as_ref().unwrap().schemas;
     assert!(schemas.len() >= 68, "{} schemas", schemas.len());
-    for webhook in ["AssistantRequestPayload", "AssistantRequestResponse", "ToolCallsPayload", "ToolCallsResponse", "StatusUpdatePayload", "EndOfCallReportPayload"] {
+    for webhook in [
+        "AssistantRequestPayload",
+        "AssistantRequestResponse",
+        "ToolCallsPayload",
+        "ToolCallsResponse",
+        "StatusUpdatePayload",
+        "EndOfCallReportPayload",
+    ] {
         assert!(schemas.contains_key(webhook), "webhook schema {webhook}");
     }
     assert!(text.contains("x-agentdial-inferred: true"), "inferred parts are marked");
-    assert!(doc.pointer("/paths/~1account/get/deprecated").and_then(|d| d.as_bool()) == Some(true), "GET /account is deprecated");
+    assert!(
+        doc.pointer("/paths/~1account/get/deprecated").and_then(|d| d.as_bool()) == Some(true),
+        "GET /account is deprecated"
+    );
 }

@@ -10,7 +10,8 @@ use agentdial_hmsovereign::types::{CallControlCommand, LlmConfig, LlmTool, Trans
 use serde_json::{Value, json};
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) -> T {
-    let decoded: T = serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{value} does not decode: {e}"));
+    let decoded: T =
+        serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{value} does not decode: {e}"));
     let again = serde_json::to_value(&decoded).expect("serializes");
     assert_eq!(first_difference(value, &again), None, "{value} came back as {again}");
     decoded
@@ -28,7 +29,10 @@ fn a_transfer_tool_keeps_its_destinations() {
 #[test]
 fn every_known_tool_kind_decodes_as_itself() {
     let cases = [
-        (json!({"name": "lookup", "description": "Looks up an order", "url": "https://example.com/hook"}), "ToolDefinition"),
+        (
+            json!({"name": "lookup", "description": "Looks up an order", "url": "https://example.com/hook"}),
+            "ToolDefinition",
+        ),
         (json!({"type": "function", "function": {"name": "lookup"}, "async": true}), "OpenAiFunctionTool"),
         (json!({"type": "endCall"}), "EndCallTool"),
         (json!({"type": "transferCall", "destinations": []}), "TransferCallTool"),
@@ -56,9 +60,13 @@ fn an_unknown_tool_kind_survives_a_read_modify_write() {
 #[test]
 fn a_known_kind_with_a_broken_body_is_an_error_naming_the_tag() {
     // Before: `EndCallTool { type_: Unrecognized("transferCall") }`, destinations gone, no error.
-    let err = serde_json::from_value::<LlmTool>(json!({"type": "transferCall", "destinations": "none"})).unwrap_err().to_string();
+    let err = serde_json::from_value::<LlmTool>(json!({"type": "transferCall", "destinations": "none"}))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("LlmTool with type \"transferCall\""), "{err}");
-    let err = serde_json::from_value::<CallControlCommand>(json!({"type": "say", "content": "hi"})).unwrap_err().to_string();
+    let err = serde_json::from_value::<CallControlCommand>(json!({"type": "say", "content": "hi"}))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("CallControlCommand with type \"say\"") && err.contains("end_after"), "{err}");
 }
 
@@ -75,12 +83,16 @@ fn call_control_commands_decode_by_type_and_keep_unknown_ones() {
     }
     let future = json!({"type": "mute", "duration_seconds": 5});
     assert_eq!(round_trip::<CallControlCommand>(&future), CallControlCommand::Unknown(future.clone()));
-    let err = serde_json::from_value::<CallControlCommand>(json!({"content": "no type"})).unwrap_err().to_string();
+    let err =
+        serde_json::from_value::<CallControlCommand>(json!({"content": "no type"})).unwrap_err().to_string();
     assert!(err.contains("no `type` property"), "{err}");
 }
 
 #[test]
 fn constants_stay_closed() {
     // A single-value enum is a constant: it is never opened with `Unrecognized`.
-    assert!(serde_json::from_value::<agentdial_hmsovereign::types::EndCallToolType>(json!("transferCall")).is_err());
+    assert!(
+        serde_json::from_value::<agentdial_hmsovereign::types::EndCallToolType>(json!("transferCall"))
+            .is_err()
+    );
 }

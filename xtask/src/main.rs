@@ -142,12 +142,25 @@ fn build_cost(single: &[String]) -> Result<()> {
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let build = |features: &str| -> Result<f64> {
-        let target = std::env::temp_dir().join(format!("agentdial-build-cost-{}-{}", std::process::id(), features.replace(',', "-")));
+        let target = std::env::temp_dir().join(format!(
+            "agentdial-build-cost-{}-{}",
+            std::process::id(),
+            features.replace(',', "-")
+        ));
         let _ = std::fs::remove_dir_all(&target);
         let started = Instant::now();
         let status = std::process::Command::new(&cargo)
             .current_dir(&root)
-            .args(["build", "--quiet", "--locked", "-p", "agentdial", "--no-default-features", "--features", features])
+            .args([
+                "build",
+                "--quiet",
+                "--locked",
+                "-p",
+                "agentdial",
+                "--no-default-features",
+                "--features",
+                features,
+            ])
             .env("CARGO_TARGET_DIR", &target)
             .status()
             .context("running cargo build")?;
@@ -176,7 +189,12 @@ fn workspace_root() -> PathBuf {
 fn print_diff(path: &Path, old: &str, new: &str) {
     let diff = similar::TextDiff::from_lines(old, new);
     let shown = path.display().to_string();
-    print!("{}", diff.unified_diff().context_radius(3).header(&format!("{shown} (checked in)"), &format!("{shown} (generated)")));
+    print!(
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("{shown} (checked in)"), &format!("{shown} (generated)"))
+    );
 }
 
 fn print_changelogs(changelogs: &[Changelog], format: Format) {
@@ -190,7 +208,12 @@ fn generate(provider: Option<String>, check: bool, format: Format) -> Result<boo
     let root = workspace_root();
     let manifest = Manifest::load(&root)?;
     let providers: Vec<_> = match &provider {
-        Some(name) => vec![manifest.provider(name).with_context(|| format!("no provider {name:?} in specs/providers.toml"))?.clone()],
+        Some(name) => vec![
+            manifest
+                .provider(name)
+                .with_context(|| format!("no provider {name:?} in specs/providers.toml"))?
+                .clone(),
+        ],
         None => manifest.providers.clone(),
     };
     let started = Instant::now();
@@ -209,7 +232,10 @@ fn generate(provider: Option<String>, check: bool, format: Format) -> Result<boo
             for change in &regenerated.changes {
                 clean = false;
                 if change.scaffold {
-                    println!("missing: {} (run `cargo xtask generate` to create the crate)", change.path.display());
+                    println!(
+                        "missing: {} (run `cargo xtask generate` to create the crate)",
+                        change.path.display()
+                    );
                 } else {
                     println!("out of date: {}", change.path.display());
                     print_diff(&change.path, change.old.as_deref().unwrap_or(""), &change.new);
@@ -222,7 +248,11 @@ fn generate(provider: Option<String>, check: bool, format: Format) -> Result<boo
         };
         let generated = &regenerated.generated;
         let fired = generated.report.entries.len();
-        eprintln!("{:<14} {:>6.0} ms  {fired:>3} transformation entries  {status}", p.name, generated.elapsed.as_secs_f64() * 1000.0);
+        eprintln!(
+            "{:<14} {:>6.0} ms  {fired:>3} transformation entries  {status}",
+            p.name,
+            generated.elapsed.as_secs_f64() * 1000.0
+        );
         if !regenerated.changelog.is_empty() {
             changelogs.push(regenerated.changelog);
         }
@@ -235,7 +265,13 @@ fn generate(provider: Option<String>, check: bool, format: Format) -> Result<boo
     Ok(clean)
 }
 
-fn vendor_command(provider: &str, file: &Path, source: Option<&str>, format: Format, bump: bool) -> Result<()> {
+fn vendor_command(
+    provider: &str,
+    file: &Path,
+    source: Option<&str>,
+    format: Format,
+    bump: bool,
+) -> Result<()> {
     let root = workspace_root();
     let started = Instant::now();
     let done = vendor(&root, provider, file, source, bump)?;
@@ -248,13 +284,28 @@ fn vendor_command(provider: &str, file: &Path, source: Option<&str>, format: For
         sha(&done.new_sha256),
         if source.is_some() { ", source updated" } else { "" }
     );
-    eprintln!("{}", if done.written.is_empty() { "generated files unchanged".to_owned() } else { done.written.join(", ") });
-    eprintln!("in {:.2} s; review with `cargo test --workspace` and `cargo insta review`", started.elapsed().as_secs_f64());
+    eprintln!(
+        "{}",
+        if done.written.is_empty() {
+            "generated files unchanged".to_owned()
+        } else {
+            done.written.join(", ")
+        }
+    );
+    eprintln!(
+        "in {:.2} s; review with `cargo test --workspace` and `cargo insta review`",
+        started.elapsed().as_secs_f64()
+    );
     print!("{}", render(std::slice::from_ref(&done.regeneration.changelog), format.into()));
     Ok(())
 }
 
-fn semver_check(provider: Option<String>, file: Option<PathBuf>, old: Option<PathBuf>, new: Option<PathBuf>) -> Result<bool> {
+fn semver_check(
+    provider: Option<String>,
+    file: Option<PathBuf>,
+    old: Option<PathBuf>,
+    new: Option<PathBuf>,
+) -> Result<bool> {
     use agentdial_build_support::semver;
     use agentdial_build_support::surface::surface_of;
     let root = workspace_root();
@@ -263,13 +314,22 @@ fn semver_check(provider: Option<String>, file: Option<PathBuf>, old: Option<Pat
     let (name, version, old_code, new_code) = match (provider, file, old, new) {
         (Some(name), Some(file), None, None) => {
             let manifest = Manifest::load(&root)?;
-            let mut p = manifest.provider(&name).with_context(|| format!("no provider {name:?} in specs/providers.toml"))?.clone();
+            let mut p = manifest
+                .provider(&name)
+                .with_context(|| format!("no provider {name:?} in specs/providers.toml"))?
+                .clone();
             let bytes = read(&file)?;
             p.sha256 = agentdial_build_support::load::sha256_hex(&bytes);
             let candidate = agentdial_build_support::vendor::generate_candidate(&root, &p, &bytes)?;
-            let generated = candidate.files.into_iter().next().map(|(_, text)| text).context("generation produced no file")?;
+            let generated = candidate
+                .files
+                .into_iter()
+                .next()
+                .map(|(_, text)| text)
+                .context("generation produced no file")?;
             let dir = root.join("crates").join(&name);
-            let checked_in = std::fs::read_to_string(dir.join("src/generated.rs")).with_context(|| format!("reading crates/{name}/src/generated.rs"))?;
+            let checked_in = std::fs::read_to_string(dir.join("src/generated.rs"))
+                .with_context(|| format!("reading crates/{name}/src/generated.rs"))?;
             let version = std::fs::read_to_string(dir.join("Cargo.toml"))
                 .ok()
                 .and_then(|t| t.parse::<toml::Table>().ok())
@@ -277,13 +337,24 @@ fn semver_check(provider: Option<String>, file: Option<PathBuf>, old: Option<Pat
             (name, version, checked_in, generated)
         }
         (None, None, Some(old), Some(new)) => {
-            let text = |p: &Path| -> Result<String> { String::from_utf8(read(p)?).with_context(|| format!("{}: not UTF-8", p.display())) };
-            let generate = |p: &Path| agentdial_build_support::vendor::generate_from_text(&text(p)?).with_context(|| format!("generating from {}", p.display()));
+            let text = |p: &Path| -> Result<String> {
+                String::from_utf8(read(p)?).with_context(|| format!("{}: not UTF-8", p.display()))
+            };
+            let generate = |p: &Path| {
+                agentdial_build_support::vendor::generate_from_text(&text(p)?)
+                    .with_context(|| format!("generating from {}", p.display()))
+            };
             ("fixture".to_owned(), Some("0.1.0".to_owned()), generate(&old)?, generate(&new)?)
         }
         _ => bail!("give PROVIDER FILE, or --old OLD --new NEW"),
     };
-    let changelog = Changelog::new(&name, Some(&surface_of(&old_code)?), &surface_of(&new_code)?, old_code != new_code, version.as_deref());
+    let changelog = Changelog::new(
+        &name,
+        Some(&surface_of(&old_code)?),
+        &surface_of(&new_code)?,
+        old_code != new_code,
+        version.as_deref(),
+    );
     print!("{}", changelog.to_text());
     let started = Instant::now();
     let violations = semver::check(&root, &old_code, &new_code, &semver::target_dir(&root))?;
@@ -291,7 +362,10 @@ fn semver_check(provider: Option<String>, file: Option<PathBuf>, old: Option<Pat
     print!("{}", comparison.to_text(&tool));
     eprintln!("cargo-semver-checks took {:.1} s", started.elapsed().as_secs_f64());
     if !comparison.missed.is_empty() {
-        eprintln!("error: cargo-semver-checks reports {} break(s) our changelog does not call breaking", comparison.missed.len());
+        eprintln!(
+            "error: cargo-semver-checks reports {} break(s) our changelog does not call breaking",
+            comparison.missed.len()
+        );
     }
     Ok(comparison.missed.is_empty())
 }

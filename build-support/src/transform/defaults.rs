@@ -30,7 +30,9 @@ pub(crate) fn conforms(doc: &Value, schema: &Value, value: &Value, depth: usize)
         }
     };
     if let Some(values) = obj.get("enum").and_then(Value::as_array) {
-        and(Some(values.iter().any(|v| v == value || (v.as_f64().is_some() && v.as_f64() == value.as_f64()))));
+        and(Some(
+            values.iter().any(|v| v == value || (v.as_f64().is_some() && v.as_f64() == value.as_f64())),
+        ));
     }
     if let Some(t) = obj.get("type").and_then(Value::as_str) {
         let actual = json_type(value);
@@ -96,9 +98,17 @@ pub fn drop_nonconforming_defaults(doc: &mut Value, report: &mut Report) -> Resu
             return Ok(());
         }
         let shown = default.to_string();
-        let shown = if shown.chars().count() > 80 { format!("{}…", shown.chars().take(80).collect::<String>()) } else { shown };
+        let shown = if shown.chars().count() > 80 {
+            format!("{}…", shown.chars().take(80).collect::<String>())
+        } else {
+            shown
+        };
         schema.as_object_mut().map(|o| o.remove("default"));
-        report.record("drop_nonconforming_defaults", format!("{ptr}/default"), format!("`default: {shown}` is not valid against its own schema; dropped"));
+        report.record(
+            "drop_nonconforming_defaults",
+            format!("{ptr}/default"),
+            format!("`default: {shown}` is not valid against its own schema; dropped"),
+        );
         Ok(())
     })
 }
@@ -119,12 +129,23 @@ mod tests {
         assert_eq!(conforms(&doc, &s("E"), &json!(["a"]), 0), Some(false));
         assert_eq!(conforms(&doc, &s("O"), &json!({"id": "x", "e": "b"}), 0), Some(true));
         assert_eq!(conforms(&doc, &s("O"), &json!({"e": "b"}), 0), Some(false), "required id missing");
-        assert_eq!(conforms(&doc, &s("O"), &json!({"id": "x", "e": "c"}), 0), Some(false), "e outside its enum");
+        assert_eq!(
+            conforms(&doc, &s("O"), &json!({"id": "x", "e": "c"}), 0),
+            Some(false),
+            "e outside its enum"
+        );
         assert_eq!(conforms(&doc, &s("O"), &json!({"id": "x", "z": 1}), 0), Some(false), "closed object");
         assert_eq!(conforms(&doc, &json!({"type": "number"}), &json!(3), 0), Some(true));
         assert_eq!(conforms(&doc, &json!({"type": "string", "nullable": true}), &json!(null), 0), Some(true));
-        assert_eq!(conforms(&doc, &json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}), &json!(true), 0), Some(false));
-        assert_eq!(conforms(&doc, &json!({"$ref": "other.yaml#/X"}), &json!(1), 0), None, "cannot tell: kept");
+        assert_eq!(
+            conforms(&doc, &json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}), &json!(true), 0),
+            Some(false)
+        );
+        assert_eq!(
+            conforms(&doc, &json!({"$ref": "other.yaml#/X"}), &json!(1), 0),
+            None,
+            "cannot tell: kept"
+        );
     }
 
     #[test]

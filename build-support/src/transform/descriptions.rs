@@ -13,7 +13,11 @@ pub(crate) fn sanitize(text: &str) -> Option<String> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| &l[..l.len() - l.trim_start().len()])
         .reduce(|a, b| {
-            let shared = a.char_indices().zip(b.chars()).find(|((_, x), y)| x != y).map_or(a.len().min(b.len()), |((i, _), _)| i);
+            let shared = a
+                .char_indices()
+                .zip(b.chars())
+                .find(|((_, x), y)| x != y)
+                .map_or(a.len().min(b.len()), |((i, _), _)| i);
             &a[..shared]
         })
         .unwrap_or("");
@@ -32,7 +36,8 @@ pub(crate) fn sanitize(text: &str) -> Option<String> {
             in_fence = !in_fence;
             continue;
         }
-        let indented = !in_fence && !line.trim().is_empty() && (line.starts_with("    ") || line.starts_with('\t'));
+        let indented =
+            !in_fence && !line.trim().is_empty() && (line.starts_with("    ") || line.starts_with('\t'));
         if indented && !in_indented {
             out.push("```text".into());
             in_indented = true;
@@ -63,7 +68,11 @@ fn walk(ptr: &str, value: &mut Value, report: &mut Report) {
                         && let Some(new) = sanitize(s)
                     {
                         *s = new;
-                        report.record("sanitize_descriptions", p, "re-indented / fenced as `text` so rustdoc does not compile it");
+                        report.record(
+                            "sanitize_descriptions",
+                            p,
+                            "re-indented / fenced as `text` so rustdoc does not compile it",
+                        );
                     }
                 } else if key != "example" && key != "examples" {
                     walk(&p, v, report);
@@ -94,9 +103,15 @@ mod tests {
 
     #[test]
     fn dedents_and_fences() {
-        assert_eq!(sanitize("\n        Hello.\n\n        ## Numbers\n"), Some("\nHello.\n\n## Numbers".into()));
+        assert_eq!(
+            sanitize("\n        Hello.\n\n        ## Numbers\n"),
+            Some("\nHello.\n\n## Numbers".into())
+        );
         assert_eq!(sanitize("Run:\n```\ncurl -H x\n```"), Some("Run:\n```text\ncurl -H x\n```".into()));
-        assert_eq!(sanitize("Run:\n\n    curl -H x\n\nDone"), Some("Run:\n\n```text\ncurl -H x\n\n```\nDone".into()));
+        assert_eq!(
+            sanitize("Run:\n\n    curl -H x\n\nDone"),
+            Some("Run:\n\n```text\ncurl -H x\n\n```\nDone".into())
+        );
         assert_eq!(sanitize("Plain text."), None);
         assert_eq!(sanitize("```json\n{}\n```"), None);
     }
@@ -106,13 +121,20 @@ mod tests {
         // U+3000 (3 bytes) on a line of its own, and as indentation shorter in chars than in bytes.
         assert_eq!(sanitize("  a\n\u{3000}"), Some("a".into()));
         assert_eq!(sanitize("  a\n\u{3000}b"), None, "two-space and U+3000 indents share no prefix");
-        assert_eq!(sanitize("\u{2003}\u{2003}x\n\u{2003}\u{2003}y"), Some("x\ny".into()), "a common non-ASCII indent is removed");
+        assert_eq!(
+            sanitize("\u{2003}\u{2003}x\n\u{2003}\u{2003}y"),
+            Some("x\ny".into()),
+            "a common non-ASCII indent is removed"
+        );
         assert_eq!(sanitize(" \u{a0}x\n\u{a0} y"), None, "no common prefix: nothing is dedented");
     }
 
     /// The description with fences this pass may add removed, and no whitespace: what a reader sees.
     fn visible(text: &str) -> String {
-        text.lines().filter(|l| !matches!(l.trim(), "```" | "```text")).flat_map(|l| l.chars().filter(|c| !c.is_whitespace())).collect()
+        text.lines()
+            .filter(|l| !matches!(l.trim(), "```" | "```text"))
+            .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+            .collect()
     }
 
     proptest::proptest! {

@@ -25,7 +25,11 @@ pub fn deduplicate_enum_values(doc: &mut Value, report: &mut Report) -> Result<(
         }
         *values = seen;
         if !repeated.is_empty() {
-            report.record("deduplicate_enum_values", format!("{ptr}/enum"), format!("removed repeated values {}", repeated.join(", ")));
+            report.record(
+                "deduplicate_enum_values",
+                format!("{ptr}/enum"),
+                format!("removed repeated values {}", repeated.join(", ")),
+            );
         }
         Ok(())
     })
@@ -39,7 +43,9 @@ pub fn deduplicate_enum_values(doc: &mut Value, report: &mut Report) -> Result<(
 pub fn retype_contradicted_enums(doc: &mut Value, report: &mut Report) -> Result<()> {
     for_each_schema(doc, &mut |ptr, schema| {
         let Some(obj) = schema.as_object_mut() else { return Ok(()) };
-        let (Some(declared), Some(values)) = (obj.get("type").and_then(Value::as_str), obj.get("enum").and_then(Value::as_array)) else {
+        let (Some(declared), Some(values)) =
+            (obj.get("type").and_then(Value::as_str), obj.get("enum").and_then(Value::as_array))
+        else {
             return Ok(());
         };
         let types: BTreeSet<&str> = values.iter().filter(|v| !v.is_null()).map(json_type).collect();
@@ -96,8 +102,14 @@ pub fn widen_unnameable_enums(doc: &mut Value, report: &mut Report) -> Result<()
     for_each_schema(doc, &mut |ptr, schema| {
         let Some(obj) = schema.as_object_mut() else { return Ok(()) };
         let Some(values) = obj.get("enum").and_then(Value::as_array) else { return Ok(()) };
-        let Some(strings) = values.iter().filter(|v| !v.is_null()).map(Value::as_str).collect::<Option<Vec<&str>>>() else { return Ok(()) };
-        if unique(strings.iter().map(|s| typify_pascal(s))) || unique(strings.iter().map(|s| variant_name_with_x(s))) {
+        let Some(strings) =
+            values.iter().filter(|v| !v.is_null()).map(Value::as_str).collect::<Option<Vec<&str>>>()
+        else {
+            return Ok(());
+        };
+        if unique(strings.iter().map(|s| typify_pascal(s)))
+            || unique(strings.iter().map(|s| variant_name_with_x(s)))
+        {
             return Ok(());
         }
         let listed = strings.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
@@ -128,7 +140,9 @@ mod tests {
 
     #[test]
     fn removes_repeated_values() {
-        let mut doc = yaml("openapi: 3.0.3\ncomponents: {schemas: {V: {type: string, enum: [luna, hera, luna, zeus, hera]}, W: {type: string, enum: [a, b]}}}\n");
+        let mut doc = yaml(
+            "openapi: 3.0.3\ncomponents: {schemas: {V: {type: string, enum: [luna, hera, luna, zeus, hera]}, W: {type: string, enum: [a, b]}}}\n",
+        );
         let mut report = Report::default();
         deduplicate_enum_values(&mut doc, &mut report).unwrap();
         assert_eq!(doc["components"]["schemas"]["V"]["enum"], json!(["luna", "hera", "zeus"]));
@@ -173,7 +187,10 @@ mod tests {
         assert!(op.get("enum").is_none());
         assert_eq!(op["type"], "string");
         assert_eq!(op["description"], "Comparison.\n\nOne of: `=`, `!=`, `>`, `<`, `>=`, `<=`.");
-        assert!(doc["components"]["schemas"]["Fine"].get("enum").is_some(), "typify's second rule tells a+ from a");
+        assert!(
+            doc["components"]["schemas"]["Fine"].get("enum").is_some(),
+            "typify's second rule tells a+ from a"
+        );
         assert!(doc["components"]["schemas"]["Plain"].get("enum").is_some());
         assert_eq!(report.entries.len(), 1);
         assert_eq!(report.entries[0].pointer, "/components/schemas/Op/enum");

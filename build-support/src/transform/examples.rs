@@ -31,7 +31,8 @@ fn accepts(declared: &str, value: &Value) -> bool {
 pub fn widen_contradicted_types(doc: &mut Value, report: &mut Report) -> Result<()> {
     for_each_schema(doc, &mut |ptr, schema| {
         let Some(obj) = schema.as_object_mut() else { return Ok(()) };
-        let (Some(declared), Some(example)) = (obj.get("type").and_then(Value::as_str), obj.get("example")) else {
+        let (Some(declared), Some(example)) = (obj.get("type").and_then(Value::as_str), obj.get("example"))
+        else {
             return Ok(());
         };
         if example.is_null() || accepts(declared, example) {
@@ -78,7 +79,10 @@ mod tests {
             doc["components"]["schemas"]["Call"]["properties"]["telephony_provider"],
             json!({"oneOf": [{"type": "string"}, {"type": "object"}], "example": "twilio"})
         );
-        assert_eq!(doc["components"]["schemas"]["Call"]["properties"]["count"], json!({"type": "number", "example": 3}));
+        assert_eq!(
+            doc["components"]["schemas"]["Call"]["properties"]["count"],
+            json!({"type": "number", "example": 3})
+        );
         assert_eq!(report.entries.len(), 1);
     }
 }

@@ -4,7 +4,8 @@ use anyhow::Result;
 use serde_json::Value;
 
 /// Keywords that make an untyped schema an object, an array or a composition.
-const STRUCTURE: &[&str] = &["properties", "additionalProperties", "items", "allOf", "anyOf", "oneOf", "required"];
+const STRUCTURE: &[&str] =
+    &["properties", "additionalProperties", "items", "allOf", "anyOf", "oneOf", "required"];
 
 /// `format` on a schema that is not a string or a number (`type: object, format: uri-map`,
 /// `type: array, format: uuid`).
@@ -25,8 +26,15 @@ pub fn drop_misplaced_formats(doc: &mut Value, report: &mut Report) -> Result<()
             return Ok(());
         }
         obj.remove("format");
-        let on = obj.get("type").and_then(Value::as_str).map_or_else(|| "an untyped schema with structure".to_owned(), |t| format!("`type: {t}`"));
-        report.record("drop_misplaced_formats", format!("{ptr}/format"), format!("`format: {}` on {on} asserts nothing; dropped", format.as_str().unwrap_or("?")));
+        let on = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .map_or_else(|| "an untyped schema with structure".to_owned(), |t| format!("`type: {t}`"));
+        report.record(
+            "drop_misplaced_formats",
+            format!("{ptr}/format"),
+            format!("`format: {}` on {on} asserts nothing; dropped", format.as_str().unwrap_or("?")),
+        );
         Ok(())
     })
 }
@@ -36,7 +44,12 @@ const MEMBER_ANNOTATIONS: &[&str] = &["title", "description", "example", "exampl
 
 fn without_annotations(schema: &Value) -> Value {
     match schema.as_object() {
-        Some(obj) => Value::Object(obj.iter().filter(|(k, _)| !MEMBER_ANNOTATIONS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()),
+        Some(obj) => Value::Object(
+            obj.iter()
+                .filter(|(k, _)| !MEMBER_ANNOTATIONS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
         None => schema.clone(),
     }
 }
@@ -51,7 +64,8 @@ fn without_annotations(schema: &Value) -> Value {
 pub fn merge_single_member_compositions(doc: &mut Value, report: &mut Report) -> Result<()> {
     for_each_schema(doc, &mut |ptr, schema| {
         let Some(obj) = schema.as_object_mut() else { return Ok(()) };
-        let present: Vec<&str> = ["allOf", "anyOf", "oneOf"].into_iter().filter(|k| obj.contains_key(*k)).collect();
+        let present: Vec<&str> =
+            ["allOf", "anyOf", "oneOf"].into_iter().filter(|k| obj.contains_key(*k)).collect();
         if present.len() < 2 {
             return Ok(());
         }
@@ -84,7 +98,10 @@ pub fn merge_single_member_compositions(doc: &mut Value, report: &mut Report) ->
         report.record(
             "merge_single_member_compositions",
             ptr.to_owned(),
-            format!("one-member {} next to other compositions → one `allOf` of {n} member(s)", single.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")),
+            format!(
+                "one-member {} next to other compositions → one `allOf` of {n} member(s)",
+                single.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")
+            ),
         );
         Ok(())
     })
@@ -98,10 +115,16 @@ pub fn merge_single_member_compositions(doc: &mut Value, report: &mut Report) ->
 pub fn split_combined_compositions(doc: &mut Value, report: &mut Report) -> Result<()> {
     for_each_schema(doc, &mut |ptr, schema| {
         let Some(obj) = schema.as_object_mut() else { return Ok(()) };
-        let (Some(Value::Array(any)), Some(Value::Array(one))) = (obj.get("anyOf"), obj.get("oneOf")) else { return Ok(()) };
+        let (Some(Value::Array(any)), Some(Value::Array(one))) = (obj.get("anyOf"), obj.get("oneOf")) else {
+            return Ok(());
+        };
         if one.iter().all(|m| any.contains(m)) {
             obj.remove("anyOf");
-            report.record("split_combined_compositions", format!("{ptr}/anyOf"), "`anyOf` next to `oneOf` whose members it all lists: implied, removed");
+            report.record(
+                "split_combined_compositions",
+                format!("{ptr}/anyOf"),
+                "`anyOf` next to `oneOf` whose members it all lists: implied, removed",
+            );
             return Ok(());
         }
         let any = obj.remove("anyOf").unwrap_or_default();
@@ -113,7 +136,11 @@ pub fn split_combined_compositions(doc: &mut Value, report: &mut Report) -> Resu
         all.push(serde_json::json!({ "anyOf": any }));
         all.push(serde_json::json!({ "oneOf": one }));
         obj.insert("allOf".into(), Value::Array(all));
-        report.record("split_combined_compositions", ptr.to_owned(), "`anyOf` and `oneOf` side by side → `allOf: [{anyOf}, {oneOf}]`");
+        report.record(
+            "split_combined_compositions",
+            ptr.to_owned(),
+            "`anyOf` and `oneOf` side by side → `allOf: [{anyOf}, {oneOf}]`",
+        );
         Ok(())
     })
 }
@@ -138,7 +165,10 @@ mod tests {
         assert_eq!(p["n"]["format"], "int64");
         assert_eq!(p["loose"]["format"], "uuid", "an untyped schema without structure is a string to typify");
         let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
-        assert_eq!(pointers, ["/components/schemas/A/properties/links/format", "/components/schemas/A/properties/ids/format"]);
+        assert_eq!(
+            pointers,
+            ["/components/schemas/A/properties/links/format", "/components/schemas/A/properties/ids/format"]
+        );
     }
 
     #[test]
@@ -149,7 +179,10 @@ mod tests {
         let mut report = Report::default();
         split_combined_compositions(&mut doc, &mut report).unwrap();
         assert_eq!(doc["components"]["schemas"]["R"], json!({"oneOf": [{"$ref": "#/a"}, {"$ref": "#/b"}]}));
-        assert_eq!(doc["components"]["schemas"]["S"], json!({"allOf": [{"anyOf": [{"type": "string"}]}, {"oneOf": [{"type": "integer"}]}]}));
+        assert_eq!(
+            doc["components"]["schemas"]["S"],
+            json!({"allOf": [{"anyOf": [{"type": "string"}]}, {"oneOf": [{"type": "integer"}]}]})
+        );
         let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(pointers, ["/components/schemas/R/anyOf", "/components/schemas/S"]);
     }
@@ -164,9 +197,16 @@ mod tests {
         let p = &doc["components"]["schemas"]["R"]["properties"];
         assert_eq!(p["eval"], json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/E"}]}));
         assert_eq!(p["two"], json!({"allOf": [{"$ref": "#/b"}, {"$ref": "#/a"}]}));
-        assert_eq!(p["union"], json!({"oneOf": [{"$ref": "#/a"}, {"$ref": "#/b"}], "allOf": [{"$ref": "#/c"}]}), "a real union stays");
+        assert_eq!(
+            p["union"],
+            json!({"oneOf": [{"$ref": "#/a"}, {"$ref": "#/b"}], "allOf": [{"$ref": "#/c"}]}),
+            "a real union stays"
+        );
         assert_eq!(p["alone"], json!({"oneOf": [{"$ref": "#/a"}]}));
         let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
-        assert_eq!(pointers, ["/components/schemas/R/properties/eval", "/components/schemas/R/properties/two"]);
+        assert_eq!(
+            pointers,
+            ["/components/schemas/R/properties/eval", "/components/schemas/R/properties/two"]
+        );
     }
 }

@@ -72,7 +72,12 @@ fn is_plain_json(media_type: &str) -> bool {
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     let mut value = value;
     for _ in 0..32 {
-        match value.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).and_then(|p| doc.pointer(p)) {
+        match value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| doc.pointer(p))
+        {
             Some(target) => value = target,
             None => break,
         }
@@ -86,14 +91,17 @@ fn is_binary(doc: &Value, schema: &Value) -> bool {
     if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
         return is_binary(doc, only);
     }
-    schema.get("type").and_then(Value::as_str) == Some("string") && schema.get("format").and_then(Value::as_str) == Some("binary")
+    schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema.get("format").and_then(Value::as_str) == Some("binary")
 }
 
 /// The schemas progenitor accepts as a raw body: a plain binary string for octet-stream, a plain
 /// string for text (no constraint keywords, not nullable, no default).
 fn progenitor_raw_schema(doc: &Value, schema: &Value, format: Option<&str>) -> bool {
     let schema = resolve(doc, schema);
-    let constrained = ["pattern", "enum", "minLength", "maxLength", "default", "discriminator"].iter().any(|k| schema.get(*k).is_some())
+    let constrained = ["pattern", "enum", "minLength", "maxLength", "default", "discriminator"]
+        .iter()
+        .any(|k| schema.get(*k).is_some())
         || schema.get("nullable").and_then(Value::as_bool) == Some(true);
     schema.get("type").and_then(Value::as_str) == Some("string")
         && schema.get("format").and_then(Value::as_str) == format
@@ -102,7 +110,8 @@ fn progenitor_raw_schema(doc: &Value, schema: &Value, format: Option<&str>) -> b
 
 /// A content type that `HeaderValue::from_static` accepts and that names one concrete type.
 fn concrete_header_value(media_type: &str) -> Option<String> {
-    let valid = !media_type.is_empty() && media_type.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+    let valid =
+        !media_type.is_empty() && media_type.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
     (valid && !essence(media_type).contains('*')).then(|| media_type.to_owned())
 }
 
@@ -140,7 +149,12 @@ fn listing(types: &[String]) -> String {
 pub fn choose_request_media_type(doc: &mut Value, report: &mut Report) -> Result<()> {
     let snapshot = doc.clone();
     for_each_operation(doc, &mut |ptr, _, _, op| {
-        let Some(content) = op.get("requestBody").map(|b| resolve(&snapshot, b)).and_then(|b| b.get("content")).and_then(Value::as_object) else {
+        let Some(content) = op
+            .get("requestBody")
+            .map(|b| resolve(&snapshot, b))
+            .and_then(|b| b.get("content"))
+            .and_then(Value::as_object)
+        else {
             return Ok(());
         };
         if content.len() <= 1 {
@@ -173,7 +187,11 @@ pub fn choose_request_media_type(doc: &mut Value, report: &mut Report) -> Result
         report.record(
             "choose_request_media_type",
             join(&join(ptr, "requestBody"), "content"),
-            format!("{} media types ({}): `{chosen}` generated ({why}); the others are not", types.len(), listing(&types)),
+            format!(
+                "{} media types ({}): `{chosen}` generated ({why}); the others are not",
+                types.len(),
+                listing(&types)
+            ),
         );
         Ok(())
     })
@@ -184,7 +202,11 @@ fn schema_ref_counts(doc: &Value) -> BTreeMap<String, usize> {
     fn walk(v: &Value, out: &mut BTreeMap<String, usize>) {
         match v {
             Value::Object(m) => {
-                if let Some(name) = m.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+                if let Some(name) = m
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
                     *out.entry(name.to_owned()).or_default() += 1;
                 }
                 m.values().for_each(|c| walk(c, out));
@@ -248,7 +270,9 @@ fn rewrite_file_fields(doc: &Value, schema: &mut Value, notes: &mut Vec<String>)
 
 fn is_object_schema(doc: &Value, schema: &Value) -> bool {
     let s = resolve(doc, schema);
-    s.get("properties").is_some() || s.get("allOf").is_some() || s.get("type").and_then(Value::as_str) == Some("object")
+    s.get("properties").is_some()
+        || s.get("allOf").is_some()
+        || s.get("type").and_then(Value::as_str) == Some("object")
 }
 
 /// `multipart/form-data` request bodies (file uploads).
@@ -270,12 +294,20 @@ pub fn multipart_request_bodies(doc: &mut Value, report: &mut Report) -> Result<
         let schema = body.and_then(|b| b.get("content")).and_then(Value::as_object).and_then(|c| {
             c.iter().find(|(t, _)| essence(t) == "multipart/form-data").and_then(|(_, m)| m.get("schema"))
         });
-        if let Some(name) = schema.and_then(|s| s.get("$ref")).and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        if let Some(name) = schema
+            .and_then(|s| s.get("$ref"))
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
             *multipart_uses.entry(name.to_owned()).or_default() += 1;
         }
         Ok(())
     })?;
-    let in_place: BTreeSet<String> = multipart_uses.iter().filter(|(name, uses)| refs.get(*name) == Some(uses)).map(|(n, _)| n.clone()).collect();
+    let in_place: BTreeSet<String> = multipart_uses
+        .iter()
+        .filter(|(name, uses)| refs.get(*name) == Some(uses))
+        .map(|(n, _)| n.clone())
+        .collect();
     let mut rewritten_components: BTreeMap<String, (Value, Vec<String>)> = BTreeMap::new();
 
     for_each_operation(doc, &mut |ptr, _, _, op| {
@@ -298,11 +330,17 @@ pub fn multipart_request_bodies(doc: &mut Value, report: &mut Report) -> Result<
                     .collect()
             })
             .unwrap_or_default();
-        if media.get("encoding").and_then(Value::as_object).is_some_and(|e| e.values().any(|v| v.as_object().is_some_and(|o| o.keys().any(|k| k != "contentType")))) {
+        if media.get("encoding").and_then(Value::as_object).is_some_and(|e| {
+            e.values().any(|v| v.as_object().is_some_and(|o| o.keys().any(|k| k != "contentType")))
+        }) {
             notes.push("`encoding` headers/style/explode are not applied".into());
         }
         let schema = media.get("schema").cloned().unwrap_or(Value::Null);
-        let component = schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")).map(str::to_owned);
+        let component = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_owned);
         let (new_schema, files) = match component {
             Some(name) if in_place.contains(&name) => {
                 let files = match rewritten_components.get(&name) {
@@ -320,14 +358,19 @@ pub fn multipart_request_bodies(doc: &mut Value, report: &mut Report) -> Result<
             _ if is_object_schema(&snapshot, &schema) => {
                 let mut copy = resolve(&snapshot, &schema).clone();
                 if let Some(name) = &component {
-                    notes.push(format!("component `{name}` is also used elsewhere: copied into the operation"));
+                    notes.push(format!(
+                        "component `{name}` is also used elsewhere: copied into the operation"
+                    ));
                 }
                 let files = rewrite_file_fields(&snapshot, &mut copy, &mut notes);
                 (copy, files)
             }
             _ => {
                 notes.push("no object schema: a free-form map of fields (text or JSON parts)".into());
-                (json!({ "type": "object", "description": schema.get("description").cloned().unwrap_or(Value::Null) }), Vec::new())
+                (
+                    json!({ "type": "object", "description": schema.get("description").cloned().unwrap_or(Value::Null) }),
+                    Vec::new(),
+                )
             }
         };
         let mut new_schema = new_schema;
@@ -337,8 +380,15 @@ pub fn multipart_request_bodies(doc: &mut Value, report: &mut Report) -> Result<
         if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
             body.insert("content".into(), json!({ "application/json": { "schema": new_schema } }));
         }
-        set_extension(op, RequestBodyEncoding { encoding: BodyEncoding::Multipart, content_type: None, part_content_types })?;
-        let files = if files.is_empty() { "no file fields".to_owned() } else { format!("file fields {} → `FilePart`", listing(&files)) };
+        set_extension(
+            op,
+            RequestBodyEncoding { encoding: BodyEncoding::Multipart, content_type: None, part_content_types },
+        )?;
+        let files = if files.is_empty() {
+            "no file fields".to_owned()
+        } else {
+            format!("file fields {} → `FilePart`", listing(&files))
+        };
         let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join("; ")) };
         report.record(
             "multipart_request_bodies",
@@ -382,7 +432,9 @@ pub fn form_request_bodies(doc: &mut Value, report: &mut Report) -> Result<()> {
         let mut notes = Vec::new();
         let mut media = media;
         if media.as_object_mut().and_then(|m| m.remove("encoding")).is_some() {
-            notes.push("its `encoding` object removed (progenitor cannot take one; keys use the default form style)");
+            notes.push(
+                "its `encoding` object removed (progenitor cannot take one; keys use the default form style)",
+            );
         }
         if media.get("schema").is_none() {
             media["schema"] = json!({ "type": "object" });
@@ -391,7 +443,14 @@ pub fn form_request_bodies(doc: &mut Value, report: &mut Report) -> Result<()> {
         if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
             body.insert("content".into(), json!({ media_type.clone(): media }));
         }
-        set_extension(op, RequestBodyEncoding { encoding: BodyEncoding::Form, content_type: None, part_content_types: BTreeMap::new() })?;
+        set_extension(
+            op,
+            RequestBodyEncoding {
+                encoding: BodyEncoding::Form,
+                content_type: None,
+                part_content_types: BTreeMap::new(),
+            },
+        )?;
         let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join("; ")) };
         report.record(
             "form_request_bodies",
@@ -421,7 +480,10 @@ pub fn other_request_media_types(doc: &mut Value, report: &mut Report) -> Result
         let e = essence(&media_type);
         let schema = media.get("schema");
         let at = join(&join(&join(ptr, "requestBody"), "content"), &media_type);
-        let (new_type, new_media, encoding, change) = if is_plain_json(&media_type) || e == "application/x-www-form-urlencoded" || e == "multipart/form-data" {
+        let (new_type, new_media, encoding, change) = if is_plain_json(&media_type)
+            || e == "application/x-www-form-urlencoded"
+            || e == "multipart/form-data"
+        {
             if schema.is_some() || e != "application/json" {
                 return Ok(());
             }
@@ -437,7 +499,11 @@ pub fn other_request_media_types(doc: &mut Value, report: &mut Report) -> Result
             (
                 "application/json".to_owned(),
                 m,
-                Some(RequestBodyEncoding { encoding: BodyEncoding::Json, content_type: Some(ct.clone()), part_content_types: BTreeMap::new() }),
+                Some(RequestBodyEncoding {
+                    encoding: BodyEncoding::Json,
+                    content_type: Some(ct.clone()),
+                    part_content_types: BTreeMap::new(),
+                }),
                 format!("generated as JSON, sent with `Content-Type: {ct}`"),
             )
         } else {
@@ -457,7 +523,11 @@ pub fn other_request_media_types(doc: &mut Value, report: &mut Report) -> Result
             (
                 "application/octet-stream".to_owned(),
                 json!({ "schema": { "type": "string", "format": "binary" } }),
-                Some(RequestBodyEncoding { encoding: BodyEncoding::Raw, content_type: ct, part_content_types: BTreeMap::new() }),
+                Some(RequestBodyEncoding {
+                    encoding: BodyEncoding::Raw,
+                    content_type: ct,
+                    part_content_types: BTreeMap::new(),
+                }),
                 change,
             )
         };
@@ -586,8 +656,15 @@ components:
         let (doc, report) = run(multipart_request_bodies, UPLOAD);
         let op = &doc["paths"]["/voices/{id}/clone"]["post"];
         let schema = &op["requestBody"]["content"]["application/json"]["schema"];
-        assert_eq!(op["requestBody"]["content"].as_object().unwrap().len(), 1, "multipart replaced by the JSON shape");
-        assert_eq!(schema["properties"]["clip"], json!({"x-rust-type": {"crate": "agentdial-core", "version": "*", "path": FILE_PART_TYPE}, "description": "The sample."}));
+        assert_eq!(
+            op["requestBody"]["content"].as_object().unwrap().len(),
+            1,
+            "multipart replaced by the JSON shape"
+        );
+        assert_eq!(
+            schema["properties"]["clip"],
+            json!({"x-rust-type": {"crate": "agentdial-core", "version": "*", "path": FILE_PART_TYPE}, "description": "The sample."})
+        );
         assert_eq!(schema["properties"]["samples"]["items"]["x-rust-type"]["path"], FILE_PART_TYPE);
         assert_eq!(schema["properties"]["samples"]["maxItems"], 3);
         assert_eq!(schema["properties"]["name"], json!({"type": "string"}));
@@ -597,54 +674,108 @@ components:
         assert_eq!(ext.encoding, BodyEncoding::Multipart);
         assert_eq!(ext.part_content_types, BTreeMap::from([("clip".to_owned(), "audio/wav".to_owned())]));
         let entry = &report.entries[0];
-        assert_eq!(entry.pointer, "/paths/~1voices~1{id}~1clone/post/requestBody/content/multipart~1form-data");
+        assert_eq!(
+            entry.pointer,
+            "/paths/~1voices~1{id}~1clone/post/requestBody/content/multipart~1form-data"
+        );
         assert!(entry.change.contains("`clip`, `backup`, `samples` → `FilePart`"), "{}", entry.change);
         assert!(entry.change.contains("not applied"), "the ignored `style` is reported: {}", entry.change);
 
         // The component is also a JSON body: the multipart operation gets its own copy.
         let shared = &doc["paths"]["/shared"]["post"];
-        assert_eq!(shared["requestBody"]["content"]["application/json"]["schema"]["properties"]["file"]["x-rust-type"]["path"], FILE_PART_TYPE);
-        assert_eq!(doc["components"]["schemas"]["Shared"]["properties"]["file"], json!({"type": "string", "format": "binary"}));
+        assert_eq!(
+            shared["requestBody"]["content"]["application/json"]["schema"]["properties"]["file"]["x-rust-type"]
+                ["path"],
+            FILE_PART_TYPE
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["Shared"]["properties"]["file"],
+            json!({"type": "string", "format": "binary"})
+        );
         assert!(report.entries[1].change.contains("copied into the operation"));
     }
 
     #[test]
     fn a_component_used_only_by_multipart_bodies_is_rewritten_in_place() {
-        let text = UPLOAD.replace("application/json: {schema: {$ref: '#/components/schemas/Shared'}}", "application/json: {schema: {type: object}}");
+        let text = UPLOAD.replace(
+            "application/json: {schema: {$ref: '#/components/schemas/Shared'}}",
+            "application/json: {schema: {type: object}}",
+        );
         let (doc, report) = run(multipart_request_bodies, &text);
-        assert_eq!(doc["paths"]["/shared"]["post"]["requestBody"]["content"]["application/json"]["schema"], json!({"$ref": "#/components/schemas/Shared"}));
-        assert_eq!(doc["components"]["schemas"]["Shared"]["properties"]["file"]["x-rust-type"]["path"], FILE_PART_TYPE);
+        assert_eq!(
+            doc["paths"]["/shared"]["post"]["requestBody"]["content"]["application/json"]["schema"],
+            json!({"$ref": "#/components/schemas/Shared"})
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["Shared"]["properties"]["file"]["x-rust-type"]["path"],
+            FILE_PART_TYPE
+        );
         assert!(report.entries[1].change.contains("rewritten in place"));
     }
 
     #[test]
     fn a_multipart_body_without_an_object_schema_is_a_free_form_map() {
-        let (doc, _) = run(multipart_request_bodies, "openapi: 3.0.3\npaths:\n  /a:\n    post:\n      requestBody: {content: {multipart/form-data: {}}}\n      responses: {'200': {description: ok}}\n");
-        assert_eq!(doc["paths"]["/a"]["post"]["requestBody"]["content"], json!({"application/json": {"schema": {"type": "object"}}}));
+        let (doc, _) = run(
+            multipart_request_bodies,
+            "openapi: 3.0.3\npaths:\n  /a:\n    post:\n      requestBody: {content: {multipart/form-data: {}}}\n      responses: {'200': {description: ok}}\n",
+        );
+        assert_eq!(
+            doc["paths"]["/a"]["post"]["requestBody"]["content"],
+            json!({"application/json": {"schema": {"type": "object"}}})
+        );
     }
 
     #[test]
     fn several_media_types_prefer_json_then_form_then_multipart_then_bytes() {
-        let doc = |types: &str| format!("openapi: 3.0.3\npaths:\n  /a:\n    put:\n      parameters: [{{name: Content-Type, in: header, schema: {{type: string}}}}]\n      requestBody:\n        content:\n{types}      responses: {{'200': {{description: ok}}}}\n");
+        let doc = |types: &str| {
+            format!(
+                "openapi: 3.0.3\npaths:\n  /a:\n    put:\n      parameters: [{{name: Content-Type, in: header, schema: {{type: string}}}}]\n      requestBody:\n        content:\n{types}      responses: {{'200': {{description: ok}}}}\n"
+            )
+        };
         let content = |d: &Value| d["paths"]["/a"]["put"]["requestBody"]["content"].clone();
-        let (d, r) = run(choose_request_media_type, &doc("          application/xml: {schema: {type: object}}\n          application/x-www-form-urlencoded: {schema: {type: object}}\n          application/json: {schema: {type: object}}\n"));
+        let (d, r) = run(
+            choose_request_media_type,
+            &doc(
+                "          application/xml: {schema: {type: object}}\n          application/x-www-form-urlencoded: {schema: {type: object}}\n          application/json: {schema: {type: object}}\n",
+            ),
+        );
         assert_eq!(content(&d), json!({"application/json": {"schema": {"type": "object"}}}));
-        assert_eq!(r.entries[0].change, "3 media types (`application/xml`, `application/x-www-form-urlencoded`, `application/json`): `application/json` generated (JSON is preferred); the others are not");
-        let (d, _) = run(choose_request_media_type, &doc("          multipart/form-data: {schema: {type: object}}\n          application/x-www-form-urlencoded: {schema: {type: object}}\n"));
+        assert_eq!(
+            r.entries[0].change,
+            "3 media types (`application/xml`, `application/x-www-form-urlencoded`, `application/json`): `application/json` generated (JSON is preferred); the others are not"
+        );
+        let (d, _) = run(
+            choose_request_media_type,
+            &doc(
+                "          multipart/form-data: {schema: {type: object}}\n          application/x-www-form-urlencoded: {schema: {type: object}}\n",
+            ),
+        );
         assert!(content(&d).get("application/x-www-form-urlencoded").is_some());
         // JSON whose schema is a binary string is raw content like the rest.
         let binary = "{schema: {type: string, format: binary}}";
-        let (d, r) = run(choose_request_media_type, &doc(&format!("          application/json: {binary}\n          audio/wav: {binary}\n          image/png: {binary}\n          text/csv: {binary}\n          video/mp4: {binary}\n")));
-        assert_eq!(content(&d), json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}));
+        let (d, r) = run(
+            choose_request_media_type,
+            &doc(&format!(
+                "          application/json: {binary}\n          audio/wav: {binary}\n          image/png: {binary}\n          text/csv: {binary}\n          video/mp4: {binary}\n"
+            )),
+        );
+        assert_eq!(
+            content(&d),
+            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+        );
         assert!(r.entries[0].change.contains("`text/csv` and 1 more"), "{}", r.entries[0].change);
-        let (d, r) = run(choose_request_media_type, &doc("          application/json: {schema: {type: object}}\n"));
+        let (d, r) =
+            run(choose_request_media_type, &doc("          application/json: {schema: {type: object}}\n"));
         assert_eq!(content(&d), json!({"application/json": {"schema": {"type": "object"}}}));
         assert!(r.entries.is_empty());
     }
 
     #[test]
     fn form_bodies_are_marked_and_lose_their_encoding_object() {
-        let (doc, report) = run(form_request_bodies, "openapi: 3.0.3\npaths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/x-www-form-urlencoded:\n            schema: {type: object, properties: {To: {type: string}, Event: {type: array, items: {type: string}}}}\n            encoding: {Event: {explode: true}}\n      responses: {'200': {description: ok}}\n");
+        let (doc, report) = run(
+            form_request_bodies,
+            "openapi: 3.0.3\npaths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/x-www-form-urlencoded:\n            schema: {type: object, properties: {To: {type: string}, Event: {type: array, items: {type: string}}}}\n            encoding: {Event: {explode: true}}\n      responses: {'200': {description: ok}}\n",
+        );
         let op = &doc["paths"]["/a"]["post"];
         assert!(op["requestBody"]["content"]["application/x-www-form-urlencoded"].get("encoding").is_none());
         assert_eq!(extension(op).encoding, BodyEncoding::Form);
@@ -653,23 +784,41 @@ components:
 
     #[test]
     fn other_media_types_become_bytes_or_json() {
-        let op = |media: &str| format!("openapi: 3.0.3\npaths:\n  /a:\n    post:\n      requestBody: {{content: {{{media}}}}}\n      responses: {{'200': {{description: ok}}}}\n");
+        let op = |media: &str| {
+            format!(
+                "openapi: 3.0.3\npaths:\n  /a:\n    post:\n      requestBody: {{content: {{{media}}}}}\n      responses: {{'200': {{description: ok}}}}\n"
+            )
+        };
         let body = |d: &Value| d["paths"]["/a"]["post"]["requestBody"]["content"].clone();
         let bytes = json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}});
 
-        let (d, r) = run(other_request_media_types, &op("'audio/wav': {schema: {type: string, format: binary}}"));
+        let (d, r) =
+            run(other_request_media_types, &op("'audio/wav': {schema: {type: string, format: binary}}"));
         assert_eq!(body(&d), bytes);
-        assert_eq!(extension(&d["paths"]["/a"]["post"]), RequestBodyEncoding { encoding: BodyEncoding::Raw, content_type: Some("audio/wav".into()), part_content_types: BTreeMap::new() });
+        assert_eq!(
+            extension(&d["paths"]["/a"]["post"]),
+            RequestBodyEncoding {
+                encoding: BodyEncoding::Raw,
+                content_type: Some("audio/wav".into()),
+                part_content_types: BTreeMap::new()
+            }
+        );
         assert_eq!(r.entries[0].pointer, "/paths/~1a/post/requestBody/content/audio~1wav");
 
         let (d, _) = run(other_request_media_types, &op("'audio/*': {}"));
         assert_eq!(body(&d), bytes);
-        assert_eq!(extension(&d["paths"]["/a"]["post"]).content_type, None, "a wildcard is not a content type");
+        assert_eq!(
+            extension(&d["paths"]["/a"]["post"]).content_type,
+            None,
+            "a wildcard is not a content type"
+        );
 
-        let (d, _) = run(other_request_media_types, &op("'text/plain': {schema: {type: string, pattern: '^a'}}"));
+        let (d, _) =
+            run(other_request_media_types, &op("'text/plain': {schema: {type: string, pattern: '^a'}}"));
         assert_eq!(extension(&d["paths"]["/a"]["post"]).content_type.as_deref(), Some("text/plain"));
 
-        let (d, _) = run(other_request_media_types, &op("'application/merge-patch+json': {schema: {type: object}}"));
+        let (d, _) =
+            run(other_request_media_types, &op("'application/merge-patch+json': {schema: {type: object}}"));
         assert_eq!(body(&d), json!({"application/json": {"schema": {"type": "object"}}}));
         assert_eq!(extension(&d["paths"]["/a"]["post"]).encoding, BodyEncoding::Json);
 
@@ -678,7 +827,11 @@ components:
         assert!(d["paths"]["/a"]["post"].get(REQUEST_BODY_EXTENSION).is_none());
 
         // What progenitor takes as it is, stays.
-        for native in ["'application/octet-stream': {schema: {type: string, format: binary}}", "'text/plain': {schema: {type: string}}", "'application/json': {schema: {type: object}}"] {
+        for native in [
+            "'application/octet-stream': {schema: {type: string, format: binary}}",
+            "'text/plain': {schema: {type: string}}",
+            "'application/json': {schema: {type: object}}",
+        ] {
             let (d, r) = run(other_request_media_types, &op(native));
             assert_eq!(d, yaml(&op(native)));
             assert!(r.entries.is_empty());
@@ -691,9 +844,16 @@ components:
             untyped_json_responses,
             "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      responses:\n        '200': {description: ok, content: {audio/mpeg: {}}}\n        '404': {description: nf, content: {application/json: {example: {error: x}}}}\n        '422': {$ref: '#/components/responses/E'}\ncomponents:\n  responses:\n    E: {description: e, content: {application/json: {}}}\n",
         );
-        assert_eq!(doc["paths"]["/a"]["get"]["responses"]["404"]["content"]["application/json"], json!({"example": {"error": "x"}, "schema": {}}));
+        assert_eq!(
+            doc["paths"]["/a"]["get"]["responses"]["404"]["content"]["application/json"],
+            json!({"example": {"error": "x"}, "schema": {}})
+        );
         assert_eq!(doc["components"]["responses"]["E"]["content"]["application/json"], json!({"schema": {}}));
-        assert_eq!(doc["paths"]["/a"]["get"]["responses"]["200"]["content"]["audio/mpeg"], json!({}), "raw content stays a byte stream");
+        assert_eq!(
+            doc["paths"]["/a"]["get"]["responses"]["200"]["content"]["audio/mpeg"],
+            json!({}),
+            "raw content stays a byte stream"
+        );
         assert_eq!(report.entries.len(), 2);
     }
 }

@@ -8,9 +8,9 @@ mod defaults;
 mod descriptions;
 mod enums;
 mod examples;
+mod formats;
 mod media_types;
 mod numbers;
-mod formats;
 mod openapi31;
 mod operation_ids;
 mod parameters;
@@ -22,11 +22,12 @@ mod titles;
 pub use defaults::drop_nonconforming_defaults;
 pub use descriptions::sanitize_descriptions;
 pub use enums::{deduplicate_enum_values, retype_contradicted_enums, widen_unnameable_enums};
-pub use formats::{drop_misplaced_formats, merge_single_member_compositions, split_combined_compositions};
 pub use examples::widen_contradicted_types;
+pub use formats::{drop_misplaced_formats, merge_single_member_compositions, split_combined_compositions};
 pub use media_types::{
-    BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION, RequestBodyEncoding, choose_request_media_type, form_request_bodies,
-    multipart_request_bodies, other_request_media_types, recorded_encodings, untyped_json_responses,
+    BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION, RequestBodyEncoding,
+    choose_request_media_type, form_request_bodies, multipart_request_bodies, other_request_media_types,
+    recorded_encodings, untyped_json_responses,
 };
 pub use numbers::widen_single_precision_numbers;
 pub use openapi31::downgrade_openapi_31;
@@ -34,8 +35,10 @@ pub use operation_ids::{disambiguate_operation_ids, synthesize_operation_ids};
 pub use parameters::{complete_path_parameters, strip_auth_header_parameters};
 pub use refs::{inline_unfollowed_refs, wrap_ref_siblings};
 pub use required::drop_undefined_required;
+pub use responses::{
+    TYPED_RESPONSES_EXTENSION, TypedResponses, split_default_response, unify_response_bodies, variant_key,
+};
 pub use titles::qualify_colliding_titles;
-pub use responses::{TYPED_RESPONSES_EXTENSION, TypedResponses, split_default_response, unify_response_bodies, variant_key};
 
 use crate::report::Report;
 use anyhow::{Context, Result};
@@ -196,13 +199,17 @@ pub fn transform(document: &mut Value, patches: &[(String, Value)], report: &mut
 /// Applies one provider patch file: a JSON Patch (RFC 6902) document, written in YAML, whose
 /// operations may carry a `reason` that goes into the report.
 pub fn apply_patch(document: &mut Value, file: &str, patch: &Value, report: &mut Report) -> Result<()> {
-    let ops = patch.as_array().with_context(|| format!("{file}: a patch file is a list of JSON Patch operations"))?;
+    let ops = patch
+        .as_array()
+        .with_context(|| format!("{file}: a patch file is a list of JSON Patch operations"))?;
     for (i, op) in ops.iter().enumerate() {
         let mut op = op.clone();
-        let reason = op.as_object_mut().and_then(|o| o.remove("reason")).and_then(|r| r.as_str().map(str::to_owned));
-        let parsed: json_patch::PatchOperation =
-            serde_json::from_value(op.clone()).with_context(|| format!("{file}: operation {i} is not a JSON Patch operation"))?;
-        json_patch::patch(document, &[parsed.clone()]).with_context(|| format!("{file}: operation {i} does not apply: {op}"))?;
+        let reason =
+            op.as_object_mut().and_then(|o| o.remove("reason")).and_then(|r| r.as_str().map(str::to_owned));
+        let parsed: json_patch::PatchOperation = serde_json::from_value(op.clone())
+            .with_context(|| format!("{file}: operation {i} is not a JSON Patch operation"))?;
+        json_patch::patch(document, &[parsed.clone()])
+            .with_context(|| format!("{file}: operation {i} does not apply: {op}"))?;
         let pointer = op.get("path").and_then(Value::as_str).unwrap_or_default().to_owned();
         let verb = op.get("op").and_then(Value::as_str).unwrap_or_default();
         let what = match reason {

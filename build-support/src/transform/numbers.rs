@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 pub fn widen_single_precision_numbers(doc: &mut Value, report: &mut Report) -> Result<()> {
     for_each_schema(doc, &mut |ptr, schema| {
         let Some(obj) = schema.as_object_mut() else { return Ok(()) };
-        if obj.get("type").and_then(Value::as_str) != Some("number") || obj.get("format").and_then(Value::as_str) != Some("float") {
+        if obj.get("type").and_then(Value::as_str) != Some("number")
+            || obj.get("format").and_then(Value::as_str) != Some("float")
+        {
             return Ok(());
         }
         obj.insert("format".into(), json!("double"));
@@ -41,7 +43,10 @@ mod tests {
         let props = &doc["components"]["schemas"]["Eval"]["properties"];
         assert_eq!(props["score"], json!({"type": "number", "format": "double", "nullable": true}));
         for unchanged in ["ratio", "big", "count", "label"] {
-            assert_eq!(props[unchanged], before["components"]["schemas"]["Eval"]["properties"][unchanged], "{unchanged}");
+            assert_eq!(
+                props[unchanged], before["components"]["schemas"]["Eval"]["properties"][unchanged],
+                "{unchanged}"
+            );
         }
         assert_eq!(report.entries.len(), 1);
         assert_eq!(report.entries[0].pointer, "/components/schemas/Eval/properties/score");

@@ -6,17 +6,55 @@ use serde_json::{Map, Value, json};
 
 /// Schema keywords that OpenAPI 3.0.3 knows (plus `$ref`).
 const KNOWN_30: &[&str] = &[
-    "$ref", "title", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength",
-    "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxProperties", "minProperties", "required",
-    "enum", "type", "allOf", "oneOf", "anyOf", "not", "items", "properties", "additionalProperties", "description",
-    "format", "default", "nullable", "discriminator", "readOnly", "writeOnly", "xml", "externalDocs", "example",
+    "$ref",
+    "title",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "enum",
+    "type",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "not",
+    "items",
+    "properties",
+    "additionalProperties",
+    "description",
+    "format",
+    "default",
+    "nullable",
+    "discriminator",
+    "readOnly",
+    "writeOnly",
+    "xml",
+    "externalDocs",
+    "example",
     "deprecated",
 ];
 
 /// Keywords that only annotate (JSON Schema 2020-12 core and content vocabularies): dropped with a
 /// report, nothing about the accepted values changes.
 const ANNOTATIONS: &[&str] = &[
-    "$schema", "$id", "$comment", "$anchor", "$dynamicAnchor", "$vocabulary", "contentMediaType", "contentSchema",
+    "$schema",
+    "$id",
+    "$comment",
+    "$anchor",
+    "$dynamicAnchor",
+    "$vocabulary",
+    "contentMediaType",
+    "contentSchema",
 ];
 
 /// 2020-12 assertions that 3.0 cannot state and that have no closer rewrite: dropped with a report
@@ -40,7 +78,13 @@ const UNSTATABLE: &[(&str, &str)] = &[
 /// `enum: [null]`), with nothing else but annotations?
 fn is_null_schema(s: &Value) -> bool {
     let Some(obj) = s.as_object() else { return false };
-    let only_annotations = |keys: &[&str]| obj.keys().all(|k| keys.contains(&k.as_str()) || matches!(k.as_str(), "description" | "title" | "examples" | "example" | "deprecated") || k.starts_with("x-"));
+    let only_annotations = |keys: &[&str]| {
+        obj.keys().all(|k| {
+            keys.contains(&k.as_str())
+                || matches!(k.as_str(), "description" | "title" | "examples" | "example" | "deprecated")
+                || k.starts_with("x-")
+        })
+    };
     match obj.get("type") {
         Some(Value::String(t)) => t == "null" && only_annotations(&["type"]),
         Some(Value::Array(ts)) => ts.len() == 1 && ts[0] == "null" && only_annotations(&["type"]),
@@ -54,7 +98,10 @@ fn is_null_schema(s: &Value) -> bool {
 
 /// `{not: {}}` (and `false`): a schema nothing validates against.
 fn is_nothing(s: &Value) -> bool {
-    s == &Value::Bool(false) || s.as_object().is_some_and(|o| o.len() == 1 && o.get("not").is_some_and(|n| n == &json!({}) || n == &Value::Bool(true)))
+    s == &Value::Bool(false)
+        || s.as_object().is_some_and(|o| {
+            o.len() == 1 && o.get("not").is_some_and(|n| n == &json!({}) || n == &Value::Bool(true))
+        })
 }
 
 /// Rewrites one schema. `full`: the document declares 3.1, so annotations and unknown keywords are
@@ -130,7 +177,8 @@ fn downgrade_schema(ptr: &str, schema: &mut Value, full: bool, report: &mut Repo
             let x = n.as_f64().unwrap_or_default();
             let existing = obj.get(bound).and_then(Value::as_f64);
             // Both given: keep whichever bound is tighter (the inclusive one wins when equal or tighter).
-            let inclusive_is_tighter = existing.is_some_and(|b| if bound == "minimum" { b > x } else { b < x });
+            let inclusive_is_tighter =
+                existing.is_some_and(|b| if bound == "minimum" { b > x } else { b < x });
             if inclusive_is_tighter {
                 obj.remove(exclusive);
                 changes.push(format!("numeric `{exclusive}` dropped: the inclusive `{bound}` is tighter"));
@@ -143,7 +191,9 @@ fn downgrade_schema(ptr: &str, schema: &mut Value, full: bool, report: &mut Repo
     }
 
     // "No further properties": `unevaluatedProperties: false` and `additionalProperties: {not: {}}`.
-    if let Some(extra) = obj.get("additionalProperties").filter(|a| is_nothing(a) && **a != Value::Bool(false)) {
+    if let Some(extra) =
+        obj.get("additionalProperties").filter(|a| is_nothing(a) && **a != Value::Bool(false))
+    {
         let _ = extra;
         obj.insert("additionalProperties".into(), Value::Bool(false));
         changes.push("`additionalProperties: {not: {}}` → `additionalProperties: false`".into());
@@ -157,7 +207,10 @@ fn downgrade_schema(ptr: &str, schema: &mut Value, full: bool, report: &mut Repo
             changes.push("`unevaluatedProperties` dropped: 3.0's `additionalProperties` cannot see properties of `allOf`/`anyOf`/`oneOf` members (further properties are accepted)".into());
         } else if is_nothing(&unevaluated) {
             obj.insert("additionalProperties".into(), Value::Bool(false));
-            changes.push("`unevaluatedProperties: false` → `additionalProperties: false` (no further properties)".into());
+            changes.push(
+                "`unevaluatedProperties: false` → `additionalProperties: false` (no further properties)"
+                    .into(),
+            );
         } else {
             obj.insert("additionalProperties".into(), unevaluated);
             changes.push("`unevaluatedProperties` → `additionalProperties`".into());
@@ -185,14 +238,19 @@ fn downgrade_schema(ptr: &str, schema: &mut Value, full: bool, report: &mut Repo
         if obj.contains_key("additionalProperties") || schemas.is_empty() {
             changes.push("`patternProperties` dropped: `additionalProperties` already says what further properties are".into());
         } else {
-            let value = if schemas.len() == 1 { schemas.into_iter().next().unwrap_or_default() } else { json!({ "anyOf": schemas }) };
+            let value = if schemas.len() == 1 {
+                schemas.into_iter().next().unwrap_or_default()
+            } else {
+                json!({ "anyOf": schemas })
+            };
             obj.insert("additionalProperties".into(), value);
             changes.push("`patternProperties` → `additionalProperties` (property names are not checked against the patterns)".into());
         }
     }
     // A property nothing validates against may never be present: it is not a field.
     if let Some(Value::Object(props)) = obj.get_mut("properties") {
-        let never: Vec<String> = props.iter().filter(|(_, v)| is_nothing(v)).map(|(k, _)| k.clone()).collect();
+        let never: Vec<String> =
+            props.iter().filter(|(_, v)| is_nothing(v)).map(|(k, _)| k.clone()).collect();
         for name in &never {
             props.remove(name);
             changes.push(format!("property `{name}` that may never be present (`not: {{}}`) removed"));
@@ -204,7 +262,9 @@ fn downgrade_schema(ptr: &str, schema: &mut Value, full: bool, report: &mut Repo
             obj.entry("format").or_insert_with(|| "byte".into());
             changes.push("`contentEncoding: base64` → `format: byte`".into());
         } else {
-            changes.push(format!("`contentEncoding: {encoding}` dropped (3.0 knows only base64, as `format: byte`)"));
+            changes.push(format!(
+                "`contentEncoding: {encoding}` dropped (3.0 knows only base64, as `format: byte`)"
+            ));
         }
     }
     if full {
@@ -226,7 +286,8 @@ fn downgrade_schema(ptr: &str, schema: &mut Value, full: bool, report: &mut Repo
                 changes.push(format!("dropped `{key}`: 3.0 cannot state it ({what} is not checked)"));
             }
         }
-        let unknown: Vec<String> = obj.keys().filter(|k| !KNOWN_30.contains(&k.as_str()) && !k.starts_with("x-")).cloned().collect();
+        let unknown: Vec<String> =
+            obj.keys().filter(|k| !KNOWN_30.contains(&k.as_str()) && !k.starts_with("x-")).cloned().collect();
         for key in unknown {
             obj.remove(&key);
             changes.push(format!("dropped unknown keyword `{key}` (an annotation in JSON Schema 2020-12)"));
@@ -270,7 +331,11 @@ fn downgrade_document(doc: &mut Value, version: &str, report: &mut Report) {
     report.record("downgrade_openapi_31", "/openapi", format!("`{version}` → `3.0.3`"));
     if let Some(webhooks) = root.remove("webhooks") {
         root.insert("x-webhooks".into(), webhooks);
-        report.record("downgrade_openapi_31", "/webhooks", "moved to `x-webhooks` (3.0 has no webhooks); their component schemas still generate");
+        report.record(
+            "downgrade_openapi_31",
+            "/webhooks",
+            "moved to `x-webhooks` (3.0 has no webhooks); their component schemas still generate",
+        );
     }
     if root.remove("jsonSchemaDialect").is_some() {
         report.record("downgrade_openapi_31", "/jsonSchemaDialect", "removed (3.0 has a fixed dialect)");
@@ -293,7 +358,11 @@ fn downgrade_document(doc: &mut Value, version: &str, report: &mut Report) {
         && let Some(items) = components.remove("pathItems")
     {
         components.insert("x-pathItems".into(), items);
-        report.record("downgrade_openapi_31", "/components/pathItems", "moved to `x-pathItems` (reusable path items are 3.1-only; references to them are not followed)");
+        report.record(
+            "downgrade_openapi_31",
+            "/components/pathItems",
+            "moved to `x-pathItems` (reusable path items are 3.1-only; references to them are not followed)",
+        );
     }
 }
 
@@ -330,9 +399,15 @@ mod tests {
 
     #[test]
     fn leaves_30_annotations_alone_but_rewrites_31_constructs_there() {
-        let (doc, report) = run("openapi: 3.0.3\ncomponents: {schemas: {A: {type: string, embed: true, examples: [a]}, B: {anyOf: [{type: string}, {type: 'null'}]}}}\n");
+        let (doc, report) = run(
+            "openapi: 3.0.3\ncomponents: {schemas: {A: {type: string, embed: true, examples: [a]}, B: {anyOf: [{type: string}, {type: 'null'}]}}}\n",
+        );
         assert_eq!(doc["openapi"], "3.0.3");
-        assert_eq!(doc["components"]["schemas"]["A"], json!({"type": "string", "embed": true, "examples": ["a"]}), "3.0 parsers ignore unknown keywords");
+        assert_eq!(
+            doc["components"]["schemas"]["A"],
+            json!({"type": "string", "embed": true, "examples": ["a"]}),
+            "3.0 parsers ignore unknown keywords"
+        );
         assert_eq!(doc["components"]["schemas"]["B"], json!({"type": "string", "nullable": true}));
         assert_eq!(report.entries.len(), 1);
         assert_eq!(report.entries[0].pointer, "/components/schemas/B");
@@ -347,8 +422,19 @@ mod tests {
         assert_eq!(s["A"], json!({"type": "string", "example": "x"}));
         assert_eq!(s["M"], json!({"type": "object", "additionalProperties": {"type": "integer"}}));
         let a = report.entries.iter().find(|e| e.pointer == "/components/schemas/A").unwrap();
-        assert!(a.change.contains("unknown keyword `embed`") && a.change.contains("`$comment`") && a.change.contains("`contentMediaType`"), "{}", a.change);
-        assert!(report.entries.iter().any(|e| e.pointer == "/components/schemas/M" && e.change.contains("`propertyNames`")));
+        assert!(
+            a.change.contains("unknown keyword `embed`")
+                && a.change.contains("`$comment`")
+                && a.change.contains("`contentMediaType`"),
+            "{}",
+            a.change
+        );
+        assert!(
+            report
+                .entries
+                .iter()
+                .any(|e| e.pointer == "/components/schemas/M" && e.change.contains("`propertyNames`"))
+        );
     }
 
     #[test]
@@ -358,10 +444,20 @@ mod tests {
         );
         let s = &doc["components"]["schemas"];
         assert_eq!(s["N"], json!({"description": "nothing", "enum": [null], "nullable": true}));
-        assert_eq!(s["Closed"], json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": false}));
+        assert_eq!(
+            s["Closed"],
+            json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": false})
+        );
         assert_eq!(s["Closed2"], json!({"type": "object", "additionalProperties": false}));
-        assert_eq!(s["Composed"], json!({"allOf": [{"$ref": "#/components/schemas/Closed"}]}), "3.0 cannot close a composition");
-        assert_eq!(s["Tuple"], json!({"type": "array", "maxItems": 2, "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}));
+        assert_eq!(
+            s["Composed"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Closed"}]}),
+            "3.0 cannot close a composition"
+        );
+        assert_eq!(
+            s["Tuple"],
+            json!({"type": "array", "maxItems": 2, "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}})
+        );
         assert_eq!(s["Patterned"], json!({"type": "object", "additionalProperties": {"type": "string"}}));
     }
 }

@@ -11,7 +11,11 @@ fn derive(method: &str, path: &str, summary: Option<&str>) -> String {
     let from_summary = summary.map(|s| s.to_lower_camel_case()).filter(|s| !s.is_empty() && s.len() <= 60);
     from_summary.unwrap_or_else(|| {
         let words: Vec<String> = std::iter::once(method.to_owned())
-            .chain(path.split('/').filter(|s| !s.is_empty()).map(|s| s.trim_matches(|c| c == '{' || c == '}').to_owned()))
+            .chain(
+                path.split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.trim_matches(|c| c == '{' || c == '}').to_owned()),
+            )
             .collect();
         words.join(" ").to_lower_camel_case()
     })
@@ -29,7 +33,9 @@ pub fn synthesize_operation_ids(doc: &mut Value, report: &mut Report) -> Result<
     for_each_operation(doc, &mut |ptr, _, _, op| {
         if let Some(id) = op.get("operationId").and_then(Value::as_str) {
             if let Some(other) = taken.insert(id.to_snake_case(), ptr.to_owned()) {
-                error.get_or_insert(format!("operationId {id:?} at {ptr} collides with the one at {other} once snake_cased"));
+                error.get_or_insert(format!(
+                    "operationId {id:?} at {ptr} collides with the one at {other} once snake_cased"
+                ));
             }
         }
         Ok(())
@@ -53,7 +59,11 @@ pub fn synthesize_operation_ids(doc: &mut Value, report: &mut Report) -> Result<
         }
         let source = if op.get("summary").is_some() { "summary" } else { "method and path" };
         taken.insert(id.to_snake_case(), ptr.to_owned());
-        report.record("synthesize_operation_ids", ptr, format!("added `operationId: {id}` (from the {source})"));
+        report.record(
+            "synthesize_operation_ids",
+            ptr,
+            format!("added `operationId: {id}` (from the {source})"),
+        );
         op.insert("operationId".into(), Value::String(id));
         Ok(())
     })
@@ -77,11 +87,17 @@ pub fn disambiguate_operation_ids(doc: &mut Value, report: &mut Report) -> Resul
     let mut groups: BTreeMap<String, Vec<(String, String, String, String)>> = BTreeMap::new();
     for_each_operation(doc, &mut |ptr, path, method, op| {
         if let Some(id) = op.get("operationId").and_then(Value::as_str) {
-            groups.entry(id.to_snake_case()).or_default().push((ptr.to_owned(), path.to_owned(), method.to_owned(), id.to_owned()));
+            groups.entry(id.to_snake_case()).or_default().push((
+                ptr.to_owned(),
+                path.to_owned(),
+                method.to_owned(),
+                id.to_owned(),
+            ));
         }
         Ok(())
     })?;
-    let mut taken: BTreeSet<String> = groups.iter().filter(|(_, g)| g.len() == 1).map(|(k, _)| k.clone()).collect();
+    let mut taken: BTreeSet<String> =
+        groups.iter().filter(|(_, g)| g.len() == 1).map(|(k, _)| k.clone()).collect();
     let mut renames: BTreeMap<String, (String, String, usize)> = BTreeMap::new();
     for members in groups.values().filter(|g| g.len() > 1) {
         let longest = members.iter().map(|(_, path, _, _)| literal_segments(path).len()).max().unwrap_or(0);
@@ -89,7 +105,12 @@ pub fn disambiguate_operation_ids(doc: &mut Value, report: &mut Report) -> Resul
             let segments = literal_segments(path);
             let tail = &segments[segments.len().saturating_sub(k)..];
             let method = if k > longest { vec![method.clone()] } else { Vec::new() };
-            std::iter::once(id.clone()).chain(tail.iter().cloned()).chain(method).collect::<Vec<_>>().join(" ").to_lower_camel_case()
+            std::iter::once(id.clone())
+                .chain(tail.iter().cloned())
+                .chain(method)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lower_camel_case()
         };
         let mut chosen = None;
         for k in 1..=longest + 1 {
@@ -157,7 +178,9 @@ mod tests {
 
     #[test]
     fn refuses_case_colliding_ids() {
-        let mut doc = yaml("openapi: 3.0.3\npaths:\n  /a:\n    get: {operationId: getCall, responses: {}}\n    put: {operationId: get_call, responses: {}}\n");
+        let mut doc = yaml(
+            "openapi: 3.0.3\npaths:\n  /a:\n    get: {operationId: getCall, responses: {}}\n    put: {operationId: get_call, responses: {}}\n",
+        );
         let err = synthesize_operation_ids(&mut doc, &mut Report::default()).unwrap_err().to_string();
         assert!(err.contains("get_call") && err.contains("/paths/~1a/get"), "{err}");
     }
@@ -179,7 +202,11 @@ mod tests {
         assert_eq!(id("/other", "get"), "listKeys2", "unique ids are kept");
         assert_eq!(report.entries.len(), 6);
         assert_eq!(report.entries[0].pointer, "/paths/~1v1~1projects~1{id}~1keys/get/operationId");
-        assert!(report.entries[0].change.contains("`list` is shared by 3 operations"), "{}", report.entries[0].change);
+        assert!(
+            report.entries[0].change.contains("`list` is shared by 3 operations"),
+            "{}",
+            report.entries[0].change
+        );
 
         // Deterministic: the same document in another order gets the same names.
         let mut reordered = yaml(

@@ -24,7 +24,11 @@ pub fn strip_auth_header_parameters(doc: &mut Value, report: &mut Report) -> Res
             let before = list.len();
             list.retain(|p| !is_auth_header(&snapshot, p));
             if list.len() != before {
-                report.record("strip_auth_header_parameters", ptr.to_owned(), "removed the `Authorization` header parameter");
+                report.record(
+                    "strip_auth_header_parameters",
+                    ptr.to_owned(),
+                    "removed the `Authorization` header parameter",
+                );
             }
         }
     };
@@ -73,9 +77,15 @@ pub fn complete_path_parameters(doc: &mut Value, report: &mut Report) -> Result<
     let snapshot = doc.clone();
     if let Some(params) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
         for (name, p) in params.iter_mut() {
-            if p.get("in").and_then(Value::as_str) == Some("path") && p.get("required") != Some(&Value::Bool(true)) {
+            if p.get("in").and_then(Value::as_str) == Some("path")
+                && p.get("required") != Some(&Value::Bool(true))
+            {
                 p["required"] = Value::Bool(true);
-                report.record("complete_path_parameters", join(&join("/components/parameters", name), "required"), "path parameter marked `required: true` (a path parameter always is)");
+                report.record(
+                    "complete_path_parameters",
+                    join(&join("/components/parameters", name), "required"),
+                    "path parameter marked `required: true` (a path parameter always is)",
+                );
             }
         }
     }
@@ -86,7 +96,12 @@ pub fn complete_path_parameters(doc: &mut Value, report: &mut Report) -> Result<
         let mut shared: Vec<String> = Vec::new();
         if let Some(list) = item.get_mut("parameters").and_then(Value::as_array_mut) {
             mark_required(&format!("{item_ptr}/parameters"), list, report);
-            shared = list.iter().map(|p| resolve(&snapshot, p)).filter(|p| p.get("in").and_then(Value::as_str) == Some("path")).filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_owned)).collect();
+            shared = list
+                .iter()
+                .map(|p| resolve(&snapshot, p))
+                .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
+                .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_owned))
+                .collect();
         }
         for method in METHODS {
             let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) else { continue };
@@ -106,7 +121,9 @@ pub fn complete_path_parameters(doc: &mut Value, report: &mut Report) -> Result<
                 if declared.contains(&name) {
                     continue;
                 }
-                list.push(json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }));
+                list.push(
+                    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }),
+                );
                 report.record(
                     "complete_path_parameters",
                     format!("{op_ptr}/parameters"),
@@ -123,9 +140,15 @@ pub fn complete_path_parameters(doc: &mut Value, report: &mut Report) -> Result<
 
 fn mark_required(ptr: &str, list: &mut [Value], report: &mut Report) {
     for (i, p) in list.iter_mut().enumerate() {
-        if p.get("in").and_then(Value::as_str) == Some("path") && p.get("required") != Some(&Value::Bool(true)) {
+        if p.get("in").and_then(Value::as_str) == Some("path")
+            && p.get("required") != Some(&Value::Bool(true))
+        {
             p["required"] = Value::Bool(true);
-            report.record("complete_path_parameters", format!("{ptr}/{i}/required"), "path parameter marked `required: true` (a path parameter always is)");
+            report.record(
+                "complete_path_parameters",
+                format!("{ptr}/{i}/required"),
+                "path parameter marked `required: true` (a path parameter always is)",
+            );
         }
     }
 }
@@ -143,7 +166,10 @@ mod tests {
         );
         let mut report = Report::default();
         strip_auth_header_parameters(&mut doc, &mut report).unwrap();
-        assert_eq!(doc["paths"]["/a"]["get"]["parameters"], json!([{"name": "limit", "in": "query", "schema": {"type": "integer"}}]));
+        assert_eq!(
+            doc["paths"]["/a"]["get"]["parameters"],
+            json!([{"name": "limit", "in": "query", "schema": {"type": "integer"}}])
+        );
         assert_eq!(report.entries.len(), 1);
     }
 
@@ -154,11 +180,26 @@ mod tests {
         );
         let mut report = Report::default();
         complete_path_parameters(&mut doc, &mut report).unwrap();
-        assert_eq!(doc["paths"]["/call/{id}"]["delete"]["parameters"], json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]));
+        assert_eq!(
+            doc["paths"]["/call/{id}"]["delete"]["parameters"],
+            json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}])
+        );
         assert_eq!(doc["paths"]["/call/{id}"]["get"]["parameters"][0]["required"], true);
         assert_eq!(doc["components"]["parameters"]["X"]["required"], true);
-        assert_eq!(doc["paths"]["/a/{x}/b/{y}"]["get"]["parameters"], json!([{"name": "y", "in": "path", "required": true, "schema": {"type": "string"}}]), "x comes from the path item");
+        assert_eq!(
+            doc["paths"]["/a/{x}/b/{y}"]["get"]["parameters"],
+            json!([{"name": "y", "in": "path", "required": true, "schema": {"type": "string"}}]),
+            "x comes from the path item"
+        );
         let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
-        assert_eq!(pointers, ["/components/parameters/X/required", "/paths/~1call~1{id}/get/parameters/0/required", "/paths/~1call~1{id}/delete/parameters", "/paths/~1a~1{x}~1b~1{y}/get/parameters"]);
+        assert_eq!(
+            pointers,
+            [
+                "/components/parameters/X/required",
+                "/paths/~1call~1{id}/get/parameters/0/required",
+                "/paths/~1call~1{id}/delete/parameters",
+                "/paths/~1a~1{x}~1b~1{y}/get/parameters"
+            ]
+        );
     }
 }

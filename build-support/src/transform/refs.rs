@@ -24,7 +24,11 @@ pub fn wrap_ref_siblings(doc: &mut Value, report: &mut Report) -> Result<()> {
         report.record(
             "wrap_ref_siblings",
             ptr,
-            format!("`$ref: {}` with siblings {} wrapped in `allOf` so they are kept", reference.as_str().unwrap_or("?"), siblings.join(", ")),
+            format!(
+                "`$ref: {}` with siblings {} wrapped in `allOf` so they are kept",
+                reference.as_str().unwrap_or("?"),
+                siblings.join(", ")
+            ),
         );
         Ok(())
     })
@@ -60,13 +64,23 @@ pub fn inline_unfollowed_refs(doc: &mut Value, report: &mut Report) -> Result<()
                 merged.extend(own.iter().filter(|(k, _)| *k != "$ref").map(|(k, v)| (k.clone(), v.clone())));
             }
             *item = Value::Object(merged);
-            report.record("inline_unfollowed_refs", item_ptr.clone(), format!("path item `$ref: {reference}` replaced by a copy of it"));
+            report.record(
+                "inline_unfollowed_refs",
+                item_ptr.clone(),
+                format!("path item `$ref: {reference}` replaced by a copy of it"),
+            );
         }
         let Some(item) = item.as_object_mut() else { continue };
         for method in METHODS {
-            let Some(callbacks) = item.get_mut(method).and_then(|op| op.get_mut("callbacks")).and_then(Value::as_object_mut) else { continue };
+            let Some(callbacks) =
+                item.get_mut(method).and_then(|op| op.get_mut("callbacks")).and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
             for (name, callback) in callbacks.iter_mut() {
-                let Some(reference) = callback.get("$ref").and_then(Value::as_str).map(str::to_owned) else { continue };
+                let Some(reference) = callback.get("$ref").and_then(Value::as_str).map(str::to_owned) else {
+                    continue;
+                };
                 let Some(target) = follow(&snapshot, callback) else { continue };
                 *callback = target.clone();
                 report.record(
@@ -96,7 +110,10 @@ mod tests {
             doc["components"]["schemas"]["B"]["properties"]["a"],
             json!({"allOf": [{"$ref": "#/components/schemas/A"}], "description": "the a", "nullable": true})
         );
-        assert_eq!(doc["components"]["schemas"]["B"]["properties"]["plain"], json!({"$ref": "#/components/schemas/A"}));
+        assert_eq!(
+            doc["components"]["schemas"]["B"]["properties"]["plain"],
+            json!({"$ref": "#/components/schemas/A"})
+        );
         assert_eq!(report.entries.len(), 1);
         assert_eq!(report.entries[0].pointer, "/components/schemas/B/properties/a");
     }
@@ -108,7 +125,10 @@ mod tests {
         );
         let mut report = Report::default();
         inline_unfollowed_refs(&mut doc, &mut report).unwrap();
-        assert_eq!(doc["paths"]["/m"]["post"]["callbacks"]["status"], doc["components"]["callbacks"]["status"]);
+        assert_eq!(
+            doc["paths"]["/m"]["post"]["callbacks"]["status"],
+            doc["components"]["callbacks"]["status"]
+        );
         assert_eq!(doc["paths"]["/shared"], json!({"summary": "own", "get": {"responses": {}}}));
         let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(pointers, ["/paths/~1m/post/callbacks/status", "/paths/~1shared"]);

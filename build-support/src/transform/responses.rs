@@ -62,7 +62,11 @@ fn kind(response: &Value) -> Kind {
     if let Some(media) = json_media(response) {
         return Kind::Json(media.get("schema").cloned().unwrap_or_else(|| json!({})));
     }
-    if response.get("content").and_then(Value::as_object).is_some_and(|c| !c.is_empty()) { Kind::Raw } else { Kind::None }
+    if response.get("content").and_then(Value::as_object).is_some_and(|c| !c.is_empty()) {
+        Kind::Raw
+    } else {
+        Kind::None
+    }
 }
 
 /// `default` next to explicit success responses.
@@ -88,7 +92,10 @@ pub fn split_default_response(doc: &mut Value, report: &mut Report) -> Result<()
         report.record(
             "split_default_response",
             join(&join(ptr, "responses"), "default"),
-            format!("`default` next to explicit successes → {}", if added.is_empty() { "dropped (4XX and 5XX given)".into() } else { added.join(" and ") }),
+            format!(
+                "`default` next to explicit successes → {}",
+                if added.is_empty() { "dropped (4XX and 5XX given)".into() } else { added.join(" and ") }
+            ),
         );
         Ok(())
     })
@@ -134,13 +141,27 @@ pub fn unify_response_bodies(doc: &mut Value, report: &mut Report) -> Result<()>
             };
             let mut statuses = statuses;
             let mut ks = kinds(responses, &statuses);
-            let distinct = |ks: &[Kind]| ks.iter().fold(Vec::<&Kind>::new(), |mut acc, k| { if !acc.contains(&k) { acc.push(k) } acc }).len();
+            let distinct = |ks: &[Kind]| {
+                ks.iter()
+                    .fold(Vec::<&Kind>::new(), |mut acc, k| {
+                        if !acc.contains(&k) {
+                            acc.push(k)
+                        }
+                        acc
+                    })
+                    .len()
+            };
             if distinct(&ks) <= 1 {
                 continue;
             }
             let rptr = join(ptr, "responses");
             if class == "error" && ks.iter().any(|k| matches!(k, Kind::Json(_))) {
-                let empty: Vec<String> = statuses.iter().zip(&ks).filter(|(_, k)| **k == Kind::None).map(|(s, _)| s.clone()).collect();
+                let empty: Vec<String> = statuses
+                    .iter()
+                    .zip(&ks)
+                    .filter(|(_, k)| **k == Kind::None)
+                    .map(|(s, _)| s.clone())
+                    .collect();
                 for s in &empty {
                     responses.remove(s);
                     report.record(
@@ -170,7 +191,9 @@ pub fn unify_response_bodies(doc: &mut Value, report: &mut Report) -> Result<()>
                         "required": [key],
                         "properties": { key.clone(): schema },
                     });
-                    if let Some(d) = resolved.get("description").and_then(Value::as_str).filter(|d| !d.is_empty()) {
+                    if let Some(d) =
+                        resolved.get("description").and_then(Value::as_str).filter(|d| !d.is_empty())
+                    {
                         variant["description"] = json!(format!("{status}: {d}"));
                     } else {
                         variant["description"] = json!(format!("Status {status}."));
@@ -186,7 +209,13 @@ pub fn unify_response_bodies(doc: &mut Value, report: &mut Report) -> Result<()>
                     .iter()
                     .zip(&ks)
                     .map(|(s, k)| match k {
-                        Kind::Json(v) => format!("{s} → {}", v.get("$ref").and_then(Value::as_str).map(|r| r.rsplit('/').next().unwrap_or(r).to_owned()).unwrap_or_else(|| "inline schema".into())),
+                        Kind::Json(v) => format!(
+                            "{s} → {}",
+                            v.get("$ref")
+                                .and_then(Value::as_str)
+                                .map(|r| r.rsplit('/').next().unwrap_or(r).to_owned())
+                                .unwrap_or_else(|| "inline schema".into())
+                        ),
                         _ => unreachable!(),
                     })
                     .collect();
@@ -206,7 +235,10 @@ pub fn unify_response_bodies(doc: &mut Value, report: &mut Report) -> Result<()>
                 report.record(
                     "unify_response_bodies",
                     rptr,
-                    format!("{class} bodies ({}) → `{body}`, decoded per status by `typed()` into `{typed}`", listing.join(", ")),
+                    format!(
+                        "{class} bodies ({}) → `{body}`, decoded per status by `typed()` into `{typed}`",
+                        listing.join(", ")
+                    ),
                 );
                 recorded.push(TypedResponses { class: class.into(), body, typed, statuses });
             } else if class == "success" {
@@ -222,7 +254,14 @@ pub fn unify_response_bodies(doc: &mut Value, report: &mut Report) -> Result<()>
                     rewritten["content"] = json!({ "application/octet-stream": {} });
                     responses.insert(s.clone(), rewritten);
                 }
-                report.record("unify_response_bodies", rptr, format!("error statuses {} mix JSON and non-JSON bodies: all returned as a raw byte stream", statuses.join(", ")));
+                report.record(
+                    "unify_response_bodies",
+                    rptr,
+                    format!(
+                        "error statuses {} mix JSON and non-JSON bodies: all returned as a raw byte stream",
+                        statuses.join(", ")
+                    ),
+                );
             }
         }
         if !recorded.is_empty() {
@@ -266,18 +305,24 @@ mod tests {
         assert_eq!(op["responses"]["404"]["content"]["application/json"]["schema"], body_ref);
         assert_eq!(op["responses"]["404"]["description"], "missing");
         assert!(op["responses"].get("401").is_none(), "bodiless error status removed");
-        assert_eq!(op["responses"]["201"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Call");
+        assert_eq!(
+            op["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Call"
+        );
         let typed = &doc["components"]["schemas"]["CallControllerCreateCallError"]["oneOf"];
         assert_eq!(typed[0]["properties"]["status400"], json!({"$ref": "#/components/schemas/Bad"}));
         assert_eq!(typed[1]["properties"]["status404"], json!({"$ref": "#/components/schemas/Missing"}));
-        let recorded: Vec<TypedResponses> = serde_json::from_value(op[TYPED_RESPONSES_EXTENSION].clone()).unwrap();
+        let recorded: Vec<TypedResponses> =
+            serde_json::from_value(op[TYPED_RESPONSES_EXTENSION].clone()).unwrap();
         assert_eq!(recorded[0].statuses, vec!["400".to_string(), "404".into()]);
         assert_eq!(report.of("unify_response_bodies").count(), 2);
     }
 
     #[test]
     fn same_body_everywhere_is_left_alone() {
-        let mut doc = yaml("openapi: 3.0.0\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}\n        '400': {description: e, content: {application/json: {schema: {$ref: '#/components/schemas/E'}}}}\n        '500': {description: e, content: {application/json: {schema: {$ref: '#/components/schemas/E'}}}}\n");
+        let mut doc = yaml(
+            "openapi: 3.0.0\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}\n        '400': {description: e, content: {application/json: {schema: {$ref: '#/components/schemas/E'}}}}\n        '500': {description: e, content: {application/json: {schema: {$ref: '#/components/schemas/E'}}}}\n",
+        );
         let before = doc.clone();
         let mut report = Report::default();
         unify_response_bodies(&mut doc, &mut report).unwrap();
@@ -287,7 +332,9 @@ mod tests {
 
     #[test]
     fn default_next_to_success_becomes_error_ranges() {
-        let mut doc = yaml("openapi: 3.0.0\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {description: ok}\n        '404': {description: nf}\n        default: {description: err}\n");
+        let mut doc = yaml(
+            "openapi: 3.0.0\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {description: ok}\n        '404': {description: nf}\n        default: {description: err}\n",
+        );
         let mut report = Report::default();
         split_default_response(&mut doc, &mut report).unwrap();
         let r = doc["paths"]["/a"]["get"]["responses"].as_object().unwrap();
@@ -297,7 +344,9 @@ mod tests {
 
     #[test]
     fn mixed_success_bodies_become_raw() {
-        let mut doc = yaml("openapi: 3.0.0\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object}}}}\n        '204': {description: empty}\n");
+        let mut doc = yaml(
+            "openapi: 3.0.0\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object}}}}\n        '204': {description: empty}\n",
+        );
         unify_response_bodies(&mut doc, &mut Report::default()).unwrap();
         let r = &doc["paths"]["/a"]["get"]["responses"];
         assert_eq!(r["200"]["content"], json!({"application/octet-stream": {}}));

@@ -6,12 +6,23 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Keywords that only annotate: two schemas differing only in these generate the same type.
-const ANNOTATIONS: &[&str] = &["title", "description", "example", "examples", "deprecated", "externalDocs", "xml"];
+const ANNOTATIONS: &[&str] =
+    &["title", "description", "example", "examples", "deprecated", "externalDocs", "xml"];
 
 /// Does typify generate a named type (struct, enum, newtype) for this schema, which it names
 /// after the `title` when there is one?
 fn names_a_type(schema: &Map<String, Value>) -> bool {
-    let structural = ["properties", "additionalProperties", "enum", "oneOf", "anyOf", "allOf", "pattern", "minLength", "maxLength"];
+    let structural = [
+        "properties",
+        "additionalProperties",
+        "enum",
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "pattern",
+        "minLength",
+        "maxLength",
+    ];
     let present: Vec<&str> = structural.into_iter().filter(|k| schema.contains_key(*k)).collect();
     // A lone one-member composition (`allOf: [$ref]` wrapping a reference's siblings) is the
     // member's type: typify names nothing after the title.
@@ -82,7 +93,11 @@ pub fn qualify_colliding_titles(doc: &mut Value, report: &mut Report) -> Result<
     let components: BTreeMap<String, String> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
-        .map(|s| s.iter().map(|(k, v)| (typify_pascal(k), v.as_object().map(structure).unwrap_or_default())).collect())
+        .map(|s| {
+            s.iter()
+                .map(|(k, v)| (typify_pascal(k), v.as_object().map(structure).unwrap_or_default()))
+                .collect()
+        })
         .unwrap_or_default();
     let mut groups: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for_each_schema(doc, &mut |ptr, schema| {

@@ -26,8 +26,13 @@ fn hms_calls() -> Vec<u8> {
 
 /// One Altur `Call` whose thread has many tags and assignees.
 fn altur_large() -> Vec<u8> {
-    let mut call: Value = serde_json::from_str(include_str!("../../../tests/fixtures/altur/start-call-response.json")).unwrap();
-    call["thread"]["tags"] = Value::Array((0..500).map(|i| json!({"id": format!("t{i}"), "name": format!("tag {i}"), "color": "blue"})).collect());
+    let mut call: Value =
+        serde_json::from_str(include_str!("../../../tests/fixtures/altur/start-call-response.json")).unwrap();
+    call["thread"]["tags"] = Value::Array(
+        (0..500)
+            .map(|i| json!({"id": format!("t{i}"), "name": format!("tag {i}"), "color": "blue"}))
+            .collect(),
+    );
     call["thread"]["assigned_to"] = Value::Array((0..500).map(|i| json!({"id": format!("u{i}"), "email": format!("u{i}@example.invalid"), "first_name": "A", "last_name": "B"})).collect());
     serde_json::to_vec(&call).unwrap()
 }
@@ -38,15 +43,21 @@ fn bench(c: &mut Criterion) {
     let calls = hms_calls();
     group.throughput(Throughput::Bytes(calls.len() as u64));
     group.bench_function("hmsovereign_1000_calls/generated", |b| {
-        b.iter(|| serde_json::from_slice::<Vec<agentdial::hmsovereign::types::Call>>(black_box(&calls)).unwrap())
+        b.iter(|| {
+            serde_json::from_slice::<Vec<agentdial::hmsovereign::types::Call>>(black_box(&calls)).unwrap()
+        })
     });
-    group.bench_function("hmsovereign_1000_calls/value", |b| b.iter(|| serde_json::from_slice::<Value>(black_box(&calls)).unwrap()));
+    group.bench_function("hmsovereign_1000_calls/value", |b| {
+        b.iter(|| serde_json::from_slice::<Value>(black_box(&calls)).unwrap())
+    });
     let altur = altur_large();
     group.throughput(Throughput::Bytes(altur.len() as u64));
     group.bench_function("altur_large_call/generated", |b| {
         b.iter(|| serde_json::from_slice::<agentdial::altur::types::Call>(black_box(&altur)).unwrap())
     });
-    group.bench_function("altur_large_call/value", |b| b.iter(|| serde_json::from_slice::<Value>(black_box(&altur)).unwrap()));
+    group.bench_function("altur_large_call/value", |b| {
+        b.iter(|| serde_json::from_slice::<Value>(black_box(&altur)).unwrap())
+    });
     group.finish();
 }
 

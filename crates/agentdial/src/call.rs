@@ -15,7 +15,8 @@ pub enum Provider {
 
 impl Provider {
     /// Every provider, in a slice so that adding one changes no type.
-    pub const ALL: &'static [Provider] = &[Provider::Altur, Provider::Alta, Provider::Fluents, Provider::HmsSovereign];
+    pub const ALL: &'static [Provider] =
+        &[Provider::Altur, Provider::Alta, Provider::Fluents, Provider::HmsSovereign];
 
     /// The crate suffix (`agentdial-<name>`).
     pub fn name(self) -> &'static str {
@@ -182,11 +183,17 @@ pub enum CallStatus {
     InProgress,
     /// Over without a platform error. `reason` is the provider's (`busy`, `no-answer`, `transferred`,
     /// HMS `end_reason`, ...).
-    Ended { reason: Option<String> },
+    Ended {
+        reason: Option<String>,
+    },
     /// Over because something failed. `reason` is the provider's status or error text.
-    Failed { reason: Option<String> },
+    Failed {
+        reason: Option<String>,
+    },
     /// A status the provider added after this crate was generated, as sent. Not treated as final.
-    Unrecognized { status: String },
+    Unrecognized {
+        status: String,
+    },
 }
 
 impl CallStatus {

@@ -56,7 +56,10 @@ impl ClientBuilder {
     /// Configures the `reqwest::ClientBuilder` the HTTP client is built from (proxies, TLS roots,
     /// DNS, pool and timeouts). Redirects are turned off after it runs: whatever it sets, no
     /// redirect is ever followed, so a call-creating request is never resent by one.
-    pub fn configure_http(mut self, configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static) -> Self {
+    pub fn configure_http(
+        mut self,
+        configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
         self.options = self.options.configure_http(configure);
         self
     }
@@ -91,9 +94,13 @@ impl ClientBuilder {
             #[cfg(feature = "alta")]
             Provider::Alta => Inner::Alta(agentdial_alta::Client::from_options(options).map_err(map)?),
             #[cfg(feature = "fluents")]
-            Provider::Fluents => Inner::Fluents(agentdial_fluents::Client::from_options(options).map_err(map)?),
+            Provider::Fluents => {
+                Inner::Fluents(agentdial_fluents::Client::from_options(options).map_err(map)?)
+            }
             #[cfg(feature = "hmsovereign")]
-            Provider::HmsSovereign => Inner::HmsSovereign(agentdial_hmsovereign::Client::from_options(options).map_err(map)?),
+            Provider::HmsSovereign => {
+                Inner::HmsSovereign(agentdial_hmsovereign::Client::from_options(options).map_err(map)?)
+            }
             #[allow(unreachable_patterns)]
             _ => {
                 let _ = (options, map);
@@ -158,7 +165,11 @@ impl Client {
         if let Some(from) = &call.from {
             crate::validate::e164(self.provider, "caller number `from`", from)?;
         }
-        for (field, value) in [("agent_id", &call.agent_id), ("phone_number_id", &call.phone_number_id), ("customer_name", &call.customer_name)] {
+        for (field, value) in [
+            ("agent_id", &call.agent_id),
+            ("phone_number_id", &call.phone_number_id),
+            ("customer_name", &call.customer_name),
+        ] {
             if let Some(v) = value {
                 crate::validate::non_empty(self.provider, field, v)?;
             }
@@ -181,7 +192,10 @@ impl Client {
         crate::validate::non_empty(self.provider, "call id", id)?;
         match &self.inner {
             #[cfg(feature = "hmsovereign")]
-            Inner::HmsSovereign(c) => crate::providers::hmsovereign::call(c, &self.retry, self.op("get call", false, true), id).await,
+            Inner::HmsSovereign(c) => {
+                crate::providers::hmsovereign::call(c, &self.retry, self.op("get call", false, true), id)
+                    .await
+            }
             #[allow(unreachable_patterns)]
             _ => Err(self.unsupported("reading a call")),
         }
@@ -192,7 +206,10 @@ impl Client {
         crate::validate::non_empty(self.provider, "call id", id)?;
         match &self.inner {
             #[cfg(feature = "hmsovereign")]
-            Inner::HmsSovereign(c) => crate::providers::hmsovereign::hang_up(c, &self.retry, self.op("hang up", false, false), id).await,
+            Inner::HmsSovereign(c) => {
+                crate::providers::hmsovereign::hang_up(c, &self.retry, self.op("hang up", false, false), id)
+                    .await
+            }
             #[allow(unreachable_patterns)]
             _ => Err(self.unsupported("hanging up")),
         }
@@ -202,19 +219,31 @@ impl Client {
     /// `deadline` (then [`Error::Deadline`]; a poll in flight is cut off there too). A 429 waits as
     /// long as its `Retry-After` says, within [`RetryPolicy::max_retry_after`](crate::RetryPolicy) and
     /// the deadline; a longer one, and any other error, is returned.
-    pub async fn wait_until_ended(&self, id: &str, poll_interval: Duration, deadline: Duration) -> Result<CallState, Error> {
+    pub async fn wait_until_ended(
+        &self,
+        id: &str,
+        poll_interval: Duration,
+        deadline: Duration,
+    ) -> Result<CallState, Error> {
         if !self.capabilities().call_status {
             return Err(self.unsupported("waiting for a call to end"));
         }
         let start = Instant::now();
         // A deadline too far to represent is no deadline.
-        let end = start.checked_add(deadline).unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600));
+        let end =
+            start.checked_add(deadline).unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600));
         let mut last: Option<CallStatus> = None;
         loop {
             // Each poll (with its own retries) is bounded by the deadline too.
             let polled = match tokio::time::timeout_at(end.into(), self.call(id)).await {
                 Ok(result) => result,
-                Err(_) => return Err(Error::Deadline { provider: self.provider, id: id.to_owned(), last_status: last }),
+                Err(_) => {
+                    return Err(Error::Deadline {
+                        provider: self.provider,
+                        id: id.to_owned(),
+                        last_status: last,
+                    });
+                }
             };
             let wait = match polled {
                 Ok(state) if state.status.is_final() => return Ok(state),
@@ -223,7 +252,9 @@ impl Client {
                     poll_interval
                 }
                 // Waited out like the retry policy does: up to its cap, else returned.
-                Err(Error::RateLimited { retry_after, .. }) if retry_after.unwrap_or_default() <= self.retry.max_retry_after => {
+                Err(Error::RateLimited { retry_after, .. })
+                    if retry_after.unwrap_or_default() <= self.retry.max_retry_after =>
+                {
                     retry_after.unwrap_or(poll_interval).max(poll_interval)
                 }
                 Err(e) => return Err(e),
@@ -233,7 +264,11 @@ impl Client {
                 if end > now {
                     tokio::time::sleep(end - now).await;
                 }
-                return Err(Error::Deadline { provider: self.provider, id: id.to_owned(), last_status: last });
+                return Err(Error::Deadline {
+                    provider: self.provider,
+                    id: id.to_owned(),
+                    last_status: last,
+                });
             }
             tokio::time::sleep(wait).await;
         }

@@ -37,12 +37,24 @@ pub enum Error {
 
     /// 401 or 403: the key is missing, wrong, expired, or not allowed to do this.
     #[error("{provider}: authentication failed ({status}){}", request_id_suffix(.request_id))]
-    Authentication { provider: Provider, status: u16, request_id: Option<String>, details: Option<ProviderError>, raw: String },
+    Authentication {
+        provider: Provider,
+        status: u16,
+        request_id: Option<String>,
+        details: Option<ProviderError>,
+        raw: String,
+    },
 
     /// 429. `retry_after` is what the server asked for (absent, unreadable, or beyond the client's cap
     /// when this is returned after retrying).
     #[error("{provider}: rate limited{}{}", .retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default(), request_id_suffix(.request_id))]
-    RateLimited { provider: Provider, retry_after: Option<Duration>, request_id: Option<String>, details: Option<ProviderError>, raw: String },
+    RateLimited {
+        provider: Provider,
+        retry_after: Option<Duration>,
+        request_id: Option<String>,
+        details: Option<ProviderError>,
+        raw: String,
+    },
 
     /// Any other error status. `details` is the provider's typed error body when it parses, and
     /// then `raw` is that body as JSON again; when it does not parse (an HTML page), `raw` is the
@@ -67,11 +79,23 @@ pub enum Error {
 
     /// No complete response within the client's timeout.
     #[error("{provider}: {operation} timed out{}", if *.may_have_dialed { " (the call may have been placed)" } else { "" })]
-    Timeout { provider: Provider, operation: &'static str, may_have_dialed: bool, source: Option<reqwest::Error> },
+    Timeout {
+        provider: Provider,
+        operation: &'static str,
+        may_have_dialed: bool,
+        source: Option<reqwest::Error>,
+    },
 
     /// The response could not be read as the documented type. `raw` is the body as received.
     #[error("{provider}: {operation}: response{} is not the documented type ({message}): {}", .status.map(|s| format!(" ({s})")).unwrap_or_default(), truncate(.raw))]
-    Decode { provider: Provider, operation: &'static str, status: Option<u16>, message: String, raw: String, may_have_dialed: bool },
+    Decode {
+        provider: Provider,
+        operation: &'static str,
+        status: Option<u16>,
+        message: String,
+        raw: String,
+        may_have_dialed: bool,
+    },
 
     /// [`crate::Client::wait_until_ended`] reached its deadline first.
     #[error("{provider}: call {id} had not ended by the deadline (last status: {last_status:?})")]
@@ -80,7 +104,13 @@ pub enum Error {
     /// A response body was longer than the client's cap ([`crate::ClientBuilder::max_response_body`]);
     /// reading stopped there. `status` is the response's.
     #[error("{provider}: {operation}: response{} body exceeds the {limit}-byte limit{}", .status.map(|s| format!(" ({s})")).unwrap_or_default(), if *.may_have_dialed { " (the call may have been placed)" } else { "" })]
-    BodyTooLarge { provider: Provider, operation: &'static str, status: Option<u16>, limit: usize, may_have_dialed: bool },
+    BodyTooLarge {
+        provider: Provider,
+        operation: &'static str,
+        status: Option<u16>,
+        limit: usize,
+        may_have_dialed: bool,
+    },
 
     /// The HTTP client could not be built (TLS setup). An empty key or a bad base URL is
     /// [`Error::InvalidInput`].
@@ -150,9 +180,9 @@ impl Error {
     /// The provider's request id, when the response carried one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::Authentication { request_id, .. } | Error::RateLimited { request_id, .. } | Error::Api { request_id, .. } => {
-                request_id.as_deref()
-            }
+            Error::Authentication { request_id, .. }
+            | Error::RateLimited { request_id, .. }
+            | Error::Api { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -160,7 +190,10 @@ impl Error {
     /// The response body as received, when there was one.
     pub fn raw_body(&self) -> Option<&str> {
         match self {
-            Error::Authentication { raw, .. } | Error::RateLimited { raw, .. } | Error::Api { raw, .. } | Error::Decode { raw, .. } => Some(raw),
+            Error::Authentication { raw, .. }
+            | Error::RateLimited { raw, .. }
+            | Error::Api { raw, .. }
+            | Error::Decode { raw, .. } => Some(raw),
             _ => None,
         }
     }

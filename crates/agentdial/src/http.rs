@@ -106,13 +106,29 @@ pub(crate) fn transport(op: Op, e: reqwest::Error) -> Error {
         // Refused, unreachable, DNS or TLS failure: nothing reached the server.
         Error::Transport { provider: op.provider, operation: op.name, may_have_dialed: false, source: e }
     } else if e.is_timeout() {
-        Error::Timeout { provider: op.provider, operation: op.name, may_have_dialed: op.creates_call, source: Some(e) }
+        Error::Timeout {
+            provider: op.provider,
+            operation: op.name,
+            may_have_dialed: op.creates_call,
+            source: Some(e),
+        }
     } else {
-        Error::Transport { provider: op.provider, operation: op.name, may_have_dialed: op.creates_call, source: e }
+        Error::Transport {
+            provider: op.provider,
+            operation: op.name,
+            may_have_dialed: op.creates_call,
+            source: e,
+        }
     }
 }
 
-fn by_status(op: Op, status: u16, headers: &reqwest::header::HeaderMap, raw: String, details: Option<ProviderError>) -> Error {
+fn by_status(
+    op: Op,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    raw: String,
+    details: Option<ProviderError>,
+) -> Error {
     let request_id = request_id(headers);
     let span = tracing::Span::current();
     span.record("status", status);
@@ -121,7 +137,13 @@ fn by_status(op: Op, status: u16, headers: &reqwest::header::HeaderMap, raw: Str
     }
     match status {
         401 | 403 => Error::Authentication { provider: op.provider, status, request_id, details, raw },
-        429 => Error::RateLimited { provider: op.provider, retry_after: agentdial_core::retry_after(headers), request_id, details, raw },
+        429 => Error::RateLimited {
+            provider: op.provider,
+            retry_after: agentdial_core::retry_after(headers),
+            request_id,
+            details,
+            raw,
+        },
         _ => Error::Api {
             provider: op.provider,
             operation: op.name,
@@ -160,7 +182,9 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
             match agentdial_core::capture::last() {
                 // A documented error status with a body that is not its documented type (an HTML
                 // page, an empty 429): still an error of that status, with the body as received.
-                Some((status, headers)) if !status.is_success() => by_status(op, status.as_u16(), &headers, raw, None),
+                Some((status, headers)) if !status.is_success() => {
+                    by_status(op, status.as_u16(), &headers, raw, None)
+                }
                 captured => Error::Decode {
                     provider: op.provider,
                     operation: op.name,
@@ -202,13 +226,20 @@ pub(crate) async fn from_progenitor<E: serde::Serialize>(
 }
 
 /// How long to wait before resending, or `None` to give up with the error.
-fn retry_delay(policy: &RetryPolicy, op: Op, error: &Error, backoff: &mut impl Iterator<Item = Duration>) -> Option<Duration> {
+fn retry_delay(
+    policy: &RetryPolicy,
+    op: Op,
+    error: &Error,
+    backoff: &mut impl Iterator<Item = Duration>,
+) -> Option<Duration> {
     match error {
         // Never reached the server: safe for every operation.
         Error::Transport { source, .. } if source.is_connect() => backoff.next(),
         // The server refused before processing (reads, and creates whose document declares the 429);
         // wait as asked, within the cap.
-        Error::RateLimited { retry_after: Some(wait), .. } if op.resend_on_429 => (*wait <= policy.max_retry_after).then_some(*wait),
+        Error::RateLimited { retry_after: Some(wait), .. } if op.resend_on_429 => {
+            (*wait <= policy.max_retry_after).then_some(*wait)
+        }
         Error::RateLimited { retry_after: None, .. } if op.idempotent => backoff.next(),
         // Anything that may have reached the server: only idempotent reads.
         Error::Timeout { .. } | Error::Transport { .. } if op.idempotent => backoff.next(),
@@ -251,13 +282,19 @@ where
             Ok(value) => return Ok(value),
             Err(e) => e,
         };
-        let wait = retry_delay(policy, op, &error, &mut backoff)
-            .filter(|_| n < policy.max_attempts)
-            .filter(|wait| started.elapsed().checked_add(*wait).is_some_and(|total| total <= policy.max_elapsed));
+        let wait = retry_delay(policy, op, &error, &mut backoff).filter(|_| n < policy.max_attempts).filter(
+            |wait| started.elapsed().checked_add(*wait).is_some_and(|total| total <= policy.max_elapsed),
+        );
         let Some(wait) = wait else { return Err(error) };
         // Status, request id and the kind of failure only: an error's text can carry the response body.
         span.in_scope(|| {
-            tracing::info!(wait_ms = wait.as_millis() as u64, error = error.kind(), status = error.status(), request_id = error.request_id(), "retrying")
+            tracing::info!(
+                wait_ms = wait.as_millis() as u64,
+                error = error.kind(),
+                status = error.status(),
+                request_id = error.request_id(),
+                "retrying"
+            )
         });
         tokio::time::sleep(wait).await;
     }

@@ -197,17 +197,20 @@ mod providers;
 mod query_key_tests;
 mod validate;
 
-pub use agentdial_core::ApiKey;
 /// Runtime shared with the provider crates ([`agentdial_core::BuildError`] is the source of
 /// [`Error::Build`]).
 pub use agentdial_core;
-/// The HTTP client library: [`ClientBuilder::configure_http`] takes its `ClientBuilder`, and
-/// [`Error::Transport`] carries its error.
-pub use reqwest;
-pub use call::{CallHandle, CallState, CallStatus, Capabilities, DialResponse, Dialed, OutboundCall, Provider, ProviderCall};
+pub use agentdial_core::ApiKey;
+pub use call::{
+    CallHandle, CallState, CallStatus, Capabilities, DialResponse, Dialed, OutboundCall, Provider,
+    ProviderCall,
+};
 pub use client::{CallFilter, CallStream, Client, ClientBuilder};
 pub use error::{Error, ProviderError};
 pub use http::RetryPolicy;
+/// The HTTP client library: [`ClientBuilder::configure_http`] takes its `ClientBuilder`, and
+/// [`Error::Transport`] carries its error.
+pub use reqwest;
 
 #[cfg(feature = "alta")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alta")))]
@@ -235,7 +238,11 @@ const _: () = {
         send_sync_future(&client.dial(call));
         send_sync_future(&client.call("id"));
         send_sync_future(&client.hang_up("id"));
-        send_sync_future(&client.wait_until_ended("id", std::time::Duration::ZERO, std::time::Duration::ZERO));
+        send_sync_future(&client.wait_until_ended(
+            "id",
+            std::time::Duration::ZERO,
+            std::time::Duration::ZERO,
+        ));
     }
 };
 

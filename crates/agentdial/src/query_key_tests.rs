@@ -13,8 +13,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const KEY: &str = "qk-live-0123456789abcdef";
 
 fn client(base: &str) -> Client {
-    assert_eq!(agentdial_query_key_fixture::spec::AUTH, agentdial_core::AuthScheme::Query { name: "api_key" });
-    Client::from_options(ClientOptions::new(KEY).base_url(base).timeout(Duration::from_millis(700)).max_response_body(1024)).unwrap()
+    assert_eq!(
+        agentdial_query_key_fixture::spec::AUTH,
+        agentdial_core::AuthScheme::Query { name: "api_key" }
+    );
+    Client::from_options(
+        ClientOptions::new(KEY).base_url(base).timeout(Duration::from_millis(700)).max_response_body(1024),
+    )
+    .unwrap()
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -47,7 +53,12 @@ async fn server(mode: Misbehaviour) -> (String, Arc<Mutex<Vec<String>>>) {
             let read = stream.read(&mut buf).await.unwrap_or(0);
             let text = String::from_utf8_lossy(&buf[..read]).into_owned();
             log.lock().unwrap().push(text.lines().next().unwrap_or_default().to_owned());
-            let reply = |status: &str, body: &str| format!("HTTP/1.1 {status}\r\nconnection: close\r\nx-request-id: req-{n}\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+            let reply = |status: &str, body: &str| {
+                format!(
+                    "HTTP/1.1 {status}\r\nconnection: close\r\nx-request-id: req-{n}\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            };
             match mode {
                 Misbehaviour::Reset => {
                     socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO)).unwrap();
@@ -65,7 +76,11 @@ async fn server(mode: Misbehaviour) -> (String, Arc<Mutex<Vec<String>>>) {
                     let _ = stream.write_all(reply("200 OK", &"x".repeat(65536)).as_bytes()).await;
                 }
                 Misbehaviour::ServerErrors => {
-                    let (status, body) = if n == 1 { ("503 Service Unavailable", "busy") } else { ("500 Internal Server Error", r#"{"error":"internal"}"#) };
+                    let (status, body) = if n == 1 {
+                        ("503 Service Unavailable", "busy")
+                    } else {
+                        ("500 Internal Server Error", r#"{"error":"internal"}"#)
+                    };
                     let _ = stream.write_all(reply(status, body).as_bytes()).await;
                 }
             }
@@ -85,10 +100,26 @@ fn no_key(what: &str, text: &str) {
 async fn no_error_debug_or_trace_line_contains_a_query_key() {
     let (trace, _guard) = trace::Captured::install();
     // A read: retried on transport errors, timeouts and 5xx, so the `retrying` event is logged too.
-    let op = Op { provider: Provider::HmsSovereign, name: "list calls", creates_call: false, idempotent: true, resend_on_429: true };
-    let policy = RetryPolicy::default().max_attempts(2).min_delay(Duration::from_millis(10)).max_delay(Duration::from_millis(10));
+    let op = Op {
+        provider: Provider::HmsSovereign,
+        name: "list calls",
+        creates_call: false,
+        idempotent: true,
+        resend_on_429: true,
+    };
+    let policy = RetryPolicy::default()
+        .max_attempts(2)
+        .min_delay(Duration::from_millis(10))
+        .max_delay(Duration::from_millis(10));
 
-    for mode in [Misbehaviour::Reset, Misbehaviour::Hang, Misbehaviour::Teapot, Misbehaviour::ShortBody, Misbehaviour::LargeBody, Misbehaviour::ServerErrors] {
+    for mode in [
+        Misbehaviour::Reset,
+        Misbehaviour::Hang,
+        Misbehaviour::Teapot,
+        Misbehaviour::ShortBody,
+        Misbehaviour::LargeBody,
+        Misbehaviour::ServerErrors,
+    ] {
         let (base, seen) = server(mode).await;
         let client = client(&base);
         // What the provider crate's caller sees.
@@ -99,7 +130,11 @@ async fn no_error_debug_or_trace_line_contains_a_query_key() {
             assert!(response.url().as_str().contains("api_key=REDACTED"), "{}", response.url());
         }
         // What the facade's caller sees, after its retries.
-        let error: Error = run(&policy, op, || async { finish(op, client.list_calls().limit(5).send().await, |_, _| None).await }).await.unwrap_err();
+        let error: Error = run(&policy, op, || async {
+            finish(op, client.list_calls().limit(5).send().await, |_, _| None).await
+        })
+        .await
+        .unwrap_err();
         no_key(&format!("{mode:?}: facade error Display"), &error.to_string());
         no_key(&format!("{mode:?}: facade error Debug"), &format!("{error:?}"));
         let mut source = std::error::Error::source(&error);
@@ -111,13 +146,23 @@ async fn no_error_debug_or_trace_line_contains_a_query_key() {
             Misbehaviour::Reset => assert!(matches!(error, Error::Transport { .. }), "{error:?}"),
             Misbehaviour::Hang => assert!(matches!(error, Error::Timeout { .. }), "{error:?}"),
             Misbehaviour::Teapot => assert!(matches!(error, Error::Api { status: 418, .. }), "{error:?}"),
-            Misbehaviour::ShortBody => assert!(matches!(error, Error::Transport { .. } | Error::Timeout { .. }), "{error:?}"),
-            Misbehaviour::LargeBody => assert!(matches!(error, Error::BodyTooLarge { limit: 1024, status: Some(200), .. }), "{error:?}"),
-            Misbehaviour::ServerErrors => assert!(matches!(error, Error::Api { status: 500, .. }), "{error:?}"),
+            Misbehaviour::ShortBody => {
+                assert!(matches!(error, Error::Transport { .. } | Error::Timeout { .. }), "{error:?}")
+            }
+            Misbehaviour::LargeBody => assert!(
+                matches!(error, Error::BodyTooLarge { limit: 1024, status: Some(200), .. }),
+                "{error:?}"
+            ),
+            Misbehaviour::ServerErrors => {
+                assert!(matches!(error, Error::Api { status: 500, .. }), "{error:?}")
+            }
         }
         // The key was sent: only printing it is what must not happen.
         let seen = seen.lock().unwrap().clone();
-        assert!(!seen.is_empty() && seen.iter().all(|line| line.contains(&format!("api_key={KEY}"))), "{mode:?}: {seen:?}");
+        assert!(
+            !seen.is_empty() && seen.iter().all(|line| line.contains(&format!("api_key={KEY}"))),
+            "{mode:?}: {seen:?}"
+        );
     }
     let trace = trace.text();
     assert!(trace.contains("retrying"), "the retry path ran: {trace}");

@@ -33,7 +33,9 @@ fn call() -> OutboundCall {
 }
 
 fn created() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"success": true, "call_id": "call_123", "status": "dialing", "room_name": "room-1"}))
+    ResponseTemplate::new(200).set_body_json(
+        json!({"success": true, "call_id": "call_123", "status": "dialing", "room_name": "room-1"}),
+    )
 }
 
 async fn count(server: &MockServer) -> usize {
@@ -68,7 +70,9 @@ async fn reset_after_read() -> (String, tokio::task::JoinHandle<usize>) {
     let addr = listener.local_addr().unwrap();
     let handle = tokio::spawn(async move {
         let mut served = 0;
-        while let Ok(Ok((mut stream, _))) = tokio::time::timeout(Duration::from_millis(1500), listener.accept()).await {
+        while let Ok(Ok((mut stream, _))) =
+            tokio::time::timeout(Duration::from_millis(1500), listener.accept()).await
+        {
             let mut buf = Vec::new();
             let mut chunk = [0u8; 4096];
             loop {
@@ -81,7 +85,11 @@ async fn reset_after_read() -> (String, tokio::task::JoinHandle<usize>) {
                 if let Some(end) = text.find("\r\n\r\n") {
                     let length = text[..end]
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap())
+                        })
                         .unwrap_or(0);
                     if buf.len() >= end + 4 + length {
                         break;
@@ -110,7 +118,11 @@ async fn reset_after_the_request_was_read_is_not_retried() {
 #[tokio::test]
 async fn server_that_never_answers_times_out_without_retry() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(created().set_delay(Duration::from_secs(10))).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .respond_with(created().set_delay(Duration::from_secs(10)))
+        .mount(&server)
+        .await;
     let started = Instant::now();
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { may_have_dialed: true, .. }), "{err:?}");
@@ -122,12 +134,18 @@ async fn server_that_never_answers_times_out_without_retry() {
 async fn status_500_on_create_is_not_retried_and_keeps_the_body() {
     let server = MockServer::start().await;
     let body = json!({"error": "internal_error", "message": "Something went wrong"});
-    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(500).set_body_json(&body)).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(&body))
+        .mount(&server)
+        .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
     match &err {
         Error::Api { status: 500, raw, details, may_have_dialed: true, .. } => {
             assert_eq!(serde_json::from_str::<serde_json::Value>(raw).unwrap(), body);
-            assert!(matches!(details, Some(agentdial::ProviderError::HmsSovereign(e)) if e.error == "internal_error"));
+            assert!(
+                matches!(details, Some(agentdial::ProviderError::HmsSovereign(e)) if e.error == "internal_error")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -159,12 +177,20 @@ async fn status_429_with_retry_after_beyond_the_cap_is_an_error() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/calls/outbound"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "120").set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "later"}})))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "120")
+                .set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "later"}})),
+        )
         .mount(&server)
         .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
     match &err {
-        Error::RateLimited { retry_after: Some(d), details: Some(agentdial::ProviderError::HmsSovereignEnvelope(e)), .. } => {
+        Error::RateLimited {
+            retry_after: Some(d),
+            details: Some(agentdial::ProviderError::HmsSovereignEnvelope(e)),
+            ..
+        } => {
             assert_eq!(*d, Duration::from_secs(120));
             assert_eq!(e.error.code, "rate_limit_exceeded");
         }
@@ -178,9 +204,16 @@ async fn status_429_with_retry_after_beyond_the_cap_is_an_error() {
 async fn html_502_page_is_a_typed_error_with_the_raw_body() {
     let server = MockServer::start().await;
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
-    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(502).set_body_raw(html, "text/html")).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .respond_with(ResponseTemplate::new(502).set_body_raw(html, "text/html"))
+        .mount(&server)
+        .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
-    assert!(matches!(&err, Error::Api { status: 502, raw, details: None, may_have_dialed: true, .. } if raw == html), "{err:?}");
+    assert!(
+        matches!(&err, Error::Api { status: 502, raw, details: None, may_have_dialed: true, .. } if raw == html),
+        "{err:?}"
+    );
     assert_eq!(count(&server).await, 1);
 }
 
@@ -188,7 +221,11 @@ async fn html_502_page_is_a_typed_error_with_the_raw_body() {
 async fn truncated_json_is_a_decode_error_with_the_raw_body() {
     let server = MockServer::start().await;
     let truncated = r#"{"success": true, "call_id": "call_1"#;
-    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(200).set_body_raw(truncated, "application/json")).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(truncated, "application/json"))
+        .mount(&server)
+        .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
     assert!(matches!(&err, Error::Decode { raw, may_have_dialed: true, .. } if raw == truncated), "{err:?}");
     assert_eq!(count(&server).await, 1);
@@ -199,7 +236,9 @@ async fn unknown_enum_values_and_extra_fields_are_parsed() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/calls/outbound"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "call_id": "call_9", "status": "dialing", "new_field": [1, 2]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"success": true, "call_id": "call_9", "status": "dialing", "new_field": [1, 2]}),
+        ))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -226,7 +265,10 @@ async fn a_create_response_breaking_a_documented_constant_is_undecodable_but_may
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/calls/outbound"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "call_id": "call_9", "status": "queued-by-carrier"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"success": true, "call_id": "call_9", "status": "queued-by-carrier"})),
+        )
         .mount(&server)
         .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
@@ -239,7 +281,13 @@ async fn a_create_response_breaking_a_documented_constant_is_undecodable_but_may
 #[tokio::test]
 async fn reads_are_retried_on_5xx() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path("/calls/c1")).respond_with(ResponseTemplate::new(503)).up_to_n_times(1).with_priority(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/calls/c1"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/calls/c1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -257,16 +305,25 @@ async fn reads_are_retried_on_5xx() {
 async fn invalid_input_sends_nothing() {
     let server = MockServer::start().await;
     let c = client(&server.uri());
-    for bad in [OutboundCall::to("0612345678"), OutboundCall::to("+31612345678").agent("not-a-uuid"), OutboundCall::to("+31612345678").agent("  ")] {
+    for bad in [
+        OutboundCall::to("0612345678"),
+        OutboundCall::to("+31612345678").agent("not-a-uuid"),
+        OutboundCall::to("+31612345678").agent("  "),
+    ] {
         let err = c.dial(&bad).await.unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }), "{bad:?}: {err:?}");
     }
     assert!(matches!(c.call("").await, Err(Error::InvalidInput { .. })));
 
-    let empty_key = Client::builder(Provider::HmsSovereign).api_key("").base_url(server.uri()).build().unwrap_err();
+    let empty_key =
+        Client::builder(Provider::HmsSovereign).api_key("").base_url(server.uri()).build().unwrap_err();
     assert!(matches!(empty_key, Error::InvalidInput { .. }), "{empty_key:?}");
-    let relative = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url("/api/v1").build().unwrap_err();
-    assert!(matches!(&relative, Error::InvalidInput { message, .. } if message.contains("/api/v1")), "{relative:?}");
+    let relative =
+        Client::builder(Provider::HmsSovereign).api_key(KEY).base_url("/api/v1").build().unwrap_err();
+    assert!(
+        matches!(&relative, Error::InvalidInput { message, .. } if message.contains("/api/v1")),
+        "{relative:?}"
+    );
     assert_no_key(&relative);
     assert_eq!(count(&server).await, 0);
 }
@@ -274,14 +331,25 @@ async fn invalid_input_sends_nothing() {
 #[tokio::test]
 async fn nothing_prints_the_key() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "unauthorized", "message": "Invalid API key"}))).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"error": "unauthorized", "message": "Invalid API key"})),
+        )
+        .mount(&server)
+        .await;
     let c = client(&server.uri());
     assert!(!format!("{c:?}").contains(KEY), "{c:?}");
     let err = c.dial(&call()).await.unwrap_err();
     assert!(matches!(err, Error::Authentication { status: 401, .. }), "{err:?}");
     assert_no_key(&err);
     let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests[0].headers["authorization"], format!("Bearer {KEY}").as_str(), "the key is sent, only not printed");
+    assert_eq!(
+        requests[0].headers["authorization"],
+        format!("Bearer {KEY}").as_str(),
+        "the key is sent, only not printed"
+    );
     assert!(requests[0].headers.get("api-version").is_none());
 }
 
@@ -289,7 +357,11 @@ async fn nothing_prints_the_key() {
 async fn unsupported_operations_are_typed_and_announced() {
     let c = Client::builder(Provider::Alta).api_key("k").build().unwrap();
     assert!(!c.capabilities().call_status && !c.capabilities().dial_returns_call_id);
-    for err in [c.call("x").await.unwrap_err(), c.hang_up("x").await.unwrap_err(), c.wait_until_ended("x", Duration::from_millis(1), Duration::from_millis(1)).await.unwrap_err()] {
+    for err in [
+        c.call("x").await.unwrap_err(),
+        c.hang_up("x").await.unwrap_err(),
+        c.wait_until_ended("x", Duration::from_millis(1), Duration::from_millis(1)).await.unwrap_err(),
+    ] {
         assert!(matches!(err, Error::Unsupported { provider: Provider::Alta, .. }), "{err:?}");
     }
 }
@@ -300,7 +372,10 @@ async fn missing_key_names_the_environment_variable() {
         return; // a real key is configured here; the message is what this test checks
     }
     let err = Client::builder(Provider::Altur).build().unwrap_err();
-    assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("ALTUR_API_KEY")), "{err:?}");
+    assert!(
+        matches!(&err, Error::InvalidInput { message, .. } if message.contains("ALTUR_API_KEY")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -309,7 +384,11 @@ async fn documented_error_status_with_an_unparseable_body_keeps_its_status() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/calls/outbound"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_raw("<html>slow down</html>", "text/html"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_raw("<html>slow down</html>", "text/html"),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -320,14 +399,25 @@ async fn documented_error_status_with_an_unparseable_body_keeps_its_status() {
 
     // A documented 401 with an HTML body is an authentication error carrying that body.
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(401).set_body_raw("<h1>nope</h1>", "text/html")).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw("<h1>nope</h1>", "text/html"))
+        .mount(&server)
+        .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
-    assert!(matches!(&err, Error::Authentication { status: 401, raw, details: None, .. } if raw == "<h1>nope</h1>"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Authentication { status: 401, raw, details: None, .. } if raw == "<h1>nope</h1>"),
+        "{err:?}"
+    );
     assert!(!err.may_have_dialed());
 
     // A documented 500 with an HTML body on a read is retried like any 5xx.
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path("/calls/c1")).respond_with(ResponseTemplate::new(500).set_body_raw("<html>oops</html>", "text/html")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/calls/c1"))
+        .respond_with(ResponseTemplate::new(500).set_body_raw("<html>oops</html>", "text/html"))
+        .mount(&server)
+        .await;
     let err = client(&server.uri()).call("c1").await.unwrap_err();
     assert!(matches!(&err, Error::Api { status: 500, raw, .. } if raw == "<html>oops</html>"), "{err:?}");
     assert_eq!(count(&server).await, 3, "read retried up to max_attempts");
@@ -338,7 +428,9 @@ async fn redirects_are_not_followed_on_create() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/calls/outbound"))
-        .respond_with(ResponseTemplate::new(307).insert_header("location", format!("{}/elsewhere", server.uri())))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("location", format!("{}/elsewhere", server.uri())),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST")).and(path("/elsewhere")).respond_with(created()).mount(&server).await;
@@ -352,7 +444,10 @@ async fn a_create_answer_that_says_it_failed_is_an_error() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/calls/outbound"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": false, "call_id": "", "status": "dialing"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"success": false, "call_id": "", "status": "dialing"})),
+        )
         .mount(&server)
         .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
@@ -369,18 +464,34 @@ async fn huge_retry_after_does_not_overflow() {
         .mount(&server)
         .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
-    assert!(matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(86400)), "{err:?}");
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(86400)),
+        "{err:?}"
+    );
     let c = client(&server.uri());
-    Mock::given(method("GET")).and(path("/calls/c1")).respond_with(ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/calls/c1"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615"))
+        .mount(&server)
+        .await;
     let err = c.wait_until_ended("c1", Duration::from_millis(10), Duration::MAX).await.unwrap_err();
-    assert!(matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(86400)), "beyond the cap: returned, not waited for: {err:?}");
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(86400)),
+        "beyond the cap: returned, not waited for: {err:?}"
+    );
     assert_eq!(count(&server).await, 2, "one dial, one poll");
 }
 
 // ---- issue 12: never dial twice, never leak a key ----
 
 fn altur_client(base: &str) -> Client {
-    Client::builder(Provider::Altur).api_key(KEY).base_url(base).timeout(Duration::from_millis(800)).retry_policy(policy()).build().unwrap()
+    Client::builder(Provider::Altur)
+        .api_key(KEY)
+        .base_url(base)
+        .timeout(Duration::from_millis(800))
+        .retry_policy(policy())
+        .build()
+        .unwrap()
 }
 
 fn altur_call() -> OutboundCall {
@@ -390,20 +501,35 @@ fn altur_call() -> OutboundCall {
 #[tokio::test]
 async fn every_3xx_on_create_may_have_dialed() {
     for status in [301u16, 302, 303, 307, 308] {
-        for (provider, create_path) in [(Provider::HmsSovereign, "/calls/outbound"), (Provider::Altur, "/call")] {
+        for (provider, create_path) in
+            [(Provider::HmsSovereign, "/calls/outbound"), (Provider::Altur, "/call")]
+        {
             let server = MockServer::start().await;
             Mock::given(method("POST"))
                 .and(path(create_path))
-                .respond_with(ResponseTemplate::new(status).insert_header("location", format!("{}/elsewhere", server.uri())))
+                .respond_with(
+                    ResponseTemplate::new(status)
+                        .insert_header("location", format!("{}/elsewhere", server.uri())),
+                )
                 .mount(&server)
                 .await;
-            Mock::given(wiremock::matchers::any()).and(path("/elsewhere")).respond_with(created()).mount(&server).await;
+            Mock::given(wiremock::matchers::any())
+                .and(path("/elsewhere"))
+                .respond_with(created())
+                .mount(&server)
+                .await;
             let err = match provider {
                 Provider::HmsSovereign => client(&server.uri()).dial(&call()).await.unwrap_err(),
                 _ => altur_client(&server.uri()).dial(&altur_call()).await.unwrap_err(),
             };
-            assert!(matches!(&err, Error::Api { status: s, .. } if *s == status), "{provider} {status}: {err:?}");
-            assert!(err.may_have_dialed(), "{provider} {status}: the outcome of a redirected create is unknown: {err:?}");
+            assert!(
+                matches!(&err, Error::Api { status: s, .. } if *s == status),
+                "{provider} {status}: {err:?}"
+            );
+            assert!(
+                err.may_have_dialed(),
+                "{provider} {status}: the outcome of a redirected create is unknown: {err:?}"
+            );
             assert_eq!(count(&server).await, 1, "{provider} {status}: not followed");
         }
     }
@@ -415,25 +541,44 @@ async fn provider_field_typos_are_refused_before_sending() {
     let hms = client(&server.uri());
     // Belongs under `assistant_override`; at the top level the request type has no such field.
     let err = hms.dial(&call().provider_field("max_duration_seconds", 60)).await.unwrap_err();
-    assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("`max_duration_seconds`")), "{err:?}");
+    assert!(
+        matches!(&err, Error::InvalidInput { message, .. } if message.contains("`max_duration_seconds`")),
+        "{err:?}"
+    );
     // At depth: a misspelt key inside a known object.
-    let nested = OutboundCall::to("+31612345678").agent(AGENT).provider_field("assistant_override", json!({"max_duration_secs": 60}));
+    let nested = OutboundCall::to("+31612345678")
+        .agent(AGENT)
+        .provider_field("assistant_override", json!({"max_duration_secs": 60}));
     let err = hms.dial(&nested).await.unwrap_err();
-    assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("`assistant_override.max_duration_secs`")), "{err:?}");
+    assert!(
+        matches!(&err, Error::InvalidInput { message, .. } if message.contains("`assistant_override.max_duration_secs`")),
+        "{err:?}"
+    );
     // Alta: inside `callTransfer`.
     let alta = Client::builder(Provider::Alta).api_key(KEY).base_url(server.uri()).build().unwrap();
-    let typo = OutboundCall::to("+14155550123").agent("a").customer_name("Ada").provider_field("timezon", "Europe/Amsterdam");
+    let typo = OutboundCall::to("+14155550123")
+        .agent("a")
+        .customer_name("Ada")
+        .provider_field("timezon", "Europe/Amsterdam");
     let err = alta.dial(&typo).await.unwrap_err();
     assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("`timezon`")), "{err:?}");
     assert_eq!(count(&server).await, 0, "nothing was sent");
     // Known keys, also nested, still go through.
     Mock::given(method("POST"))
         .and(path("/calls/outbound"))
-        .and(wiremock::matchers::body_partial_json(json!({"assistant_override": {"max_duration_seconds": 60}})))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"assistant_override": {"max_duration_seconds": 60}}),
+        ))
         .respond_with(created())
         .mount(&server)
         .await;
-    hms.dial(&OutboundCall::to("+31612345678").agent(AGENT).provider_field("assistant_override", json!({"max_duration_seconds": 60}))).await.unwrap();
+    hms.dial(
+        &OutboundCall::to("+31612345678")
+            .agent(AGENT)
+            .provider_field("assistant_override", json!({"max_duration_seconds": 60})),
+    )
+    .await
+    .unwrap();
     assert_eq!(count(&server).await, 1);
 }
 
@@ -443,14 +588,29 @@ async fn status_429_on_a_create_whose_document_declares_no_429_is_not_retried() 
     // is answered before the call is placed, so it is returned at once.
     for (provider, create_path) in [(Provider::Altur, "/call"), (Provider::Fluents, "/v1/calls/create")] {
         let server = MockServer::start().await;
-        Mock::given(method("POST")).and(path(create_path)).respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0")).mount(&server).await;
-        let c = Client::builder(provider).api_key(KEY).base_url(server.uri()).retry_policy(policy()).build().unwrap();
+        Mock::given(method("POST"))
+            .and(path(create_path))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+            .mount(&server)
+            .await;
+        let c = Client::builder(provider)
+            .api_key(KEY)
+            .base_url(server.uri())
+            .retry_policy(policy())
+            .build()
+            .unwrap();
         let call = match provider {
             Provider::Altur => altur_call(),
-            _ => OutboundCall::to("+14155550123").from("+14155550100").provider_field("agent", json!({})).provider_field("telephony_provider", "twilio"),
+            _ => OutboundCall::to("+14155550123")
+                .from("+14155550100")
+                .provider_field("agent", json!({}))
+                .provider_field("telephony_provider", "twilio"),
         };
         let err = c.dial(&call).await.unwrap_err();
-        assert!(matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::ZERO), "{provider}: {err:?}");
+        assert!(
+            matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::ZERO),
+            "{provider}: {err:?}"
+        );
         assert_eq!(count(&server).await, 1, "{provider}: returned at once, not resent");
     }
     // Alta's document declares a 429 (its rate limit) for Trigger an assistant call: waited out and resent.
@@ -462,8 +622,17 @@ async fn status_429_on_a_create_whose_document_declares_no_429_is_not_retried() 
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path("/assistant/calls")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
-    let alta = Client::builder(Provider::Alta).api_key(KEY).base_url(server.uri()).retry_policy(policy()).build().unwrap();
+    Mock::given(method("POST"))
+        .and(path("/assistant/calls"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let alta = Client::builder(Provider::Alta)
+        .api_key(KEY)
+        .base_url(server.uri())
+        .retry_policy(policy())
+        .build()
+        .unwrap();
     alta.dial(&OutboundCall::to("+14155550123").agent("a").customer_name("Ada")).await.unwrap();
     assert_eq!(count(&server).await, 2);
 }
@@ -494,7 +663,11 @@ async fn keep_alive_server() -> (String, std::sync::Arc<[std::sync::atomic::Atom
                         continue;
                     };
                     let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-                    let length: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
                     while buf.len() < end + 4 + length {
                         match stream.read(&mut chunk).await {
                             Ok(0) | Err(_) => return,
@@ -509,7 +682,10 @@ async fn keep_alive_server() -> (String, std::sync::Arc<[std::sync::atomic::Atom
                     }
                     counts[0].fetch_add(1, Ordering::SeqCst);
                     let body = r#"{"success": true, "call_id": "call_123", "status": "dialing"}"#;
-                    let response = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
                     if stream.write_all(response.as_bytes()).await.is_err() {
                         return;
                     }
@@ -531,25 +707,54 @@ async fn a_dial_after_the_server_closed_an_idle_connection_succeeds() {
     let second = c.dial(&call()).await;
     assert!(second.is_ok(), "{second:?}");
     assert_eq!(counts[0].load(Ordering::SeqCst), 2, "each dial processed once");
-    assert_eq!(counts[1].load(Ordering::SeqCst), 0, "no request was written to the connection the server had timed out");
+    assert_eq!(
+        counts[1].load(Ordering::SeqCst),
+        0,
+        "no request was written to the connection the server had timed out"
+    );
 }
 
 #[tokio::test]
 async fn plain_http_is_refused_for_hosts_other_than_loopback() {
     for url in ["http://api.example.com/v1", "http://10.0.0.1:8080"] {
         let err = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(url).build().unwrap_err();
-        assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("https")), "{url}: {err:?}");
+        assert!(
+            matches!(&err, Error::InvalidInput { message, .. } if message.contains("https")),
+            "{url}: {err:?}"
+        );
     }
-    for url in ["https://user:hunter2@api.example.com", "https://api.example.com/v1?key=hunter2", "https://api.example.com/v1#hunter2"] {
+    for url in [
+        "https://user:hunter2@api.example.com",
+        "https://api.example.com/v1?key=hunter2",
+        "https://api.example.com/v1#hunter2",
+    ] {
         let err = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(url).build().unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }), "{url}: {err:?}");
         assert!(!format!("{err} {err:?}").contains("hunter2"), "secret part of the URL echoed: {err:?}");
     }
     // Opting in allows plain http anywhere (a trusted network), still without credentials.
-    Client::builder(Provider::HmsSovereign).api_key(KEY).base_url("http://api.example.com/v1").allow_insecure_http().build().unwrap();
-    assert!(Client::builder(Provider::HmsSovereign).api_key(KEY).base_url("http://u:hunter2@10.0.0.1").allow_insecure_http().build().is_err());
-    for url in ["http://127.0.0.1:9", "http://localhost:9/v1", "http://[::1]:9", "https://api.example.com/v1/"] {
-        Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(url).build().unwrap_or_else(|e| panic!("{url}: {e}"));
+    Client::builder(Provider::HmsSovereign)
+        .api_key(KEY)
+        .base_url("http://api.example.com/v1")
+        .allow_insecure_http()
+        .build()
+        .unwrap();
+    assert!(
+        Client::builder(Provider::HmsSovereign)
+            .api_key(KEY)
+            .base_url("http://u:hunter2@10.0.0.1")
+            .allow_insecure_http()
+            .build()
+            .is_err()
+    );
+    for url in
+        ["http://127.0.0.1:9", "http://localhost:9/v1", "http://[::1]:9", "https://api.example.com/v1/"]
+    {
+        Client::builder(Provider::HmsSovereign)
+            .api_key(KEY)
+            .base_url(url)
+            .build()
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
     }
 }
 
@@ -560,7 +765,9 @@ async fn endless_body() -> (String, tokio::task::JoinHandle<usize>) {
     let addr = listener.local_addr().unwrap();
     let handle = tokio::spawn(async move {
         let mut served = 0;
-        while let Ok(Ok((mut stream, _))) = tokio::time::timeout(Duration::from_millis(3000), listener.accept()).await {
+        while let Ok(Ok((mut stream, _))) =
+            tokio::time::timeout(Duration::from_millis(3000), listener.accept()).await
+        {
             let mut chunk = [0u8; 65536];
             let _ = stream.read(&mut chunk).await;
             served += 1;
@@ -576,12 +783,33 @@ async fn endless_body() -> (String, tokio::task::JoinHandle<usize>) {
 #[tokio::test]
 async fn an_endless_body_stops_at_the_cap() {
     let (base, server) = endless_body().await;
-    let c = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(&base).timeout(Duration::from_secs(60)).retry_policy(policy()).build().unwrap();
+    let c = Client::builder(Provider::HmsSovereign)
+        .api_key(KEY)
+        .base_url(&base)
+        .timeout(Duration::from_secs(60))
+        .retry_policy(policy())
+        .build()
+        .unwrap();
     let started = Instant::now();
     let err = c.dial(&call()).await.unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { status: Some(200), limit: agentdial::agentdial_core::DEFAULT_MAX_RESPONSE_BODY, may_have_dialed: true, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::BodyTooLarge {
+                status: Some(200),
+                limit: agentdial::agentdial_core::DEFAULT_MAX_RESPONSE_BODY,
+                may_have_dialed: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.may_have_dialed());
-    assert!(started.elapsed() < Duration::from_secs(30), "stopped reading at the cap, long before the timeout: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "stopped reading at the cap, long before the timeout: {:?}",
+        started.elapsed()
+    );
     drop(c);
     assert_eq!(server.await.unwrap(), 1);
 }
@@ -592,7 +820,10 @@ async fn a_caller_configured_http_client_never_follows_redirects() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path("/calls/outbound"))
-            .respond_with(ResponseTemplate::new(status).insert_header("location", format!("{}/elsewhere", server.uri())))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("location", format!("{}/elsewhere", server.uri())),
+            )
             .mount(&server)
             .await;
         Mock::given(method("POST")).and(path("/elsewhere")).respond_with(created()).mount(&server).await;
@@ -616,7 +847,11 @@ async fn the_retrying_event_records_status_and_request_id_never_the_body() {
     let body = "<html>upstream connect error: BODY-MARKER internal-host-7</html>";
     Mock::given(method("GET"))
         .and(path("/calls/c1"))
-        .respond_with(ResponseTemplate::new(503).insert_header("x-request-id", "req-503").set_body_raw(body, "text/html"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("x-request-id", "req-503")
+                .set_body_raw(body, "text/html"),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -632,8 +867,14 @@ async fn the_retrying_event_records_status_and_request_id_never_the_body() {
     client(&server.uri()).call("c1").await.unwrap();
     assert_eq!(count(&server).await, 2);
     let text = trace.text();
-    let line = text.lines().find(|l| l.contains("retrying")).unwrap_or_else(|| panic!("no retrying event: {text}"));
-    assert!(line.contains("status=503") && line.contains("request_id=\"req-503\"") && line.contains("error=\"api\""), "{line}");
+    let line =
+        text.lines().find(|l| l.contains("retrying")).unwrap_or_else(|| panic!("no retrying event: {text}"));
+    assert!(
+        line.contains("status=503")
+            && line.contains("request_id=\"req-503\"")
+            && line.contains("error=\"api\""),
+        "{line}"
+    );
     assert!(!text.contains("BODY-MARKER"), "a response body was logged: {text}");
     assert!(!text.contains(KEY), "the key was logged: {text}");
 }
@@ -643,7 +884,12 @@ async fn error_messages_do_not_repeat_their_source() {
     let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = reserved.local_addr().unwrap();
     drop(reserved);
-    let c = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(format!("http://{addr}")).retry_policy(RetryPolicy::none()).build().unwrap();
+    let c = Client::builder(Provider::HmsSovereign)
+        .api_key(KEY)
+        .base_url(format!("http://{addr}"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
     let err = c.dial(&call()).await.unwrap_err();
     assert!(matches!(err, Error::Transport { may_have_dialed: false, .. }), "{err:?}");
     let mut parent: &dyn std::error::Error = &err;
@@ -658,17 +904,35 @@ async fn an_oversized_body_with_a_content_length_stops_at_the_cap() {
     // 5 MiB with its Content-Length, on a 500: the cap holds whatever the status, and the status is kept.
     let server = MockServer::start().await;
     let huge = format!("{{\"error\": \"internal\", \"message\": \"{}\"}}", "x".repeat(5 * 1024 * 1024));
-    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(500).set_body_raw(huge, "application/json")).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .respond_with(ResponseTemplate::new(500).set_body_raw(huge, "application/json"))
+        .mount(&server)
+        .await;
     let err = client(&server.uri()).dial(&call()).await.unwrap_err();
     assert!(matches!(err, Error::BodyTooLarge { status: Some(500), may_have_dialed: true, .. }), "{err:?}");
     assert_eq!(count(&server).await, 1);
     // A body of exactly the cap is read whole.
     let server = MockServer::start().await;
     let body = json!({"success": true, "call_id": "call_123", "status": "dialing"}).to_string();
-    Mock::given(method("POST")).and(path("/calls/outbound")).respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json")).mount(&server).await;
-    let exact = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(server.uri()).max_response_body(body.len()).build().unwrap();
+    Mock::given(method("POST"))
+        .and(path("/calls/outbound"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"))
+        .mount(&server)
+        .await;
+    let exact = Client::builder(Provider::HmsSovereign)
+        .api_key(KEY)
+        .base_url(server.uri())
+        .max_response_body(body.len())
+        .build()
+        .unwrap();
     exact.dial(&call()).await.unwrap();
-    let below = Client::builder(Provider::HmsSovereign).api_key(KEY).base_url(server.uri()).max_response_body(body.len() - 1).build().unwrap();
+    let below = Client::builder(Provider::HmsSovereign)
+        .api_key(KEY)
+        .base_url(server.uri())
+        .max_response_body(body.len() - 1)
+        .build()
+        .unwrap();
     assert!(matches!(below.dial(&call()).await, Err(Error::BodyTooLarge { status: Some(200), .. })));
     assert_eq!(count(&server).await, 2);
 }

@@ -6,7 +6,11 @@ use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(provider: Provider, server: &MockServer, base_path: &str) -> Client {
-    Client::builder(provider).api_key("test-key").base_url(format!("{}{base_path}", server.uri())).build().unwrap()
+    Client::builder(provider)
+        .api_key("test-key")
+        .base_url(format!("{}{base_path}", server.uri()))
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -24,7 +28,9 @@ async fn altur() {
     let dialed = client(Provider::Altur, &server, "/api/v1.0").dial(&call).await.unwrap();
     assert_eq!(dialed.handle.id.as_deref(), Some("altur-call-1"));
     assert_eq!(dialed.status, Some(CallStatus::Queued));
-    assert!(matches!(dialed.response, DialResponse::Altur(c) if c.type_ == Some(agentdial::altur::types::CallType::Outbound)));
+    assert!(
+        matches!(dialed.response, DialResponse::Altur(c) if c.type_ == Some(agentdial::altur::types::CallType::Outbound))
+    );
 }
 
 #[tokio::test]
@@ -38,7 +44,11 @@ async fn alta() {
         .expect(1)
         .mount(&server)
         .await;
-    let call = OutboundCall::to("+14155550123").agent("asst_1").customer_name("Ada").variable("plan", "pro").provider_field("timezone", "Europe/Amsterdam");
+    let call = OutboundCall::to("+14155550123")
+        .agent("asst_1")
+        .customer_name("Ada")
+        .variable("plan", "pro")
+        .provider_field("timezone", "Europe/Amsterdam");
     let dialed = client(Provider::Alta, &server, "/v1").dial(&call).await.unwrap();
     assert_eq!(dialed.handle.id, None, "Alta returns no call id");
     assert_eq!(dialed.response, DialResponse::Alta);
@@ -49,8 +59,14 @@ async fn alta_requires_a_name_and_refuses_a_caller_number() {
     let server = MockServer::start().await;
     let c = client(Provider::Alta, &server, "/v1");
     let err = c.dial(&OutboundCall::to("+14155550123").agent("asst_1")).await.unwrap_err();
-    assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("customer_name")), "{err}");
-    let err = c.dial(&OutboundCall::to("+14155550123").agent("a").customer_name("Ada").from("+14155550100")).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { message, .. } if message.contains("customer_name")),
+        "{err}"
+    );
+    let err = c
+        .dial(&OutboundCall::to("+14155550123").agent("a").customer_name("Ada").from("+14155550100"))
+        .await
+        .unwrap_err();
     assert!(matches!(&err, Error::InvalidInput { message, .. } if message.contains("`from`")), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -88,18 +104,31 @@ async fn fluents_errors_carry_the_schema_of_their_status() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/calls/create"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Agent not found", "error": "Not Found", "statusCode": 404})))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(
+                json!({"message": "Agent not found", "error": "Not Found", "statusCode": 404}),
+            ),
+        )
         .mount(&server)
         .await;
-    let call = OutboundCall::to("+14155550123").from("+14155550100").provider_field("agent", json!({})).provider_field("telephony_provider", "twilio");
+    let call = OutboundCall::to("+14155550123")
+        .from("+14155550100")
+        .provider_field("agent", json!({}))
+        .provider_field("telephony_provider", "twilio");
     let err = client(Provider::Fluents, &server, "").dial(&call).await.unwrap_err();
     use agentdial::fluents::types::CallControllerCreateCallError as E;
     assert!(
         matches!(&err, Error::Api { status: 404, details: Some(agentdial::ProviderError::Fluents(E::Status404(nf))), may_have_dialed: false, .. } if nf.message == "Agent not found"),
         "{err:?}"
     );
-    let missing = client(Provider::Fluents, &server, "").dial(&OutboundCall::to("+14155550123").from("+14155550100")).await.unwrap_err();
-    assert!(matches!(&missing, Error::InvalidInput { message, .. } if message.contains("agent")), "{missing}");
+    let missing = client(Provider::Fluents, &server, "")
+        .dial(&OutboundCall::to("+14155550123").from("+14155550100"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&missing, Error::InvalidInput { message, .. } if message.contains("agent")),
+        "{missing}"
+    );
 }
 
 #[tokio::test]
@@ -128,6 +157,15 @@ async fn hmsovereign() {
 #[test]
 fn capabilities_match_the_documents() {
     let all: &'static [Provider] = Provider::ALL; // a slice: a new provider changes no type
-    let caps: Vec<_> = all.iter().map(|p| (p.name(), p.capabilities().call_status, p.capabilities().hang_up)).collect();
-    assert_eq!(caps, [("altur", false, false), ("alta", false, false), ("fluents", false, false), ("hmsovereign", true, true)]);
+    let caps: Vec<_> =
+        all.iter().map(|p| (p.name(), p.capabilities().call_status, p.capabilities().hang_up)).collect();
+    assert_eq!(
+        caps,
+        [
+            ("altur", false, false),
+            ("alta", false, false),
+            ("fluents", false, false),
+            ("hmsovereign", true, true)
+        ]
+    );
 }

@@ -19,18 +19,36 @@ fn client(server: &MockServer) -> Client {
 async fn waits_through_ringing_and_in_progress_to_the_end() {
     let server = MockServer::start().await;
     for (status, priority) in [("ringing", 1u8), ("in-progress", 2)] {
-        Mock::given(method("GET")).and(path("/calls/call_1")).respond_with(ResponseTemplate::new(200).set_body_json(call_body(status))).up_to_n_times(1).with_priority(priority).mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/calls/call_1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(call_body(status)))
+            .up_to_n_times(1)
+            .with_priority(priority)
+            .mount(&server)
+            .await;
     }
     // One 429 on the way: its Retry-After is honoured, not an error.
     Mock::given(method("GET"))
         .and(path("/calls/call_1"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "slow down"}})))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "slow down"}})),
+        )
         .up_to_n_times(1)
         .with_priority(3)
         .mount(&server)
         .await;
-    Mock::given(method("GET")).and(path("/calls/call_1")).respond_with(ResponseTemplate::new(200).set_body_json(call_body("ended"))).with_priority(4).mount(&server).await;
-    let state = client(&server).wait_until_ended("call_1", Duration::from_millis(20), Duration::from_secs(10)).await.unwrap();
+    Mock::given(method("GET"))
+        .and(path("/calls/call_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(call_body("ended")))
+        .with_priority(4)
+        .mount(&server)
+        .await;
+    let state = client(&server)
+        .wait_until_ended("call_1", Duration::from_millis(20), Duration::from_secs(10))
+        .await
+        .unwrap();
     assert_eq!(state.status, CallStatus::Ended { reason: Some("user_hangup".into()) });
     let ProviderCall::HmsSovereign(call) = state.call else { panic!() };
     assert_eq!(call.assistant_phone.as_deref(), Some("+31850835037"));
@@ -40,9 +58,16 @@ async fn waits_through_ringing_and_in_progress_to_the_end() {
 #[tokio::test]
 async fn stops_at_the_deadline() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path("/calls/call_1")).respond_with(ResponseTemplate::new(200).set_body_json(call_body("in-progress"))).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/calls/call_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(call_body("in-progress")))
+        .mount(&server)
+        .await;
     let started = Instant::now();
-    let err = client(&server).wait_until_ended("call_1", Duration::from_millis(100), Duration::from_millis(450)).await.unwrap_err();
+    let err = client(&server)
+        .wait_until_ended("call_1", Duration::from_millis(100), Duration::from_millis(450))
+        .await
+        .unwrap_err();
     let elapsed = started.elapsed();
     assert!(matches!(&err, Error::Deadline { last_status: Some(CallStatus::InProgress), .. }), "{err:?}");
     assert!(elapsed >= Duration::from_millis(450) && elapsed < Duration::from_millis(1500), "{elapsed:?}");
@@ -56,7 +81,9 @@ async fn hang_up_sends_the_end_call_command() {
     Mock::given(method("POST"))
         .and(path("/calls/call_1/control"))
         .and(body_json(json!({"type": "end-call"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "message": "Call ended"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"success": true, "message": "Call ended"})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -69,14 +96,20 @@ async fn hang_up_is_resent_after_a_declared_429() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/calls/call_1/control"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "slow down"}})))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({"error": {"code": "rate_limit_exceeded", "message": "slow down"}})),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/calls/call_1/control"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true, "message": "Call ended"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"success": true, "message": "Call ended"})),
+        )
         .mount(&server)
         .await;
     client(&server).hang_up("call_1").await.unwrap();
@@ -88,11 +121,18 @@ async fn a_hanging_server_cannot_hold_wait_past_its_deadline() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/calls/call_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(call_body("in-progress")).set_delay(Duration::from_secs(20)))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(call_body("in-progress"))
+                .set_delay(Duration::from_secs(20)),
+        )
         .mount(&server)
         .await;
     let started = Instant::now();
-    let err = client(&server).wait_until_ended("call_1", Duration::from_millis(50), Duration::from_millis(500)).await.unwrap_err();
+    let err = client(&server)
+        .wait_until_ended("call_1", Duration::from_millis(50), Duration::from_millis(500))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Deadline { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }

@@ -43,8 +43,16 @@ mod tests {
 
     #[test]
     fn arrays_repeat_the_key_and_none_sends_nothing() {
-        let body = Body { to: "+1 555&x".into(), events: vec!["initiated".into(), "ringing".into()], timeout: None, record: None };
-        assert_eq!(to_string(&body).unwrap(), "To=%2B1+555%26x&StatusCallbackEvent=initiated&StatusCallbackEvent=ringing");
+        let body = Body {
+            to: "+1 555&x".into(),
+            events: vec!["initiated".into(), "ringing".into()],
+            timeout: None,
+            record: None,
+        };
+        assert_eq!(
+            to_string(&body).unwrap(),
+            "To=%2B1+555%26x&StatusCallbackEvent=initiated&StatusCallbackEvent=ringing"
+        );
     }
 
     #[test]

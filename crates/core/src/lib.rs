@@ -112,7 +112,10 @@ impl AuthScheme {
             AuthScheme::Bearer => Some((AUTHORIZATION, format!("Bearer {}", key.expose()))),
             AuthScheme::Basic => {
                 use base64::Engine as _;
-                Some((AUTHORIZATION, format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(key.expose()))))
+                Some((
+                    AUTHORIZATION,
+                    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(key.expose())),
+                ))
             }
             AuthScheme::Header { name, prefix } => {
                 Some((HeaderName::from_bytes(name.as_bytes()).ok()?, format!("{prefix}{}", key.expose())))
@@ -267,14 +270,21 @@ impl ClientOptions {
     /// Configures the `reqwest::ClientBuilder` the client is built from (proxies, TLS roots, DNS,
     /// timeouts, ...). It runs after the options above are applied, and redirects are turned off
     /// after it: whatever it sets, the built client follows no redirect.
-    pub fn configure_http(mut self, configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static) -> Self {
+    pub fn configure_http(
+        mut self,
+        configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
         self.configure = Some(Arc::new(configure));
         self
     }
 
     /// Validates the options and returns what a generated client is made of: base URL (without a
     /// trailing slash), HTTP client, and [`Auth`].
-    pub fn build(self, default_base_url: &str, scheme: AuthScheme) -> Result<(String, reqwest::Client, Auth), BuildError> {
+    pub fn build(
+        self,
+        default_base_url: &str,
+        scheme: AuthScheme,
+    ) -> Result<(String, reqwest::Client, Auth), BuildError> {
         if self.key.is_empty() && scheme != AuthScheme::None {
             return Err(BuildError::EmptyKey);
         }
@@ -297,7 +307,11 @@ impl ClientOptions {
         // resend a call-creating POST (with a key header, possibly to another host), and a 303 would
         // turn it into a GET whose answer hides that the call was created.
         let http = builder.redirect(reqwest::redirect::Policy::none()).build()?;
-        Ok((url.trim_end_matches('/').to_owned(), http, Auth { key: self.key, scheme, max_response_body: self.max_response_body }))
+        Ok((
+            url.trim_end_matches('/').to_owned(),
+            http,
+            Auth { key: self.key, scheme, max_response_body: self.max_response_body },
+        ))
     }
 }
 
@@ -305,11 +319,16 @@ impl ClientOptions {
 fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
     host.eq_ignore_ascii_case("localhost")
-        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<(), BuildError> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| BuildError::InvalidBaseUrl { url: url.to_owned(), reason: e.to_string() })?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| BuildError::InvalidBaseUrl { url: url.to_owned(), reason: e.to_string() })?;
     let refuse = |reason: &str| {
         // Shown without credentials, query or fragment: any of them may hold a secret.
         let mut shown = parsed.clone();
@@ -323,7 +342,9 @@ fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<(), BuildError
         return refuse("the scheme must be http or https");
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return refuse("it contains credentials (`user:password@`); the key is sent as the provider's document says");
+        return refuse(
+            "it contains credentials (`user:password@`); the key is sent as the provider's document says",
+        );
     }
     if parsed.query().is_some() {
         return refuse("it contains a query (`?...`)");
@@ -332,7 +353,9 @@ fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<(), BuildError
         return refuse("it contains a fragment (`#...`)");
     }
     if parsed.scheme() == "http" && !allow_insecure_http && !is_loopback(&parsed) {
-        return refuse("plain http would send the API key in clear text; use https (http is allowed for loopback hosts, or with allow_insecure_http)");
+        return refuse(
+            "plain http would send the API key in clear text; use https (http is allowed for loopback hosts, or with allow_insecure_http)",
+        );
     }
     Ok(())
 }
@@ -376,7 +399,11 @@ pub mod hooks {
     /// redacted ([`redact_url`]); a response comes back with its URL redacted the same way (so the
     /// errors of reading its body, and its `Debug`, do not show a query-parameter key) and its body
     /// capped at [`Auth::max_response_body`] (beyond it, reading fails with [`BodyTooLarge`]).
-    pub async fn exec(client: &reqwest::Client, auth: &Auth, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
+    pub async fn exec(
+        client: &reqwest::Client,
+        auth: &Auth,
+        request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
         match client.execute(request).await {
             // A body whose Content-Length is within the cap cannot exceed it (hyper reads exactly
             // that many bytes), and without a query key the URL needs no redaction: passed as is.
@@ -404,7 +431,11 @@ pub mod hooks {
         let limit = auth.max_response_body;
         let (mut parts, body) = http::Response::from(response).into_parts();
         let body = http_body_util::Limited::new(body, limit).map_err(move |e| {
-            if e.is::<http_body_util::LengthLimitError>() { Box::new(BodyTooLarge { limit }) as Box<dyn std::error::Error + Send + Sync> } else { e }
+            if e.is::<http_body_util::LengthLimitError>() {
+                Box::new(BodyTooLarge { limit }) as Box<dyn std::error::Error + Send + Sync>
+            } else {
+                e
+            }
         });
         // The conversion back reads the URL from this extension (else it would be a placeholder).
         if let Ok(with_url) = http::Response::builder().url(url).body(()) {
@@ -448,7 +479,10 @@ mod tests {
         assert_eq!(encode_path("call-_+31623731537_XqaQxRRgAzYc"), "call-_%2B31623731537_XqaQxRRgAzYc");
         assert_eq!(encode_path("a,b\\c/d e%f?g#h"), "a%2Cb%5Cc%2Fd%20e%25f%3Fg%23h");
         assert_eq!(encode_path("ünï.~"), "%C3%BCn%C3%AF.~");
-        assert_eq!(encode_path("497f6eca-6276-4993-bfeb-53cbbbba6f08"), "497f6eca-6276-4993-bfeb-53cbbbba6f08");
+        assert_eq!(
+            encode_path("497f6eca-6276-4993-bfeb-53cbbbba6f08"),
+            "497f6eca-6276-4993-bfeb-53cbbbba6f08"
+        );
     }
 
     #[test]
@@ -462,8 +496,14 @@ mod tests {
 
     #[test]
     fn rejects_empty_key_bad_key_and_relative_url() {
-        assert!(matches!(ClientOptions::new("  ").build("https://x.test", AuthScheme::Bearer), Err(BuildError::EmptyKey)));
-        assert!(matches!(ClientOptions::new("a\nb").build("https://x.test", AuthScheme::Bearer), Err(BuildError::InvalidKey)));
+        assert!(matches!(
+            ClientOptions::new("  ").build("https://x.test", AuthScheme::Bearer),
+            Err(BuildError::EmptyKey)
+        ));
+        assert!(matches!(
+            ClientOptions::new("a\nb").build("https://x.test", AuthScheme::Bearer),
+            Err(BuildError::InvalidKey)
+        ));
         assert!(matches!(
             ClientOptions::new("k").base_url("/v1").build("https://x.test", AuthScheme::Bearer),
             Err(BuildError::InvalidBaseUrl { .. })
@@ -486,10 +526,23 @@ mod tests {
 
     #[test]
     fn plain_http_only_on_loopback_unless_allowed() {
-        for ok in ["http://127.0.0.1:8080", "http://127.1.2.3", "http://localhost:3000/v1", "http://LOCALHOST", "http://[::1]:9/x", "https://api.example.com/v1/"] {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://localhost:3000/v1",
+            "http://LOCALHOST",
+            "http://[::1]:9/x",
+            "https://api.example.com/v1/",
+        ] {
             assert_eq!(refused(ok, false), None, "{ok}");
         }
-        for bad in ["http://api.example.com", "http://10.0.0.1", "http://[::2]", "http://localhost.example.com", "http://127.0.0.1.nip.io"] {
+        for bad in [
+            "http://api.example.com",
+            "http://10.0.0.1",
+            "http://[::2]",
+            "http://localhost.example.com",
+            "http://127.0.0.1.nip.io",
+        ] {
             let why = refused(bad, false).unwrap_or_else(|| panic!("{bad} accepted"));
             assert!(why.contains("clear text"), "{why}");
             assert_eq!(refused(bad, true), None, "{bad} with allow_insecure_http");
@@ -520,7 +573,11 @@ mod tests {
 
     #[test]
     fn query_key_is_redacted_from_urls() {
-        let auth = Auth { key: ApiKey::new("qk-123"), scheme: AuthScheme::Query { name: "api_key" }, max_response_body: 1 };
+        let auth = Auth {
+            key: ApiKey::new("qk-123"),
+            scheme: AuthScheme::Query { name: "api_key" },
+            max_response_body: 1,
+        };
         let mut url = reqwest::Url::parse("https://x.test/v1/calls?limit=5&api_key=qk-123&q=a%20b").unwrap();
         hooks::redact_url(&mut url, &auth);
         assert_eq!(url.as_str(), "https://x.test/v1/calls?limit=5&api_key=REDACTED&q=a+b");
@@ -544,7 +601,8 @@ mod tests {
     fn header_schemes() {
         let key = ApiKey::new("k1");
         assert_eq!(AuthScheme::Bearer.header_for(&key).unwrap().1, "Bearer k1");
-        let (name, value) = AuthScheme::Header { name: "Authorization", prefix: "api-key " }.header_for(&key).unwrap();
+        let (name, value) =
+            AuthScheme::Header { name: "Authorization", prefix: "api-key " }.header_for(&key).unwrap();
         assert_eq!((name.as_str(), value.as_str()), ("authorization", "api-key k1"));
         assert_eq!(AuthScheme::Basic.header_for(&ApiKey::new("u:p")).unwrap().1, "Basic dTpw");
     }
@@ -594,7 +652,10 @@ mod retry_after_tests {
 pub mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match value {
             Some(inner) => inner.serialize(serializer),
             None => serializer.serialize_none(),
@@ -602,7 +663,9 @@ pub mod double_option {
     }
 
     /// Called only when the field is present (absent fields take `#[serde(default)]`, i.e. `None`).
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(deserializer).map(Some)
     }
 }
@@ -633,11 +696,15 @@ pub mod capture {
         // Only an error's headers are needed (Retry-After, request id); a success's stay in its
         // `ResponseValue`, so they are not copied.
         let headers = if status.is_success() { reqwest::header::HeaderMap::new() } else { headers.clone() };
-        let _ = LAST.try_with(|slot| *slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((status, headers)));
+        let _ = LAST.try_with(|slot| {
+            *slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((status, headers))
+        });
     }
 
     /// The last recorded response in this scope, if any (headers only for non-success statuses).
     pub fn last() -> Option<(reqwest::StatusCode, reqwest::header::HeaderMap)> {
-        LAST.try_with(|slot| slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()).ok().flatten()
+        LAST.try_with(|slot| slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone())
+            .ok()
+            .flatten()
     }
 }

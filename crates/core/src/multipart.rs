@@ -114,7 +114,10 @@ impl ser::Error for MultipartError {
 
 /// Builds the form for `body`, a struct or map (see the module docs for the rules).
 /// `content_types` holds the document's `encoding.<field>.contentType` entries.
-pub fn to_form<T: Serialize + ?Sized>(body: &T, content_types: &[(&str, &str)]) -> Result<Form, MultipartError> {
+pub fn to_form<T: Serialize + ?Sized>(
+    body: &T,
+    content_types: &[(&str, &str)],
+) -> Result<Form, MultipartError> {
     let fields = body.serialize(TopLevel)?;
     let mut form = Form::new();
     for (name, values) in fields {
@@ -205,10 +208,20 @@ impl Serializer for TopLevel {
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Fields, MultipartError> {
         value.serialize(self)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<Fields, MultipartError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<Fields, MultipartError> {
         value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<Fields, MultipartError> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Fields, MultipartError> {
         Err(unsupported("an externally tagged enum"))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, MultipartError> {
@@ -217,10 +230,20 @@ impl Serializer for TopLevel {
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, MultipartError> {
         Err(unsupported("an array"))
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, MultipartError> {
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, MultipartError> {
         Err(unsupported("an array"))
     }
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, MultipartError> {
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, MultipartError> {
         Err(unsupported("an enum"))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<TopLevelEntries, MultipartError> {
@@ -232,7 +255,13 @@ impl Serializer for TopLevel {
         }
         Ok(TopLevelEntries::default())
     }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, MultipartError> {
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, MultipartError> {
         Err(unsupported("an enum"))
     }
 }
@@ -256,7 +285,11 @@ impl TopLevelEntries {
 impl SerializeStruct for TopLevelEntries {
     type Ok = Fields;
     type Error = MultipartError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), MultipartError> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), MultipartError> {
         self.push(key.to_owned(), value)
     }
     fn end(self) -> Result<Fields, MultipartError> {
@@ -288,7 +321,9 @@ fn part_values<T: Serialize + ?Sized>(value: &T, in_array: bool) -> Result<Vec<V
     match value.serialize(PartValue { in_array }) {
         Ok(values) => Ok(values),
         // An object, or an array inside an array: the part holds its JSON.
-        Err(Composite::Json) => Ok(vec![Value::Json(serde_json::to_string(value).map_err(ser::Error::custom)?)]),
+        Err(Composite::Json) => {
+            Ok(vec![Value::Json(serde_json::to_string(value).map_err(ser::Error::custom)?)])
+        }
         Err(Composite::Error(e)) => Err(e),
     }
 }
@@ -374,13 +409,28 @@ impl Serializer for PartValue {
     fn serialize_unit_struct(self, _: &'static str) -> Result<Vec<Value>, Composite> {
         Ok(Vec::new())
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<Vec<Value>, Composite> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<Vec<Value>, Composite> {
         Ok(vec![Value::Text(variant.to_owned())])
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<Vec<Value>, Composite> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<Vec<Value>, Composite> {
         value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<Vec<Value>, Composite> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Vec<Value>, Composite> {
         Err(Composite::Json)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Elements, Composite> {
@@ -389,10 +439,20 @@ impl Serializer for PartValue {
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Composite> {
         Err(Composite::Json)
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Composite> {
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Composite> {
         Err(Composite::Json)
     }
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, Composite> {
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Composite> {
         Err(Composite::Json)
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Composite> {
@@ -401,7 +461,13 @@ impl Serializer for PartValue {
     fn serialize_struct(self, name: &'static str, _: usize) -> Result<FileFields, Composite> {
         if name == FILE_PART { Ok(FileFields::default()) } else { Err(Composite::Json) }
     }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, Composite> {
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Composite> {
         Err(Composite::Json)
     }
 }
@@ -432,7 +498,11 @@ struct FileFields {
 impl SerializeStruct for FileFields {
     type Ok = Vec<Value>;
     type Error = Composite;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Composite> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Composite> {
         let values = value.serialize(PartValue { in_array: true })?;
         let text = || match values.first() {
             Some(Value::Text(t)) => Some(t.clone()),
@@ -451,7 +521,11 @@ impl SerializeStruct for FileFields {
         Ok(())
     }
     fn end(self) -> Result<Vec<Value>, Composite> {
-        Ok(vec![Value::File { bytes: self.bytes, file_name: self.file_name, content_type: self.content_type }])
+        Ok(vec![Value::File {
+            bytes: self.bytes,
+            file_name: self.file_name,
+            content_type: self.content_type,
+        }])
     }
 }
 
@@ -528,7 +602,10 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_an_object_is_refused() {
-        assert_eq!(to_form(&"text", &[]).unwrap_err().to_string(), "cannot encode the body as multipart/form-data: the body must be an object (a struct or a map), not a string");
+        assert_eq!(
+            to_form(&"text", &[]).unwrap_err().to_string(),
+            "cannot encode the body as multipart/form-data: the body must be an object (a struct or a map), not a string"
+        );
         assert!(to_form(&vec![1], &[]).is_err());
         assert!(to_form(&FilePart::new(vec![1]), &[]).is_err());
     }
@@ -545,6 +622,9 @@ mod tests {
         let json = serde_json::to_value(&part).unwrap();
         assert_eq!(json, serde_json::json!({"bytes": [1, 2], "file_name": "a.bin", "content_type": null}));
         assert_eq!(serde_json::from_value::<FilePart>(json).unwrap(), part);
-        assert_eq!(format!("{part:?}"), r#"FilePart { bytes: [2 bytes], file_name: Some("a.bin"), content_type: None }"#);
+        assert_eq!(
+            format!("{part:?}"),
+            r#"FilePart { bytes: [2 bytes], file_name: Some("a.bin"), content_type: None }"#
+        );
     }
 }

@@ -63,27 +63,30 @@ where
         seen: u64,
         fetch: F,
     }
-    let pages = futures::stream::unfold(State { next: Some(first), seen: 0, fetch }, move |mut state| async move {
-        let request = state.next.take()?;
-        let mut waits = 0;
-        loop {
-            match (state.fetch)(request.clone(), state.seen).await {
-                Ok(page) => {
-                    state.seen += page.items.len() as u64;
-                    state.next = page.next;
-                    return Some((page.items.into_iter().map(Ok).collect::<Vec<_>>(), state));
-                }
-                Err(e) => match rate_limit_wait(&e).filter(|w| *w <= paging.max_retry_after && waits < paging.max_rate_limit_waits) {
-                    Some(wait) => {
-                        waits += 1;
-                        tokio::time::sleep(wait).await;
+    let pages =
+        futures::stream::unfold(State { next: Some(first), seen: 0, fetch }, move |mut state| async move {
+            let request = state.next.take()?;
+            let mut waits = 0;
+            loop {
+                match (state.fetch)(request.clone(), state.seen).await {
+                    Ok(page) => {
+                        state.seen += page.items.len() as u64;
+                        state.next = page.next;
+                        return Some((page.items.into_iter().map(Ok).collect::<Vec<_>>(), state));
                     }
-                    // `state.next` is `None`: the stream ends after this error.
-                    None => return Some((vec![Err(e)], state)),
-                },
+                    Err(e) => match rate_limit_wait(&e)
+                        .filter(|w| *w <= paging.max_retry_after && waits < paging.max_rate_limit_waits)
+                    {
+                        Some(wait) => {
+                            waits += 1;
+                            tokio::time::sleep(wait).await;
+                        }
+                        // `state.next` is `None`: the stream ends after this error.
+                        None => return Some((vec![Err(e)], state)),
+                    },
+                }
             }
-        }
-    });
+        });
     Box::pin(futures::StreamExt::flat_map(pages, futures::stream::iter))
 }
 
@@ -116,7 +119,13 @@ pub fn next_offset(offset: i64, page_len: usize, limit: Option<i64>, total: Opti
 /// Page number: the number of the next page, or `None` when this page was the last. `seen` counts
 /// the items of the earlier pages; with a `total` (items), the end is `seen + page_len >= total`;
 /// without one, a page shorter than `size` is the last. An empty page is always the last.
-pub fn next_page(page: i64, page_len: usize, size: Option<i64>, seen: u64, total: Option<i64>) -> Option<i64> {
+pub fn next_page(
+    page: i64,
+    page_len: usize,
+    size: Option<i64>,
+    seen: u64,
+    total: Option<i64>,
+) -> Option<i64> {
     let len = i64::try_from(page_len).ok()?;
     if len == 0 {
         return None;
@@ -131,7 +140,12 @@ pub fn next_page(page: i64, page_len: usize, size: Option<i64>, seen: u64, total
 /// Cursor or next-token: the cursor of the next page, or `None` when this page was the last: no
 /// next cursor (absent or empty), `has_more` false, an empty page, or the cursor just sent again
 /// (a server that repeats itself would otherwise be asked forever).
-pub fn next_cursor(sent: Option<&str>, next: Option<String>, page_len: usize, has_more: Option<bool>) -> Option<String> {
+pub fn next_cursor(
+    sent: Option<&str>,
+    next: Option<String>,
+    page_len: usize,
+    has_more: Option<bool>,
+) -> Option<String> {
     if page_len == 0 || has_more == Some(false) {
         return None;
     }
@@ -143,7 +157,9 @@ pub fn next_cursor(sent: Option<&str>, next: Option<String>, page_len: usize, ha
 /// does not carry `name`.
 pub fn query_value(next_url: Option<&str>, name: &str) -> Option<String> {
     let url = next_url.filter(|u| !u.is_empty())?;
-    let parsed = reqwest::Url::parse(url).or_else(|_| reqwest::Url::parse("http://relative.invalid/")?.join(url)).ok()?;
+    let parsed = reqwest::Url::parse(url)
+        .or_else(|_| reqwest::Url::parse("http://relative.invalid/")?.join(url))
+        .ok()?;
     parsed.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 

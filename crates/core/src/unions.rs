@@ -74,7 +74,9 @@ impl<T: serde::Serialize> Union<'_, T> {
             return Ok(decoded);
         }
         match self.tag {
-            Some(tag) if self.untagged.is_empty() => Err(format!("{name}: no `{tag}` property telling which kind this is")),
+            Some(tag) if self.untagged.is_empty() => {
+                Err(format!("{name}: no `{tag}` property telling which kind this is"))
+            }
             _ => Err(format!("{name}: the value matches no member ({})", errors.join("; "))),
         }
     }
@@ -134,7 +136,9 @@ pub fn first_difference(input: &Value, output: &Value) -> Option<String> {
                 }
                 true
             }
-            (Value::Number(x), Value::Number(y)) => x == y || matches!((x.as_f64(), y.as_f64()), (Some(x), Some(y)) if x == y),
+            (Value::Number(x), Value::Number(y)) => {
+                x == y || matches!((x.as_f64(), y.as_f64()), (Some(x), Some(y)) if x == y)
+            }
             _ => a == b,
         }
     }
@@ -173,7 +177,10 @@ mod tests {
         Union {
             name: "Tool",
             tag: Some("type"),
-            tagged: &[("end", |v| serde_json::from_value(v).map(Tool::End)), ("transfer", |v| serde_json::from_value(v).map(Tool::Transfer))],
+            tagged: &[
+                ("end", |v| serde_json::from_value(v).map(Tool::End)),
+                ("transfer", |v| serde_json::from_value(v).map(Tool::Transfer)),
+            ],
             untagged: &[|v| serde_json::from_value(v).map(Tool::Flat)],
             unknown: Some(Tool::Unknown),
         }
@@ -223,7 +230,10 @@ mod tests {
             name: "U",
             tag: None,
             tagged: &[],
-            untagged: &[|v| serde_json::from_value(v).map(U::Small), |v| serde_json::from_value(v).map(U::Big)],
+            untagged: &[
+                |v| serde_json::from_value(v).map(U::Small),
+                |v| serde_json::from_value(v).map(U::Big),
+            ],
             unknown: None,
         };
         assert_eq!(u.decode(json!({"a": 1, "b": 2})).unwrap(), U::Big(Big { a: 1, b: 2 }));
@@ -236,7 +246,10 @@ mod tests {
     fn same_json_allows_only_null_for_absent_and_number_spelling() {
         assert!(same_json(&json!({"a": null, "b": 1}), &json!({"b": 1.0})));
         assert_eq!(first_difference(&json!({"a": 1}), &json!({})), Some("/a".into()));
-        assert_eq!(first_difference(&json!({"a": [1, {"b/c": 2}]}), &json!({"a": [1, {"b/c": 3}]})), Some("/a/1/b~1c".into()));
+        assert_eq!(
+            first_difference(&json!({"a": [1, {"b/c": 2}]}), &json!({"a": [1, {"b/c": 3}]})),
+            Some("/a/1/b~1c".into())
+        );
         assert_eq!(first_difference(&json!({}), &json!({"x": null})), Some("/x".into()));
         assert_eq!(first_difference(&json!("1"), &json!(1)), Some(String::new()));
     }

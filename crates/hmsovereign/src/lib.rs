@@ -41,7 +41,7 @@ mod generated;
 
 pub mod webhooks;
 
-pub use agentdial_core::{self, ApiKey, BuildError, ClientOptions, retry_after};
+pub use agentdial_core::{self, retry_after, ApiKey, BuildError, ClientOptions};
 pub use generated::*;
 /// The HTTP client library whose types appear in this API.
 pub use reqwest;

@@ -129,14 +129,18 @@ impl WebhookEvent {
 
     /// Parses a body without verifying it (for endpoints without a configured secret).
     pub fn parse(body: &[u8]) -> Result<Self, WebhookError> {
-        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| WebhookError::InvalidBody(e.to_string()))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| WebhookError::InvalidBody(e.to_string()))?;
         let kind = value
             .get("message")
             .and_then(|m| m.get("type"))
             .and_then(|t| t.as_str())
             .ok_or_else(|| WebhookError::InvalidBody("no string `message.type`".into()))?
             .to_owned();
-        fn typed<T: serde::de::DeserializeOwned>(kind: &'static str, value: serde_json::Value) -> Result<T, WebhookError> {
+        fn typed<T: serde::de::DeserializeOwned>(
+            kind: &'static str,
+            value: serde_json::Value,
+        ) -> Result<T, WebhookError> {
             serde_json::from_value(value).map_err(|source| WebhookError::InvalidPayload { kind, source })
         }
         Ok(match kind.as_str() {
@@ -190,7 +194,10 @@ impl fmt::Debug for Verifier {
 
 fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, WebhookError> {
     let value = headers.get(name).ok_or(WebhookError::MissingHeader(name))?;
-    value.to_str().map(str::trim).map_err(|_| WebhookError::MalformedHeader { header: name, reason: "not visible ASCII".into() })
+    value
+        .to_str()
+        .map(str::trim)
+        .map_err(|_| WebhookError::MalformedHeader { header: name, reason: "not visible ASCII".into() })
 }
 
 fn mac(secret: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
@@ -223,7 +230,12 @@ impl Verifier {
     }
 
     /// [`verify`](Self::verify) with an explicit clock.
-    pub fn verify_at(&self, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<WebhookEvent, WebhookError> {
+    pub fn verify_at(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<WebhookEvent, WebhookError> {
         self.verify_delivery_at(headers, body, now).map(|delivery| delivery.event)
     }
 
@@ -233,38 +245,61 @@ impl Verifier {
     }
 
     /// [`verify_delivery`](Self::verify_delivery) with an explicit clock.
-    pub fn verify_delivery_at(&self, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<Delivery, WebhookError> {
+    pub fn verify_delivery_at(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Delivery, WebhookError> {
         let signature = self.verify_signature_at(headers, body, now)?;
         let event = WebhookEvent::parse(body)?;
         if let Some(declared) = headers.get(EVENT_HEADER).and_then(|v| v.to_str().ok()).map(str::trim) {
             if declared != event.kind() {
-                return Err(WebhookError::EventMismatch { header: declared.to_owned(), body: event.kind().to_owned() });
+                return Err(WebhookError::EventMismatch {
+                    header: declared.to_owned(),
+                    body: event.kind().to_owned(),
+                });
             }
         }
         Ok(Delivery { signature, event })
     }
 
     /// Checks only the signature and timestamp.
-    pub fn verify_signature_at(&self, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<VerifiedSignature, WebhookError> {
+    pub fn verify_signature_at(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<VerifiedSignature, WebhookError> {
         if self.secret.expose_secret().is_empty() {
             return Err(WebhookError::EmptySecret);
         }
         let timestamp = header(headers, TIMESTAMP_HEADER)?;
         let signature = header(headers, SIGNATURE_HEADER)?;
-        let seconds: i64 = timestamp
-            .parse()
-            .map_err(|_| WebhookError::MalformedHeader { header: TIMESTAMP_HEADER, reason: "not Unix seconds".into() })?;
+        let seconds: i64 = timestamp.parse().map_err(|_| WebhookError::MalformedHeader {
+            header: TIMESTAMP_HEADER,
+            reason: "not Unix seconds".into(),
+        })?;
         // The provider's older docs show the bare hex digest; its SDK accepts both.
         let hex_digest = signature.strip_prefix("sha256=").unwrap_or(signature);
-        let expected: [u8; 32] = hex::decode(hex_digest)
-            .ok()
-            .and_then(|d| d.try_into().ok())
-            .ok_or_else(|| WebhookError::MalformedHeader { header: SIGNATURE_HEADER, reason: "expected sha256=<64 hex digits>".into() })?;
+        let expected: [u8; 32] =
+            hex::decode(hex_digest).ok().and_then(|d| d.try_into().ok()).ok_or_else(|| {
+                WebhookError::MalformedHeader {
+                    header: SIGNATURE_HEADER,
+                    reason: "expected sha256=<64 hex digits>".into(),
+                }
+            })?;
         // Constant-time comparison (hmac's verify_slice).
-        mac(self.secret.expose_secret(), timestamp, body).verify_slice(&expected).map_err(|_| WebhookError::SignatureMismatch)?;
+        mac(self.secret.expose_secret(), timestamp, body)
+            .verify_slice(&expected)
+            .map_err(|_| WebhookError::SignatureMismatch)?;
         let now = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         if seconds.abs_diff(now) > self.tolerance.as_secs() {
-            return Err(WebhookError::OutsideTolerance { timestamp: seconds, now, tolerance: self.tolerance });
+            return Err(WebhookError::OutsideTolerance {
+                timestamp: seconds,
+                now,
+                tolerance: self.tolerance,
+            });
         }
         Ok(VerifiedSignature { timestamp: seconds, signature: expected })
     }
@@ -278,7 +313,9 @@ pub fn sign_for_tests(secret: &str, body: &[u8], at: SystemTime) -> (HeaderMap, 
     let mut headers = HeaderMap::new();
     headers.insert(TIMESTAMP_HEADER, timestamp.parse().expect("digits"));
     headers.insert(SIGNATURE_HEADER, format!("sha256={digest}").parse().expect("ascii"));
-    let kind = serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| v["message"]["type"].as_str().map(str::to_owned));
+    let kind = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["message"]["type"].as_str().map(str::to_owned));
     if let Some(value) = kind.and_then(|k| k.parse().ok()) {
         headers.insert(EVENT_HEADER, value);
     }

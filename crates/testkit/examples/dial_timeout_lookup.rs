@@ -9,7 +9,11 @@ use std::time::Duration;
 
 /// The code under test: places a call at most once. On an unknown outcome it looks for the call
 /// it may have created (here: the most recent call to the same number) instead of dialing again.
-async fn place_call_once(client: &Client, lookup: &agentdial_hmsovereign::Client, to: &str) -> Result<String, Error> {
+async fn place_call_once(
+    client: &Client,
+    lookup: &agentdial_hmsovereign::Client,
+    to: &str,
+) -> Result<String, Error> {
     let call = OutboundCall::to(to).agent("2f1c3c1e-4a6b-4c8e-9d0a-5b7e8f9a0b1c");
     match client.dial(&call).await {
         Ok(dialed) => Ok(dialed.handle.id.expect("HMS Sovereign returns an id")),
@@ -26,8 +30,10 @@ async fn run() {
     let mock = MockProvider::start(Provider::HmsSovereign).await;
     mock.fail_next("createOutboundCall", Fault::Hang); // the dial arrives, the answer never does
     let client = mock.client().timeout(Duration::from_millis(300)).build().unwrap();
-    let lookup =
-        agentdial_hmsovereign::Client::from_options(agentdial_hmsovereign::ClientOptions::new(mock.api_key()).base_url(mock.base_url())).unwrap();
+    let lookup = agentdial_hmsovereign::Client::from_options(
+        agentdial_hmsovereign::ClientOptions::new(mock.api_key()).base_url(mock.base_url()),
+    )
+    .unwrap();
 
     let id = place_call_once(&client, &lookup, "+31612345678").await.unwrap();
 

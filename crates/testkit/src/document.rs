@@ -13,7 +13,10 @@ pub(crate) enum Auth {
     /// `Authorization: Bearer KEY`.
     Bearer,
     /// Header `name`, value `prefix` + key (`x-agentdial-value-prefix` from the provider's patch).
-    Header { name: String, prefix: String },
+    Header {
+        name: String,
+        prefix: String,
+    },
     None,
 }
 
@@ -74,7 +77,8 @@ pub(crate) fn document(provider: Provider) -> Result<Arc<Document>, String> {
     if let Some((_, doc)) = cache.iter().find(|(p, _)| *p == provider) {
         return Ok(doc.clone());
     }
-    let raw: Value = serde_json::from_str(text(provider)).map_err(|e| format!("the testkit has no document for {provider}: {e}"))?;
+    let raw: Value = serde_json::from_str(text(provider))
+        .map_err(|e| format!("the testkit has no document for {provider}: {e}"))?;
     let doc = Arc::new(Document::new(provider, raw)?);
     cache.push((provider, doc.clone()));
     Ok(doc)
@@ -88,7 +92,8 @@ impl Document {
         let mut operations = Vec::new();
         let paths = raw.get("paths").and_then(Value::as_object).cloned().unwrap_or_default();
         for (template, item) in &paths {
-            let shared: Vec<Value> = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let shared: Vec<Value> =
+                item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
             for method in METHODS {
                 let Some(op) = item.get(method) else { continue };
                 let id = op.get("operationId").and_then(Value::as_str).unwrap_or(template).to_owned();
@@ -99,19 +104,27 @@ impl Document {
                     parameters.push(p);
                 }
                 let body = op.get("requestBody").map(|b| resolve(&raw, b));
-                let json_body = body.and_then(|b| b.get("content")).and_then(Value::as_object).and_then(|c| {
-                    c.iter().find(|(media, _)| media.starts_with("application/json") || media.ends_with("+json")).map(|(_, m)| m)
-                });
+                let json_body =
+                    body.and_then(|b| b.get("content")).and_then(Value::as_object).and_then(|c| {
+                        c.iter()
+                            .find(|(media, _)| {
+                                media.starts_with("application/json") || media.ends_with("+json")
+                            })
+                            .map(|(_, m)| m)
+                    });
                 let body_schema = json_body.map(|m| m.get("schema").cloned().unwrap_or(json!({})));
-                let body_required = body.and_then(|b| b.get("required")).and_then(Value::as_bool).unwrap_or(false);
+                let body_required =
+                    body.and_then(|b| b.get("required")).and_then(Value::as_bool).unwrap_or(false);
                 let mut responses = BTreeMap::new();
-                for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+                for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten()
+                {
                     let Ok(status) = status.parse::<u16>() else { continue };
                     let response = resolve(&raw, response);
-                    let schema = response
-                        .get("content")
-                        .and_then(Value::as_object)
-                        .and_then(|c| c.iter().find(|(m, _)| m.contains("json")).map(|(_, m)| m.get("schema").cloned().unwrap_or(json!({}))));
+                    let schema = response.get("content").and_then(Value::as_object).and_then(|c| {
+                        c.iter()
+                            .find(|(m, _)| m.contains("json"))
+                            .map(|(_, m)| m.get("schema").cloned().unwrap_or(json!({})))
+                    });
                     responses.insert(status, schema);
                 }
                 let typed_errors = typed_errors(&raw, op);
@@ -139,7 +152,14 @@ impl Document {
         }
         let mut schemas = raw.pointer("/components/schemas").cloned().unwrap_or(json!({}));
         to_json_schema(&mut schemas, true);
-        Ok(Self { provider, raw, auth, operations, json_schemas: schemas, resource_validators: Default::default() })
+        Ok(Self {
+            provider,
+            raw,
+            auth,
+            operations,
+            json_schemas: schemas,
+            resource_validators: Default::default(),
+        })
     }
 
     /// The operation for `method` and `path`: `Ok`, or `Err(true)` when the path exists with other
@@ -196,7 +216,10 @@ impl Document {
         let Some(schema) = &op.body_schema else { return Ok(()) };
         let validator = op.validator.get_or_init(|| self.validator_for(schema).ok().map(Arc::new));
         let Some(validator) = validator else { return Ok(()) };
-        let errors: Vec<String> = validator.iter_errors(body).map(|e| describe(&e.instance_path().to_string(), &e.to_string())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| describe(&e.instance_path().to_string(), &e.to_string()))
+            .collect();
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
@@ -206,7 +229,9 @@ impl Document {
             let mut cache = self.resource_validators.lock().unwrap_or_else(|e| e.into_inner());
             match cache.get(schema_name) {
                 Some(v) => v.clone(),
-                None => match self.validator_for(&json!({"$ref": format!("#/components/schemas/{schema_name}")})) {
+                None => match self
+                    .validator_for(&json!({"$ref": format!("#/components/schemas/{schema_name}")}))
+                {
                     Ok(v) => {
                         let v = Arc::new(v);
                         cache.insert(schema_name.to_owned(), v.clone());
@@ -220,7 +245,12 @@ impl Document {
     }
 
     /// Checks path and query parameters against their schemas.
-    pub fn validate_parameters(&self, op: &Operation, path: &BTreeMap<String, String>, query: &[(String, String)]) -> Result<(), Vec<String>> {
+    pub fn validate_parameters(
+        &self,
+        op: &Operation,
+        path: &BTreeMap<String, String>,
+        query: &[(String, String)],
+    ) -> Result<(), Vec<String>> {
         let mut errors = Vec::new();
         for p in &op.parameters {
             let (Some(name), Some(place)) = (p["name"].as_str(), p["in"].as_str()) else { continue };
@@ -243,7 +273,10 @@ impl Document {
                 _ => Some(Value::String(value.clone())),
             };
             let Some(typed) = typed else {
-                errors.push(format!("{place} parameter `{name}`: {value:?} is not a {}", schema["type"].as_str().unwrap_or("value")));
+                errors.push(format!(
+                    "{place} parameter `{name}`: {value:?} is not a {}",
+                    schema["type"].as_str().unwrap_or("value")
+                ));
                 continue;
             };
             if let Ok(validator) = self.validator_for(&schema) {
@@ -310,7 +343,9 @@ fn auth_of(raw: &Value) -> Auth {
         .and_then(|s| s.first())
         .and_then(Value::as_object)
         .and_then(|o| o.keys().next().cloned());
-    let scheme = first.and_then(|name| schemes.and_then(|s| s.get(&name))).or_else(|| schemes.and_then(|s| s.values().next()));
+    let scheme = first
+        .and_then(|name| schemes.and_then(|s| s.get(&name)))
+        .or_else(|| schemes.and_then(|s| s.values().next()));
     let Some(scheme) = scheme else { return Auth::None };
     match (scheme["type"].as_str(), scheme["scheme"].as_str().map(str::to_ascii_lowercase).as_deref()) {
         (Some("http"), Some("bearer")) | (Some("oauth2" | "openIdConnect"), _) => Auth::Bearer,
@@ -341,7 +376,11 @@ fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
 fn typed_errors(raw: &Value, op: &Value) -> BTreeMap<u16, Value> {
     let mut out = BTreeMap::new();
     for entry in op.get("x-agentdial-typed-responses").and_then(Value::as_array).into_iter().flatten() {
-        let Some(typed) = entry["typed"].as_str().and_then(|t| raw.pointer(&format!("/components/schemas/{t}"))) else { continue };
+        let Some(typed) =
+            entry["typed"].as_str().and_then(|t| raw.pointer(&format!("/components/schemas/{t}")))
+        else {
+            continue;
+        };
         for member in typed["oneOf"].as_array().into_iter().flatten() {
             for (key, schema) in member["properties"].as_object().into_iter().flatten() {
                 if let Some(status) = key.strip_prefix("status").and_then(|s| s.parse::<u16>().ok()) {
@@ -449,13 +488,23 @@ impl Sampler<'_> {
                     v => other = Some(v),
                 }
             }
-            if let Some(Value::Object(own)) = (schema.get("properties").is_some()).then(|| self.object(schema)) {
+            if let Some(Value::Object(own)) =
+                (schema.get("properties").is_some()).then(|| self.object(schema))
+            {
                 merged.extend(own);
             }
-            return if merged.is_empty() { other.unwrap_or(Value::Object(merged)) } else { Value::Object(merged) };
+            return if merged.is_empty() {
+                other.unwrap_or(Value::Object(merged))
+            } else {
+                Value::Object(merged)
+            };
         }
         for key in ["oneOf", "anyOf"] {
-            if let Some(first) = schema.get(key).and_then(Value::as_array).and_then(|m| m.iter().find(|m| m.get("type") != Some(&json!("null")))) {
+            if let Some(first) = schema
+                .get(key)
+                .and_then(Value::as_array)
+                .and_then(|m| m.iter().find(|m| m.get("type") != Some(&json!("null"))))
+            {
                 return self.sample(first, name);
             }
         }
@@ -501,7 +550,11 @@ impl Sampler<'_> {
                     return e.clone();
                 }
                 let min = schema.get("minimum").and_then(Value::as_f64).unwrap_or(0.0).max(0.0);
-                let min = if schema.get("exclusiveMinimum").is_some_and(|v| v == &json!(true)) { min + 1.0 } else { min };
+                let min = if schema.get("exclusiveMinimum").is_some_and(|v| v == &json!(true)) {
+                    min + 1.0
+                } else {
+                    min
+                };
                 if ty == Some("integer") { json!(min as i64) } else { json!(min) }
             }
             Some("boolean") => example.filter(|e| e.is_boolean()).cloned().unwrap_or(json!(true)),
@@ -511,7 +564,13 @@ impl Sampler<'_> {
 
     fn object(&mut self, schema: &Value) -> Value {
         let mut out = Map::new();
-        let required: Vec<&str> = schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         if let Some(props) = schema.get("properties").and_then(Value::as_object) {
             for (name, prop) in props {
                 if required.contains(&name.as_str()) {

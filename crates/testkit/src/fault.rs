@@ -47,19 +47,30 @@ pub enum Fault {
 impl Fault {
     /// `status` with a body and a `Content-Type`.
     pub fn status(status: u16, content_type: &str, body: impl Into<String>) -> Self {
-        Fault::Status { status, headers: vec![("content-type".into(), content_type.into())], body: body.into() }
+        Fault::Status {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
     }
 
     /// A gateway's HTML 502 page.
     pub fn html_502() -> Self {
-        Self::status(502, "text/html", "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>")
+        Self::status(
+            502,
+            "text/html",
+            "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+        )
     }
 
     /// A 503 with `Retry-After: seconds` and an HTML body.
     pub fn unavailable(retry_after_secs: u64) -> Self {
         Fault::Status {
             status: 503,
-            headers: vec![("content-type".into(), "text/html".into()), ("retry-after".into(), retry_after_secs.to_string())],
+            headers: vec![
+                ("content-type".into(), "text/html".into()),
+                ("retry-after".into(), retry_after_secs.to_string()),
+            ],
             body: "<html><body><h1>503 Service Unavailable</h1></body></html>".into(),
         }
     }
@@ -67,7 +78,11 @@ impl Fault {
     /// A 429 with `Retry-After: seconds` and the provider's documented 429 body (filled in by the mock
     /// when `body` is empty).
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        Fault::Status { status: 429, headers: vec![("retry-after".into(), retry_after_secs.to_string())], body: String::new() }
+        Fault::Status {
+            status: 429,
+            headers: vec![("retry-after".into(), retry_after_secs.to_string())],
+            body: String::new(),
+        }
     }
 
     /// A 307 to `location`.
@@ -82,7 +97,10 @@ impl Fault {
 
     /// Whether the request is processed before the fault hits the answer.
     pub(crate) fn processes(&self) -> bool {
-        matches!(self, Fault::ResetAfterRead | Fault::Hang | Fault::TruncatedBody { .. } | Fault::SlowBody { .. })
+        matches!(
+            self,
+            Fault::ResetAfterRead | Fault::Hang | Fault::TruncatedBody { .. } | Fault::SlowBody { .. }
+        )
     }
 
     /// A short name for the request log.

@@ -22,7 +22,12 @@ pub(crate) struct Answer {
 
 impl Answer {
     pub fn json(status: u16, body: &Value) -> Self {
-        Self { status, headers: Vec::new(), body: Some(serde_json::to_vec(body).unwrap_or_default()), content_type: "application/json" }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Some(serde_json::to_vec(body).unwrap_or_default()),
+            content_type: "application/json",
+        }
     }
     pub fn empty(status: u16) -> Self {
         Self { status, headers: Vec::new(), body: None, content_type: "application/json" }
@@ -81,7 +86,11 @@ pub(crate) fn validation_status(op: &Operation) -> u16 {
     [400, 422].into_iter().find(|s| op.responses.contains_key(s)).unwrap_or(400)
 }
 
-pub(crate) async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, request: Request<Incoming>) -> Response<MockBody> {
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    ctl: Arc<ConnCtl>,
+    request: Request<Incoming>,
+) -> Response<MockBody> {
     let (parts, body) = request.into_parts();
     let raw = match body.collect().await {
         Ok(b) => b.to_bytes(),
@@ -113,8 +122,13 @@ pub(crate) async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, request: Requ
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .filter(|(name, value)| name.as_str() != auth_header && !String::from_utf8_lossy(value.as_bytes()).contains(shared.key.as_str()))
-        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .filter(|(name, value)| {
+            name.as_str() != auth_header
+                && !String::from_utf8_lossy(value.as_bytes()).contains(shared.key.as_str())
+        })
+        .map(|(name, value)| {
+            (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+        })
         .collect();
     let json_body: Option<Value> = serde_json::from_slice(&raw).ok();
     let routed = doc.route(&method, &path);
@@ -145,7 +159,9 @@ pub(crate) async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, request: Requ
 
     let (op, path_params) = match routed {
         Ok(found) => found,
-        Err(true) => return reject(None, Rejection::new(405, format!("{method} is not documented for {path}"))),
+        Err(true) => {
+            return reject(None, Rejection::new(405, format!("{method} is not documented for {path}")));
+        }
         Err(false) => return reject(None, Rejection::new(404, format!("no documented operation at {path}"))),
     };
     let presented = parts.headers.get(auth_header.as_str()).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -160,7 +176,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, ctl: Arc<ConnCtl>, request: Requ
             let reason = if presented.is_empty() {
                 format!("missing {auth_header} header")
             } else {
-                format!("{auth_header} is not `{}KEY` with the mock's key", expected.trim_end_matches(shared.key.as_str()))
+                format!(
+                    "{auth_header} is not `{}KEY` with the mock's key",
+                    expected.trim_end_matches(shared.key.as_str())
+                )
             };
             return reject(Some(op), Rejection::new(status, reason));
         }
@@ -240,11 +259,15 @@ fn process(
     }
     let body = match (&op.body_schema, body) {
         (Some(_), Some(body)) => {
-            doc.validate_body(op, &body).map_err(|errors| Rejection::new(invalid, format!("invalid request body: {}", errors.join("; "))))?;
+            doc.validate_body(op, &body).map_err(|errors| {
+                Rejection::new(invalid, format!("invalid request body: {}", errors.join("; ")))
+            })?;
             Some(body)
         }
         (Some(_), None) if raw.is_empty() && !op.body_required => None,
-        (Some(_), None) if raw.is_empty() => return Err(Rejection::new(invalid, "the request body is required")),
+        (Some(_), None) if raw.is_empty() => {
+            return Err(Rejection::new(invalid, "the request body is required"));
+        }
         (Some(_), None) => return Err(Rejection::new(invalid, "the request body is not JSON")),
         (None, _) => None,
     };
@@ -253,20 +276,37 @@ fn process(
 }
 
 /// A fault that replaces the answer (the request is not processed).
-async fn replace_answer(shared: &Shared, doc: &Document, op: &Operation, ctl: &ConnCtl, fault: Fault) -> Response<MockBody> {
+async fn replace_answer(
+    shared: &Shared,
+    doc: &Document,
+    op: &Operation,
+    ctl: &ConnCtl,
+    fault: Fault,
+) -> Response<MockBody> {
     match fault {
         Fault::Status { status, headers, body } => {
             let mut answer = if body.is_empty() && op.responses.contains_key(&status) {
                 error_answer(doc, Some(op), status, "injected by agentdial-testkit")
             } else {
-                Answer { status, headers: Vec::new(), body: Some(body.into_bytes()), content_type: "text/plain" }
+                Answer {
+                    status,
+                    headers: Vec::new(),
+                    body: Some(body.into_bytes()),
+                    content_type: "text/plain",
+                }
             };
             answer.headers = headers;
             plain(answer)
         }
         Fault::Redirect { status, location } => {
-            let location = if location.starts_with('/') { format!("{}{location}", shared.base_url) } else { location };
-            plain(Answer { status, headers: vec![("location".into(), location)], body: None, content_type: "" })
+            let location =
+                if location.starts_with('/') { format!("{}{location}", shared.base_url) } else { location };
+            plain(Answer {
+                status,
+                headers: vec![("location".into(), location)],
+                body: None,
+                content_type: "",
+            })
         }
         _ => {
             // CloseKeepAlive: drop the connection with a FIN, no answer.
@@ -297,7 +337,16 @@ async fn lose_answer(shared: &Shared, ctl: &ConnCtl, fault: Fault, answer: Answe
         Fault::SlowBody { chunk, delay_ms } => {
             let data = Bytes::from(answer.body.clone().unwrap_or_default());
             let full = data.len();
-            respond(answer, MockBody::Slow { rest: data, chunk: chunk.max(1), delay: Duration::from_millis(delay_ms), sleep: None }, Some(full))
+            respond(
+                answer,
+                MockBody::Slow {
+                    rest: data,
+                    chunk: chunk.max(1),
+                    delay: Duration::from_millis(delay_ms),
+                    sleep: None,
+                },
+                Some(full),
+            )
         }
         _ => plain(answer),
     }

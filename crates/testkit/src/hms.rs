@@ -78,7 +78,12 @@ impl Default for State {
             resources: BTreeMap::new(),
             next: 0,
             clock: Clock::Manual,
-            script: vec![CallStatus::Connecting, CallStatus::Ringing, CallStatus::InProgress, CallStatus::Ended],
+            script: vec![
+                CallStatus::Connecting,
+                CallStatus::Ringing,
+                CallStatus::InProgress,
+                CallStatus::Ended,
+            ],
             webhooks: Vec::new(),
             deliveries: Vec::new(),
         }
@@ -108,7 +113,10 @@ fn canonical(doc: &Document, schema: &Value, value: Value) -> Result<Value, Reje
     match decoded {
         None => Ok(value),
         Some(Ok(v)) => Ok(v),
-        Some(Err(e)) => Err(Rejection::new(500, format!("agentdial-testkit bug: its answer does not decode as {name}: {e}"))),
+        Some(Err(e)) => Err(Rejection::new(
+            500,
+            format!("agentdial-testkit bug: its answer does not decode as {name}: {e}"),
+        )),
     }
 }
 
@@ -126,15 +134,26 @@ fn success(doc: &Document, op: &Operation, body: Value) -> Result<Answer, Reject
 }
 
 fn sample_success(doc: &Document, op: &Operation) -> Value {
-    op.responses.get(&success_status(op)).cloned().flatten().map(|s| doc.sample(&s, None)).unwrap_or(Value::Null)
+    op.responses
+        .get(&success_status(op))
+        .cloned()
+        .flatten()
+        .map(|s| doc.sample(&s, None))
+        .unwrap_or(Value::Null)
 }
 
 /// How a response wraps a resource.
 enum Shape {
     /// `{"assistant": Agent}`.
-    Single { prop: String, resource: String },
+    Single {
+        prop: String,
+        resource: String,
+    },
     /// `{"assistants": [Agent], "pagination": ...}`.
-    List { prop: String, pagination: bool },
+    List {
+        prop: String,
+        pagination: bool,
+    },
     Other,
 }
 
@@ -193,7 +212,9 @@ impl State {
                 let n = self.next_id();
                 // The created call's id, where the answer has an `id` (optional or not).
                 let schema = op.responses.get(&success_status(op)).cloned().flatten();
-                let has_id = schema.is_some_and(|s| doc.resolve(&s).pointer("/properties/id").is_some_and(|p| p["type"] == "string"));
+                let has_id = schema.is_some_and(|s| {
+                    doc.resolve(&s).pointer("/properties/id").is_some_and(|p| p["type"] == "string")
+                });
                 if has_id && value.is_object() {
                     value["id"] = json!(format!("call-{n}"));
                 }
@@ -204,16 +225,31 @@ impl State {
             "createOutboundCall" => self.create_call(doc, op, body),
             "getCall" => self.get_call(doc, op, path.get("id").map(String::as_str).unwrap_or("")),
             "listCalls" => self.list_calls(doc, op, query),
-            "controlCall" => self.control_call(doc, op, path.get("id").map(String::as_str).unwrap_or(""), &body),
+            "controlCall" => {
+                self.control_call(doc, op, path.get("id").map(String::as_str).unwrap_or(""), &body)
+            }
             _ => Ok((self.crud(doc, op, path, query, body)?, Vec::new())),
         }
     }
 
-    fn create_call(&mut self, doc: &Document, op: &Operation, body: Value) -> Result<(Answer, Vec<Event>), Rejection> {
+    fn create_call(
+        &mut self,
+        doc: &Document,
+        op: &Operation,
+        body: Value,
+    ) -> Result<(Answer, Vec<Event>), Rejection> {
         let n = self.next_id();
         let id = format!("call-{n}");
         let at = now();
-        self.calls.push(CallRecord { id: id.clone(), script: self.script.clone(), pos: 0, ended: None, request: body, created_at: at.clone(), updated_at: at });
+        self.calls.push(CallRecord {
+            id: id.clone(),
+            script: self.script.clone(),
+            pos: 0,
+            ended: None,
+            request: body,
+            created_at: at.clone(),
+            updated_at: at,
+        });
         let mut value = sample_success(doc, op);
         value["success"] = json!(true);
         value["call_id"] = json!(id);
@@ -240,33 +276,60 @@ impl State {
         if call.is_final() {
             v["ended_at"] = json!(call.updated_at);
             v["duration_seconds"] = json!(0);
-            v["end_reason"] = json!(call.ended.as_ref().map(|(_, r)| r.as_str()).unwrap_or("customer-ended-call"));
+            v["end_reason"] =
+                json!(call.ended.as_ref().map(|(_, r)| r.as_str()).unwrap_or("customer-ended-call"));
         }
         v
     }
 
-    fn get_call(&mut self, doc: &Document, op: &Operation, id: &str) -> Result<(Answer, Vec<Event>), Rejection> {
-        let Some(i) = self.calls.iter().position(|c| c.id == id) else { return Err(Rejection::new(404, format!("call {id} not found"))) };
+    fn get_call(
+        &mut self,
+        doc: &Document,
+        op: &Operation,
+        id: &str,
+    ) -> Result<(Answer, Vec<Event>), Rejection> {
+        let Some(i) = self.calls.iter().position(|c| c.id == id) else {
+            return Err(Rejection::new(404, format!("call {id} not found")));
+        };
         let answer = success(doc, op, self.call_json(doc, &self.calls[i]))?;
         let events = if self.clock == Clock::EveryPoll { self.step(doc, i) } else { Vec::new() };
         Ok((answer, events))
     }
 
-    fn list_calls(&mut self, doc: &Document, op: &Operation, query: &[(String, String)]) -> Result<(Answer, Vec<Event>), Rejection> {
+    fn list_calls(
+        &mut self,
+        doc: &Document,
+        op: &Operation,
+        query: &[(String, String)],
+    ) -> Result<(Answer, Vec<Event>), Rejection> {
         let (limit, offset) = page(query);
-        let filter = query.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str()).filter(|s| *s != "all");
-        let matching: Vec<&CallRecord> = self.calls.iter().filter(|c| filter.is_none_or(|f| c.status().to_string() == f)).collect();
-        let calls: Vec<Value> = matching.iter().skip(offset).take(limit).map(|c| self.call_json(doc, c)).collect();
+        let filter =
+            query.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str()).filter(|s| *s != "all");
+        let matching: Vec<&CallRecord> =
+            self.calls.iter().filter(|c| filter.is_none_or(|f| c.status().to_string() == f)).collect();
+        let calls: Vec<Value> =
+            matching.iter().skip(offset).take(limit).map(|c| self.call_json(doc, c)).collect();
         let mut value = sample_success(doc, op);
         value["calls"] = Value::Array(calls);
         value["pagination"] = json!({"total": matching.len(), "limit": limit, "offset": offset});
         Ok((success(doc, op, value)?, Vec::new()))
     }
 
-    fn control_call(&mut self, doc: &Document, op: &Operation, id: &str, body: &Value) -> Result<(Answer, Vec<Event>), Rejection> {
-        let Some(i) = self.calls.iter().position(|c| c.id == id) else { return Err(Rejection::new(404, format!("call {id} not found"))) };
+    fn control_call(
+        &mut self,
+        doc: &Document,
+        op: &Operation,
+        id: &str,
+        body: &Value,
+    ) -> Result<(Answer, Vec<Event>), Rejection> {
+        let Some(i) = self.calls.iter().position(|c| c.id == id) else {
+            return Err(Rejection::new(404, format!("call {id} not found")));
+        };
         if self.calls[i].is_final() {
-            return Err(Rejection::new(400, format!("call {id} is not active (status {})", self.calls[i].status())));
+            return Err(Rejection::new(
+                400,
+                format!("call {id} is not active (status {})", self.calls[i].status()),
+            ));
         }
         let command = body.get("type").and_then(Value::as_str).unwrap_or("");
         let mut events = Vec::new();
@@ -337,7 +400,8 @@ impl State {
             m["call"] = call_object;
             m["duration_seconds"] = json!(0);
             m["summary"] = json!("Call ended (agentdial-testkit).");
-            m["end_reason"] = json!(call.ended.as_ref().map(|(_, r)| r.as_str()).unwrap_or("customer-ended-call"));
+            m["end_reason"] =
+                json!(call.ended.as_ref().map(|(_, r)| r.as_str()).unwrap_or("customer-ended-call"));
             m["started_at"] = json!(call.created_at);
             m["ended_at"] = json!(call.updated_at);
             if let Ok(payload) = canonical(doc, &schema_ref("EndOfCallReportPayload"), report) {
@@ -349,7 +413,14 @@ impl State {
 
     /// Create, read, update, delete and list for resources whose answers wrap them
     /// (`{"assistant": ...}`, `{"assistants": [...]}`); every other operation answers its sample.
-    fn crud(&mut self, doc: &Document, op: &Operation, path: &BTreeMap<String, String>, query: &[(String, String)], body: Value) -> Result<Answer, Rejection> {
+    fn crud(
+        &mut self,
+        doc: &Document,
+        op: &Operation,
+        path: &BTreeMap<String, String>,
+        query: &[(String, String)],
+        body: Value,
+    ) -> Result<Answer, Rejection> {
         let segments: Vec<&str> = op.template.split('/').filter(|s| !s.is_empty()).collect();
         let concrete: Vec<String> = segments
             .iter()
@@ -359,7 +430,8 @@ impl State {
             })
             .collect();
         let item_path = segments.last().is_some_and(|s| s.starts_with('{'));
-        let collection = if item_path { concrete[..concrete.len() - 1].join("/") } else { concrete.join("/") };
+        let collection =
+            if item_path { concrete[..concrete.len() - 1].join("/") } else { concrete.join("/") };
         let item_id = if item_path { concrete.last().cloned() } else { None };
         let response_schema = op.responses.get(&success_status(op)).cloned().flatten();
         let not_found = |id: &str| Rejection::new(404, format!("/{collection}/{id} not found"));
@@ -368,7 +440,9 @@ impl State {
                 let n = self.next_id();
                 let mut object = doc.sample(&schema_ref(&resource), None);
                 merge_valid(doc, &resource, &mut object, &body);
-                if object.get("id").is_some() || doc.schema(&resource).and_then(|s| s.pointer("/properties/id")).is_some() {
+                if object.get("id").is_some()
+                    || doc.schema(&resource).and_then(|s| s.pointer("/properties/id")).is_some()
+                {
                     object["id"] = json!(format!("00000000-0000-4000-8000-{n:012x}"));
                 }
                 stamp(doc, &resource, &mut object, true);
@@ -418,7 +492,10 @@ impl State {
     }
 
     fn find_mut(&mut self, collection: &str, id: &str) -> Option<&mut Value> {
-        self.resources.get_mut(collection)?.iter_mut().find(|o| o.get("id").and_then(Value::as_str) == Some(id))
+        self.resources
+            .get_mut(collection)?
+            .iter_mut()
+            .find(|o| o.get("id").and_then(Value::as_str) == Some(id))
     }
 }
 
@@ -426,7 +503,12 @@ impl State {
 /// valid for the schema.
 fn merge_valid(doc: &Document, resource: &str, object: &mut Value, body: &Value) {
     let Some(fields) = body.as_object() else { return };
-    let known: Map<String, Value> = doc.schema(resource).and_then(|s| s.get("properties")).and_then(Value::as_object).cloned().unwrap_or_default();
+    let known: Map<String, Value> = doc
+        .schema(resource)
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     for (k, v) in fields {
         if k == "id" || !known.contains_key(k) {
             continue;
@@ -452,12 +534,14 @@ fn stamp(doc: &Document, resource: &str, object: &mut Value, created: bool) {
 
 /// Signs and POSTs each event to every receiver, in order.
 pub(crate) async fn deliver(shared: &Shared, events: Vec<Event>) {
-    let receivers: Vec<(String, String)> = shared.state().webhooks.iter().map(|r| (r.url.clone(), r.secret.clone())).collect();
+    let receivers: Vec<(String, String)> =
+        shared.state().webhooks.iter().map(|r| (r.url.clone(), r.secret.clone())).collect();
     for event in events {
         let body = serde_json::to_vec(&event.payload).unwrap_or_default();
         for (url, secret) in &receivers {
             let timestamp = chrono::Utc::now().timestamp().to_string();
-            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+                .expect("HMAC takes keys of any length");
             mac.update(timestamp.as_bytes());
             mac.update(b".");
             mac.update(&body);
@@ -514,13 +598,15 @@ pub(crate) async fn admin(shared: &Arc<Shared>, method: &str, path: &str, body: 
             deliver(shared, events).await;
             Answer::json(200, &calls_json(shared))
         }
-        ("PUT", "/__testkit/clock") => match serde_json::from_value::<Clock>(json_body.get("clock").cloned().unwrap_or(Value::Null)) {
-            Ok(clock) => {
-                shared.state().clock = clock;
-                Answer::json(200, &json!({"clock": clock}))
+        ("PUT", "/__testkit/clock") => {
+            match serde_json::from_value::<Clock>(json_body.get("clock").cloned().unwrap_or(Value::Null)) {
+                Ok(clock) => {
+                    shared.state().clock = clock;
+                    Answer::json(200, &json!({"clock": clock}))
+                }
+                Err(e) => bad(format!("`clock` is \"manual\" or \"every-poll\": {e}")),
             }
-            Err(e) => bad(format!("`clock` is \"manual\" or \"every-poll\": {e}")),
-        },
+        }
         ("PUT", "/__testkit/script") => match serde_json::from_value::<Vec<CallStatus>>(json_body) {
             Ok(script) if !script.is_empty() => {
                 shared.state().script = script;
@@ -529,25 +615,34 @@ pub(crate) async fn admin(shared: &Arc<Shared>, method: &str, path: &str, body: 
             Ok(_) => bad("the script is empty".into()),
             Err(e) => bad(format!("expected an array of call statuses: {e}")),
         },
-        ("POST", "/__testkit/webhooks") => match (json_body.get("url").and_then(Value::as_str), json_body.get("secret").and_then(Value::as_str)) {
+        ("POST", "/__testkit/webhooks") => match (
+            json_body.get("url").and_then(Value::as_str),
+            json_body.get("secret").and_then(Value::as_str),
+        ) {
             (Some(url), Some(secret)) => {
                 shared.state().webhooks.push(Receiver { url: url.to_owned(), secret: secret.to_owned() });
                 Answer::json(200, &json!({"ok": true}))
             }
             _ => bad("expected {\"url\": ..., \"secret\": ...}".into()),
         },
-        ("GET", "/__testkit/requests") => Answer::json(200, &serde_json::to_value(&shared.state().requests).unwrap_or_default()),
+        ("GET", "/__testkit/requests") => {
+            Answer::json(200, &serde_json::to_value(&shared.state().requests).unwrap_or_default())
+        }
         ("GET", "/__testkit/dials") => {
             let op = dial_operation(shared.doc.provider);
             let n = shared.state().requests.iter().filter(|r| r.operation.as_deref() == Some(op)).count();
             Answer::json(200, &json!({"dials": n}))
         }
         ("GET", "/__testkit/calls") => Answer::json(200, &calls_json(shared)),
-        ("GET", "/__testkit/deliveries") => Answer::json(200, &serde_json::to_value(&shared.state().deliveries).unwrap_or_default()),
+        ("GET", "/__testkit/deliveries") => {
+            Answer::json(200, &serde_json::to_value(&shared.state().deliveries).unwrap_or_default())
+        }
         _ => Answer::json(404, &json!({"error": format!("no admin endpoint {method} {path}")})),
     }
 }
 
 fn calls_json(shared: &Shared) -> Value {
-    Value::Array(shared.state().calls.iter().map(|c| json!({"id": c.id, "status": c.status().to_string()})).collect())
+    Value::Array(
+        shared.state().calls.iter().map(|c| json!({"id": c.id, "status": c.status().to_string()})).collect(),
+    )
 }

@@ -171,7 +171,10 @@ pub struct MockProvider {
 
 impl std::fmt::Debug for MockProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockProvider").field("provider", &self.shared.doc.provider).field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("MockProvider")
+            .field("provider", &self.shared.doc.provider)
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -202,7 +205,8 @@ impl MockProvider {
     /// Starts a mock on `addr`; `admin` serves the admin API under `/__testkit/` (the binary).
     pub async fn bind(provider: Provider, addr: SocketAddr, admin: bool) -> Result<Self, StartError> {
         let doc = document::document(provider).map_err(StartError::Document)?;
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
         let (shutdown, _) = tokio::sync::watch::channel(false);
         let shared = Arc::new(Shared {
@@ -212,7 +216,10 @@ impl MockProvider {
             shutdown,
             admin,
             base_url: format!("http://{addr}"),
-            http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
         });
         tokio::spawn(server::serve(listener, shared.clone()));
         Ok(Self { shared, addr })

@@ -60,7 +60,11 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("{provider} mock on {} (API key {:?}); admin API under /__testkit/", mock.base_url(), mock.api_key());
+    println!(
+        "{provider} mock on {} (API key {:?}); admin API under /__testkit/",
+        mock.base_url(),
+        mock.api_key()
+    );
     let _ = tokio::signal::ctrl_c().await;
     std::process::ExitCode::SUCCESS
 }

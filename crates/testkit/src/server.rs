@@ -50,7 +50,11 @@ impl Drop for FaultIo {
 }
 
 impl AsyncRead for FaultIo {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
@@ -103,19 +107,32 @@ pub(crate) enum MockBody {
     Full(Option<Bytes>),
     /// Sends `Bytes`, then fails (hyper closes the connection mid-body).
     Truncated(Option<Bytes>),
-    Slow { rest: Bytes, chunk: usize, delay: Duration, sleep: Option<Pin<Box<tokio::time::Sleep>>> },
+    Slow {
+        rest: Bytes,
+        chunk: usize,
+        delay: Duration,
+        sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    },
 }
 
 impl Body for MockBody {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         match &mut *self {
-            MockBody::Full(data) => Poll::Ready(data.take().filter(|d| !d.is_empty()).map(|d| Ok(Frame::data(d)))),
+            MockBody::Full(data) => {
+                Poll::Ready(data.take().filter(|d| !d.is_empty()).map(|d| Ok(Frame::data(d))))
+            }
             MockBody::Truncated(data) => match data.take() {
                 Some(d) if !d.is_empty() => Poll::Ready(Some(Ok(Frame::data(d)))),
-                _ => Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "testkit: truncated body")))),
+                _ => Poll::Ready(Some(Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    "testkit: truncated body",
+                )))),
             },
             MockBody::Slow { rest, chunk, delay, sleep } => {
                 if rest.is_empty() {

@@ -45,7 +45,10 @@ async fn calls_progress_on_the_clock_and_deliver_verifiable_webhooks() {
     for request in &received {
         let mut headers = reqwest::header::HeaderMap::new();
         for (name, value) in request.headers.iter() {
-            headers.insert(reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()).unwrap(), value.to_str().unwrap().parse().unwrap());
+            headers.insert(
+                reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()).unwrap(),
+                value.to_str().unwrap().parse().unwrap(),
+            );
         }
         match verifier.verify(&headers, &request.body).expect("signed as the provider signs") {
             WebhookEvent::StatusUpdate(p) => statuses.push(p.message.call.status.to_string()),
@@ -64,14 +67,18 @@ async fn every_poll_clock_and_a_script_of_statuses() {
     mock.call_script([agentdial_testkit::CallStatus::Connecting, agentdial_testkit::CallStatus::Failed]);
     let client = mock.client().build().unwrap();
     let id = client.dial(&OutboundCall::to("+31612345678").agent(AGENT)).await.unwrap().handle.id.unwrap();
-    let ended = client.wait_until_ended(&id, Duration::from_millis(1), Duration::from_secs(10)).await.unwrap();
+    let ended =
+        client.wait_until_ended(&id, Duration::from_millis(1), Duration::from_secs(10)).await.unwrap();
     assert!(matches!(ended.status, CallStatus::Failed { .. }), "{:?}", ended.status);
 }
 
 #[tokio::test]
 async fn lists_page_and_resources_are_consistent() {
     let mock = MockProvider::start(Provider::HmsSovereign).await;
-    let client = agentdial_hmsovereign::Client::from_options(agentdial_hmsovereign::ClientOptions::new(mock.api_key()).base_url(mock.base_url())).unwrap();
+    let client = agentdial_hmsovereign::Client::from_options(
+        agentdial_hmsovereign::ClientOptions::new(mock.api_key()).base_url(mock.base_url()),
+    )
+    .unwrap();
     let facade = mock.client().build().unwrap();
     for _ in 0..3 {
         facade.dial(&OutboundCall::to("+31612345678").agent(AGENT)).await.unwrap();
@@ -81,7 +88,8 @@ async fn lists_page_and_resources_are_consistent() {
     assert_eq!((page.pagination.total, page.pagination.offset), (3, 1));
     assert_eq!(page.calls[0].id, "call-2");
 
-    let created: serde_json::Value = serde_json::from_value(serde_json::json!({"name": "Support", "first_message": "Hi"})).unwrap();
+    let created: serde_json::Value =
+        serde_json::from_value(serde_json::json!({"name": "Support", "first_message": "Hi"})).unwrap();
     let body: agentdial_hmsovereign::types::AgentCreate = serde_json::from_value(created).unwrap();
     let agent = client.create_assistant().body(body).send().await.unwrap().into_inner().assistant;
     assert_eq!(agent.name, "Support");

@@ -32,17 +32,27 @@ fn success_schema(provider: Provider, op: &OperationInfo) -> Option<String> {
         _ => include_str!("../documents/hmsovereign.json"),
     };
     let doc: Value = serde_json::from_str(text).unwrap();
-    let response = &doc["paths"][&op.path][op.method.to_ascii_lowercase()]["responses"][op.success_status.to_string()];
+    let response =
+        &doc["paths"][&op.path][op.method.to_ascii_lowercase()]["responses"][op.success_status.to_string()];
     let response = match response["$ref"].as_str() {
         Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap().clone(),
         None => response.clone(),
     };
-    response["content"]["application/json"]["schema"]["$ref"].as_str().map(|r| r.rsplit('/').next().unwrap().to_owned())
+    response["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .map(|r| r.rsplit('/').next().unwrap().to_owned())
 }
 
-async fn send(mock: &MockProvider, http: &reqwest::Client, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+async fn send(
+    mock: &MockProvider,
+    http: &reqwest::Client,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, String) {
     let (name, value) = auth(mock);
-    let mut request = http.request(method.parse().unwrap(), format!("{}{path}", mock.base_url())).header(name, value);
+    let mut request =
+        http.request(method.parse().unwrap(), format!("{}{path}", mock.base_url())).header(name, value);
     if let Some(body) = body {
         request = request.json(body);
     }
@@ -74,9 +84,15 @@ async fn every_operation_answers_a_decodable_documented_success() {
             let mut path = String::new();
             for segment in op.path.split('/').filter(|s| !s.is_empty()) {
                 if segment.starts_with('{') {
-                    let id = ids.iter().rev().find(|(collection, _)| *collection == path).map(|(_, id)| id.clone());
+                    let id = ids
+                        .iter()
+                        .rev()
+                        .find(|(collection, _)| *collection == path)
+                        .map(|(_, id)| id.clone());
                     path.push('/');
-                    path.push_str(&id.unwrap_or_else(|| panic!("{provider}: {} needs a created {path}", op.id)));
+                    path.push_str(
+                        &id.unwrap_or_else(|| panic!("{provider}: {} needs a created {path}", op.id)),
+                    );
                 } else {
                     path.push('/');
                     path.push_str(segment);
@@ -85,19 +101,33 @@ async fn every_operation_answers_a_decodable_documented_success() {
             let (status, text) = send(&mock, &http, &op.method, &path, op.sample_body.as_ref()).await;
             assert_eq!(status, op.success_status, "{provider} {} {path}: {text}", op.id);
             if let Some(schema) = success_schema(provider, op) {
-                let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{provider} {}: {e}: {text}", op.id));
-                decode(provider, &schema, value.clone()).unwrap_or_else(|e| panic!("{provider} {} as {schema}: {e}: {text}", op.id));
+                let value: Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{provider} {}: {e}: {text}", op.id));
+                decode(provider, &schema, value.clone())
+                    .unwrap_or_else(|e| panic!("{provider} {} as {schema}: {e}: {text}", op.id));
                 // Remember what was created: `{"assistant": {"id": ...}}` or a call id.
-                let id = value.get("call_id").or_else(|| value.as_object().and_then(|o| o.values().find_map(|v| v.get("id")))).and_then(Value::as_str);
+                let id = value
+                    .get("call_id")
+                    .or_else(|| value.as_object().and_then(|o| o.values().find_map(|v| v.get("id"))))
+                    .and_then(Value::as_str);
                 if let (Some(id), "POST") = (id, op.method.as_str()) {
-                    let collection = if op.id == "createOutboundCall" { "/calls".to_owned() } else { path.clone() };
+                    let collection =
+                        if op.id == "createOutboundCall" { "/calls".to_owned() } else { path.clone() };
                     ids.push((collection, id.to_owned()));
                 }
             } else {
-                assert!(text.is_empty() || op.success_status == 204 || provider == Provider::Alta, "{provider} {}: {text}", op.id);
+                assert!(
+                    text.is_empty() || op.success_status == 204 || provider == Provider::Alta,
+                    "{provider} {}: {text}",
+                    op.id
+                );
             }
         }
-        assert!(mock.requests().iter().all(|r| matches!(r.outcome, Outcome::Answered { .. })), "{provider}: {:#?}", mock.requests());
+        assert!(
+            mock.requests().iter().all(|r| matches!(r.outcome, Outcome::Answered { .. })),
+            "{provider}: {:#?}",
+            mock.requests()
+        );
     }
 }
 
@@ -106,14 +136,31 @@ async fn an_invalid_body_gets_the_documented_validation_error_and_is_recorded_as
     let http = reqwest::Client::new();
     for provider in [Provider::Altur, Provider::Alta, Provider::Fluents, Provider::HmsSovereign] {
         let mock = MockProvider::start(provider).await;
-        let dial = mock.operations().into_iter().find(|op| op.method == "POST" && op.sample_body.is_some() && !op.path.contains('{')).unwrap();
-        let dial = mock.operations().into_iter().find(|op| op.id == ["startCall", "triggerAssistantCall", "CallController_createCall", "createOutboundCall"][match provider {
-            Provider::Altur => 0,
-            Provider::Alta => 1,
-            Provider::Fluents => 2,
-            _ => 3,
-        }]).unwrap_or(dial);
-        let (status, text) = send(&mock, &http, &dial.method, &dial.path, Some(&json!({"unexpected": [1, 2, 3]}))).await;
+        let dial = mock
+            .operations()
+            .into_iter()
+            .find(|op| op.method == "POST" && op.sample_body.is_some() && !op.path.contains('{'))
+            .unwrap();
+        let dial = mock
+            .operations()
+            .into_iter()
+            .find(|op| {
+                op.id
+                    == [
+                        "startCall",
+                        "triggerAssistantCall",
+                        "CallController_createCall",
+                        "createOutboundCall",
+                    ][match provider {
+                        Provider::Altur => 0,
+                        Provider::Alta => 1,
+                        Provider::Fluents => 2,
+                        _ => 3,
+                    }]
+            })
+            .unwrap_or(dial);
+        let (status, text) =
+            send(&mock, &http, &dial.method, &dial.path, Some(&json!({"unexpected": [1, 2, 3]}))).await;
         assert_eq!(status, dial.validation_status, "{provider}: {text}");
         assert!(status == 400 || status == 422);
         let body: Value = serde_json::from_str(&text).unwrap();
@@ -122,21 +169,35 @@ async fn an_invalid_body_gets_the_documented_validation_error_and_is_recorded_as
         let typed_ok = match provider {
             Provider::Altur => serde_json::from_value::<agentdial_altur::types::Error>(body).is_ok(),
             Provider::Alta => serde_json::from_value::<agentdial_alta::types::Error>(body).is_ok(),
-            Provider::Fluents => serde_json::from_value::<agentdial_fluents::types::BadRequestError>(body).is_ok(),
+            Provider::Fluents => {
+                serde_json::from_value::<agentdial_fluents::types::BadRequestError>(body).is_ok()
+            }
             _ => serde_json::from_value::<agentdial_hmsovereign::types::Error>(body).is_ok(),
         };
         assert!(typed_ok, "{provider}: {text}");
         let requests = mock.requests();
-        assert!(matches!(&requests[0].outcome, Outcome::Rejected { status: s, .. } if *s == status), "{requests:?}");
+        assert!(
+            matches!(&requests[0].outcome, Outcome::Rejected { status: s, .. } if *s == status),
+            "{requests:?}"
+        );
         assert_eq!(mock.dials(), 1, "a refused dial still arrived");
         assert!(mock.calls().is_empty());
 
         // Wrong key, wrong scheme, unknown path.
-        let response = http.post(format!("{}{}", mock.base_url(), dial.path)).header("authorization", "Bearer wrong").json(&dial.sample_body).send().await.unwrap();
+        let response = http
+            .post(format!("{}{}", mock.base_url(), dial.path))
+            .header("authorization", "Bearer wrong")
+            .json(&dial.sample_body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), 401, "{provider}");
         let (status, _) = send(&mock, &http, "GET", "/no/such/path", None).await;
         assert_eq!(status, 404);
-        assert!(mock.requests().iter().all(|r| !format!("{r:?}").contains(mock.api_key())), "the key is not recorded");
+        assert!(
+            mock.requests().iter().all(|r| !format!("{r:?}").contains(mock.api_key())),
+            "the key is not recorded"
+        );
     }
 }
 
@@ -145,7 +206,13 @@ async fn altur_wants_its_api_key_prefix_not_bearer() {
     let mock = MockProvider::start(Provider::Altur).await;
     let http = reqwest::Client::new();
     let body = json!({"agent_id": "a1", "phone_number_to": "+14155550123"});
-    let bearer = http.post(format!("{}/call", mock.base_url())).bearer_auth(mock.api_key()).json(&body).send().await.unwrap();
+    let bearer = http
+        .post(format!("{}/call", mock.base_url()))
+        .bearer_auth(mock.api_key())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bearer.status().as_u16(), 401);
     let (status, text) = send(&mock, &http, "POST", "/call", Some(&body)).await;
     assert_eq!(status, 200, "{text}");

@@ -11,7 +11,8 @@ fn call() -> OutboundCall {
 }
 
 fn client(mock: &MockProvider) -> Client {
-    let policy = RetryPolicy::default().min_delay(Duration::from_millis(50)).max_delay(Duration::from_millis(100));
+    let policy =
+        RetryPolicy::default().min_delay(Duration::from_millis(50)).max_delay(Duration::from_millis(100));
     mock.client().timeout(Duration::from_millis(800)).retry_policy(policy).build().unwrap()
 }
 
@@ -46,7 +47,10 @@ async fn html_502_is_an_api_error_with_the_raw_page() {
     let (mock, client) = hms().await;
     mock.fail_next("createOutboundCall", Fault::html_502());
     let err = client.dial(&call()).await.unwrap_err();
-    assert!(matches!(&err, Error::Api { status: 502, details: None, may_have_dialed: true, raw, .. } if raw.contains("502 Bad Gateway")), "{err:?}");
+    assert!(
+        matches!(&err, Error::Api { status: 502, details: None, may_have_dialed: true, raw, .. } if raw.contains("502 Bad Gateway")),
+        "{err:?}"
+    );
     assert_eq!(mock.dials(), 1);
     assert!(mock.calls().is_empty(), "a replaced answer processes nothing");
 }
@@ -140,7 +144,12 @@ async fn a_fault_script_runs_in_order() {
     let id = client.dial(&call()).await.unwrap().handle.id.unwrap();
     mock.fault_script("getCall", [Fault::unavailable(0), Fault::html_502()]);
     client.call(&id).await.expect("third attempt answers");
-    let outcomes: Vec<_> = mock.requests().into_iter().filter(|r| r.operation.as_deref() == Some("getCall")).map(|r| r.outcome).collect();
+    let outcomes: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation.as_deref() == Some("getCall"))
+        .map(|r| r.outcome)
+        .collect();
     assert_eq!(outcomes.len(), 3, "{outcomes:?}");
     assert!(matches!(outcomes[2], Outcome::Answered { status: 200 }));
 }
@@ -152,7 +161,10 @@ async fn dial_on_every_provider_through_the_facade() {
         let client = client(&mock);
         let mut call = OutboundCall::to("+31612345678");
         if provider == Provider::Fluents {
-            call = call.from("+31201234567").provider_field("agent", serde_json::json!({})).provider_field("telephony_provider", "twilio");
+            call = call
+                .from("+31201234567")
+                .provider_field("agent", serde_json::json!({}))
+                .provider_field("telephony_provider", "twilio");
         } else {
             call = call.agent(AGENT);
         }

@@ -36,7 +36,11 @@ pub async fn serve(listener: tokio::net::TcpListener) {
                     continue;
                 };
                 let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-                let length: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
                 while buf.len() < end + 4 + length {
                     match stream.read(&mut chunk).await {
                         Ok(0) | Err(_) => return,
@@ -45,7 +49,10 @@ pub async fn serve(listener: tokio::net::TcpListener) {
                 }
                 let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
                 let (status, body) = response_for(&path);
-                let response = format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
                 if stream.write_all(response.as_bytes()).await.is_err() {
                     return;
                 }

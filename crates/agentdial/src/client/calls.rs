@@ -78,7 +78,12 @@ impl Client {
     pub fn calls(&self, filter: CallFilter) -> Result<CallStream<'_>, Error> {
         match &self.inner {
             #[cfg(feature = "hmsovereign")]
-            Inner::HmsSovereign(c) => crate::providers::hmsovereign::calls(c, &self.retry, self.op("list calls", false, true), filter),
+            Inner::HmsSovereign(c) => crate::providers::hmsovereign::calls(
+                c,
+                &self.retry,
+                self.op("list calls", false, true),
+                filter,
+            ),
             #[allow(unreachable_patterns)]
             _ => {
                 let _ = filter;

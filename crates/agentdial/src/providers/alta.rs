@@ -3,8 +3,17 @@ use crate::{CallHandle, DialResponse, Dialed, Error, OutboundCall, ProviderError
 use agentdial_alta::types;
 use serde_json::{Map, Value, json};
 
-pub(crate) async fn dial(client: &agentdial_alta::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
-    let op = super::with_declared_429(op, agentdial_alta::spec::OPERATIONS_DECLARING_429, "trigger_assistant_call");
+pub(crate) async fn dial(
+    client: &agentdial_alta::Client,
+    policy: &RetryPolicy,
+    op: Op,
+    call: &OutboundCall,
+) -> Result<Dialed, Error> {
+    let op = super::with_declared_429(
+        op,
+        agentdial_alta::spec::OPERATIONS_DECLARING_429,
+        "trigger_assistant_call",
+    );
     super::refuse(op.provider, call, &["from", "phone_number_id"])?;
     let mut fields = Map::new();
     fields.insert("assistantId".into(), json!(super::required(op.provider, "agent_id", &call.agent_id)?));
@@ -13,11 +22,19 @@ pub(crate) async fn dial(client: &agentdial_alta::Client, policy: &RetryPolicy, 
     if !call.variables.is_empty() {
         fields.insert("data".into(), Value::Object(call.variables.clone()));
     }
-    let body: types::TriggerAssistantCallRequest = super::body(op.provider, "Alta trigger-call body", fields, call)?;
+    let body: types::TriggerAssistantCallRequest =
+        super::body(op.provider, "Alta trigger-call body", fields, call)?;
     run(policy, op, || async {
-        finish(op, client.trigger_assistant_call().body(body.clone()).send().await, |_, b: &types::Error| Some(ProviderError::Alta(b.clone()))).await
+        finish(op, client.trigger_assistant_call().body(body.clone()).send().await, |_, b: &types::Error| {
+            Some(ProviderError::Alta(b.clone()))
+        })
+        .await
     })
     .await?;
     // Alta's 200 has no body: there is no call id to hand back.
-    Ok(Dialed { handle: CallHandle { provider: op.provider, id: None }, status: None, response: DialResponse::Alta })
+    Ok(Dialed {
+        handle: CallHandle { provider: op.provider, id: None },
+        status: None,
+        response: DialResponse::Alta,
+    })
 }

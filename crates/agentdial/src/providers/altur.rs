@@ -16,7 +16,12 @@ pub(crate) fn status(s: &types::CallStatus) -> CallStatus {
     }
 }
 
-pub(crate) async fn dial(client: &agentdial_altur::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
+pub(crate) async fn dial(
+    client: &agentdial_altur::Client,
+    policy: &RetryPolicy,
+    op: Op,
+    call: &OutboundCall,
+) -> Result<Dialed, Error> {
     let op = super::with_declared_429(op, agentdial_altur::spec::OPERATIONS_DECLARING_429, "start_call");
     super::refuse(op.provider, call, &["from", "phone_number_id"])?;
     let mut fields = Map::new();
@@ -30,7 +35,10 @@ pub(crate) async fn dial(client: &agentdial_altur::Client, policy: &RetryPolicy,
     }
     let body: types::StartCallBody = super::body(op.provider, "Altur Start Call body", fields, call)?;
     let response = run(policy, op, || async {
-        finish(op, client.start_call().body(body.clone()).send().await, |_, b: &types::Error| Some(ProviderError::Altur(b.clone()))).await
+        finish(op, client.start_call().body(body.clone()).send().await, |_, b: &types::Error| {
+            Some(ProviderError::Altur(b.clone()))
+        })
+        .await
     })
     .await?;
     Ok(Dialed {

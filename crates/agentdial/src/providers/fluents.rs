@@ -15,8 +15,17 @@ pub(crate) fn status(call: &types::CallDto) -> Option<CallStatus> {
     })
 }
 
-pub(crate) async fn dial(client: &agentdial_fluents::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
-    let op = super::with_declared_429(op, agentdial_fluents::spec::OPERATIONS_DECLARING_429, "call_controller_create_call");
+pub(crate) async fn dial(
+    client: &agentdial_fluents::Client,
+    policy: &RetryPolicy,
+    op: Op,
+    call: &OutboundCall,
+) -> Result<Dialed, Error> {
+    let op = super::with_declared_429(
+        op,
+        agentdial_fluents::spec::OPERATIONS_DECLARING_429,
+        "call_controller_create_call",
+    );
     super::refuse(op.provider, call, &["agent_id", "phone_number_id", "customer_name"])?;
     let from = super::required(op.provider, "from", &call.from)?;
     let mut fields = Map::new();
@@ -27,9 +36,16 @@ pub(crate) async fn dial(client: &agentdial_fluents::Client, policy: &RetryPolic
     fields.insert("telephony_params".into(), json!({}));
     let body: types::CreateCallDto = super::body(op.provider, "Fluents Create call body", fields, call)?;
     let response = run(policy, op, || async {
-        finish(op, client.call_controller_create_call().body(body.clone()).send().await, |status, b: &types::CallControllerCreateCallErrorBody| {
-            reqwest::StatusCode::from_u16(status).ok().and_then(|s| b.typed(s).ok()).map(ProviderError::Fluents)
-        })
+        finish(
+            op,
+            client.call_controller_create_call().body(body.clone()).send().await,
+            |status, b: &types::CallControllerCreateCallErrorBody| {
+                reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| b.typed(s).ok())
+                    .map(ProviderError::Fluents)
+            },
+        )
         .await
     })
     .await?;

@@ -1,5 +1,7 @@
 use crate::http::{Op, RetryPolicy, finish, from_progenitor, run};
-use crate::{CallHandle, CallState, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderCall, ProviderError};
+use crate::{
+    CallHandle, CallState, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderCall, ProviderError,
+};
 use agentdial_hmsovereign::types;
 use serde_json::{Map, Value, json};
 
@@ -11,9 +13,13 @@ pub(crate) fn status(call: &types::Call) -> CallStatus {
         S::Ringing => CallStatus::Ringing,
         S::InProgress => CallStatus::InProgress,
         S::Ended => CallStatus::Ended { reason: call.end_reason.clone() },
-        S::Transferred => CallStatus::Ended { reason: call.end_reason.clone().or_else(|| text(&call.status)) },
+        S::Transferred => {
+            CallStatus::Ended { reason: call.end_reason.clone().or_else(|| text(&call.status)) }
+        }
         S::EndedWithError => CallStatus::Failed { reason: call.error.clone().or_else(|| text(&call.status)) },
-        s @ (S::Failed | S::Rejected | S::InsufficientCredits) => CallStatus::Failed { reason: call.error.clone().or_else(|| text(s)) },
+        s @ (S::Failed | S::Rejected | S::InsufficientCredits) => {
+            CallStatus::Failed { reason: call.error.clone().or_else(|| text(s)) }
+        }
         S::Unrecognized(status) => CallStatus::Unrecognized { status: status.clone() },
     }
 }
@@ -40,10 +46,19 @@ fn uuid_field(op: Op, field: &str, value: &Option<String>) -> Result<Option<Valu
         .transpose()
 }
 
-pub(crate) async fn dial(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, call: &OutboundCall) -> Result<Dialed, Error> {
+pub(crate) async fn dial(
+    client: &agentdial_hmsovereign::Client,
+    policy: &RetryPolicy,
+    op: Op,
+    call: &OutboundCall,
+) -> Result<Dialed, Error> {
     // The document declares a 429 for every operation, and HMS Sovereign states the rule: "Sent before
     // the request is processed, so any request may be resent after `Retry-After`" (TooManyRequests).
-    let op = super::with_declared_429(op, agentdial_hmsovereign::spec::OPERATIONS_DECLARING_429, "create_outbound_call");
+    let op = super::with_declared_429(
+        op,
+        agentdial_hmsovereign::spec::OPERATIONS_DECLARING_429,
+        "create_outbound_call",
+    );
     super::refuse(op.provider, call, &["from", "customer_name"])?;
     let mut fields = Map::new();
     fields.insert("destination".into(), json!(call.to));
@@ -56,8 +71,12 @@ pub(crate) async fn dial(client: &agentdial_hmsovereign::Client, policy: &RetryP
     if !call.variables.is_empty() {
         fields.insert("assistant_override".into(), json!({ "metadata": call.variables }));
     }
-    let body: types::OutboundCallRequest = super::body(op.provider, "HMS Sovereign outbound-call body", fields, call)?;
-    let response = run(policy, op, || async { finish(op, client.create_outbound_call().body(body.clone()).send().await, |_, b| details(b)).await }).await?;
+    let body: types::OutboundCallRequest =
+        super::body(op.provider, "HMS Sovereign outbound-call body", fields, call)?;
+    let response = run(policy, op, || async {
+        finish(op, client.create_outbound_call().body(body.clone()).send().await, |_, b| details(b)).await
+    })
+    .await?;
     if !response.success {
         // A 200 that says it did not succeed: no call should exist, but the answer is the provider's.
         return Err(Error::Api {
@@ -81,16 +100,37 @@ pub(crate) async fn dial(client: &agentdial_hmsovereign::Client, policy: &RetryP
     })
 }
 
-pub(crate) async fn call(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, id: &str) -> Result<CallState, Error> {
-    let call = run(policy, op, || async { finish(op, client.get_call().id(id).send().await, |_, b| details(b)).await }).await?;
+pub(crate) async fn call(
+    client: &agentdial_hmsovereign::Client,
+    policy: &RetryPolicy,
+    op: Op,
+    id: &str,
+) -> Result<CallState, Error> {
+    let call = run(policy, op, || async {
+        finish(op, client.get_call().id(id).send().await, |_, b| details(b)).await
+    })
+    .await?;
     Ok(CallState { status: status(&call), call: ProviderCall::HmsSovereign(Box::new(call)) })
 }
 
-pub(crate) async fn hang_up(client: &agentdial_hmsovereign::Client, policy: &RetryPolicy, op: Op, id: &str) -> Result<(), Error> {
-    let op = super::with_declared_429(op, agentdial_hmsovereign::spec::OPERATIONS_DECLARING_429, "control_call");
-    let command = types::CallControlCommand::EndCallCommand(types::EndCallCommand { message: None, type_: types::EndCallCommandType::EndCall });
-    run(policy, op, || async { finish(op, client.control_call().id(id).body(command.clone()).send().await, |_, b| details(b)).await.map(|_| ()) })
-        .await
+pub(crate) async fn hang_up(
+    client: &agentdial_hmsovereign::Client,
+    policy: &RetryPolicy,
+    op: Op,
+    id: &str,
+) -> Result<(), Error> {
+    let op =
+        super::with_declared_429(op, agentdial_hmsovereign::spec::OPERATIONS_DECLARING_429, "control_call");
+    let command = types::CallControlCommand::EndCallCommand(types::EndCallCommand {
+        message: None,
+        type_: types::EndCallCommandType::EndCall,
+    });
+    run(policy, op, || async {
+        finish(op, client.control_call().id(id).body(command.clone()).send().await, |_, b| details(b))
+            .await
+            .map(|_| ())
+    })
+    .await
 }
 
 pub(crate) fn calls<'a>(
@@ -117,10 +157,13 @@ pub(crate) fn calls<'a>(
     if let Some(n) = filter.page_size {
         list = list.limit(n);
     }
-    let paging = agentdial_core::pagination::Paging { max_retry_after: policy.max_retry_after, ..Default::default() };
+    let paging =
+        agentdial_core::pagination::Paging { max_retry_after: policy.max_retry_after, ..Default::default() };
     Ok(Box::pin(list.stream_with(paging).then(move |item| async move {
         match item {
-            Ok(call) => Ok(CallState { status: status(&call), call: ProviderCall::HmsSovereign(Box::new(call)) }),
+            Ok(call) => {
+                Ok(CallState { status: status(&call), call: ProviderCall::HmsSovereign(Box::new(call)) })
+            }
             Err(e) => Err(from_progenitor(op, e, |_, b| details(b)).await),
         }
     })))

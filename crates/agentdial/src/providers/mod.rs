@@ -38,7 +38,9 @@ pub(crate) fn refuse(provider: Provider, call: &OutboundCall, unusable: &[&str])
         if given {
             return Err(Error::InvalidInput {
                 provider: Some(provider),
-                message: format!("{provider}'s create-call request has no place for `{field}`; see OutboundCall's field table"),
+                message: format!(
+                    "{provider}'s create-call request has no place for `{field}`; see OutboundCall's field table"
+                ),
             });
         }
     }
@@ -49,11 +51,18 @@ pub(crate) fn refuse(provider: Provider, call: &OutboundCall, unusable: &[&str])
 /// the body must deserialize, and every key of it, at any depth, must be kept by the type (serialized
 /// back): a key the type ignores (a typo, a field at the wrong level) is refused before sending.
 #[allow(dead_code)]
-pub(crate) fn body<T: serde::de::DeserializeOwned + serde::Serialize>(provider: Provider, what: &str, mut body: Map<String, Value>, call: &OutboundCall) -> Result<T, Error> {
+pub(crate) fn body<T: serde::de::DeserializeOwned + serde::Serialize>(
+    provider: Provider,
+    what: &str,
+    mut body: Map<String, Value>,
+    call: &OutboundCall,
+) -> Result<T, Error> {
     if let Some(key) = call.provider_fields.keys().find(|k| body.contains_key(*k)) {
         return Err(Error::InvalidInput {
             provider: Some(provider),
-            message: format!("provider field `{key}` is already set from OutboundCall's own fields; set it there instead"),
+            message: format!(
+                "provider field `{key}` is already set from OutboundCall's own fields; set it there instead"
+            ),
         });
     }
     body.extend(call.provider_fields.clone());
@@ -62,11 +71,14 @@ pub(crate) fn body<T: serde::de::DeserializeOwned + serde::Serialize>(provider: 
         provider: Some(provider),
         message: format!("{what}: {e} (fields a provider needs beyond OutboundCall go in `provider_fields`)"),
     })?;
-    let kept = serde_json::to_value(&typed).map_err(|e| Error::InvalidInput { provider: Some(provider), message: format!("{what}: {e}") })?;
+    let kept = serde_json::to_value(&typed)
+        .map_err(|e| Error::InvalidInput { provider: Some(provider), message: format!("{what}: {e}") })?;
     if let Some(path) = dropped_key(&body, &kept, "") {
         return Err(Error::InvalidInput {
             provider: Some(provider),
-            message: format!("{what}: the request type has no field `{path}`, so it would not be sent; check its name and level in the provider's request type"),
+            message: format!(
+                "{what}: the request type has no field `{path}`, so it would not be sent; check its name and level in the provider's request type"
+            ),
         });
     }
     Ok(typed)
@@ -85,9 +97,11 @@ fn dropped_key(given: &Value, kept: &Value, at: &str) -> Option<String> {
                 None => Some(path),
             }
         }),
-        (Value::Array(given), Value::Array(kept)) => {
-            given.iter().zip(kept).enumerate().find_map(|(i, (g, k))| dropped_key(g, k, &format!("{at}[{i}]")))
-        }
+        (Value::Array(given), Value::Array(kept)) => given
+            .iter()
+            .zip(kept)
+            .enumerate()
+            .find_map(|(i, (g, k))| dropped_key(g, k, &format!("{at}[{i}]"))),
         _ => None,
     }
 }
@@ -102,8 +116,15 @@ fn is_empty(value: &Value) -> bool {
 }
 
 #[allow(dead_code)]
-pub(crate) fn required<'a>(provider: Provider, field: &str, value: &'a Option<String>) -> Result<&'a str, Error> {
-    value.as_deref().ok_or_else(|| Error::InvalidInput { provider: Some(provider), message: format!("{provider} requires `{field}` to place a call") })
+pub(crate) fn required<'a>(
+    provider: Provider,
+    field: &str,
+    value: &'a Option<String>,
+) -> Result<&'a str, Error> {
+    value.as_deref().ok_or_else(|| Error::InvalidInput {
+        provider: Some(provider),
+        message: format!("{provider} requires `{field}` to place a call"),
+    })
 }
 
 #[cfg(test)]
@@ -126,7 +147,8 @@ mod tests {
     #[test]
     fn dropped_keys_are_named_by_path() {
         let kept = json!({"a": 1, "o": {"x": 1}, "l": [{"k": 1}, {"k": 1}]});
-        let given = json!({"a": 1, "o": {"x": 1, "typo": 2}, "l": [{"k": 1}, {"k": 1}], "empty": {}, "nul": null});
+        let given =
+            json!({"a": 1, "o": {"x": 1, "typo": 2}, "l": [{"k": 1}, {"k": 1}], "empty": {}, "nul": null});
         assert_eq!(dropped_key(&given, &kept, ""), Some("o.typo".into()));
         let given = json!({"l": [{"k": 1}, {"k": 1, "z": 3}]});
         assert_eq!(dropped_key(&given, &kept, ""), Some("l[1].z".into()));

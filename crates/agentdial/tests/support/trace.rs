@@ -28,7 +28,10 @@ impl Captured {
     /// tokio test runs all its tasks on it) until the guard is dropped.
     pub fn install() -> (Self, tracing::subscriber::DefaultGuard) {
         let captured = Self::default();
-        let subscriber = tracing_subscriber::fmt().with_writer(captured.clone()).with_max_level(tracing::Level::TRACE).finish();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .finish();
         (captured, tracing::subscriber::set_default(subscriber))
     }
 
