@@ -24,6 +24,25 @@ pub struct GeneratedProvider {
     /// Operations generated with every body typed (see [`crate::degrade::typed_operations`]).
     pub typed_operations: usize,
     pub elapsed: Duration,
+    /// Where `elapsed` went, phase by phase (load, transform, progenitor, passes, ...).
+    pub phases: Phases,
+}
+
+/// Wall time per generation phase, in the order the phases ran.
+#[derive(Debug, Clone, Default)]
+pub struct Phases(pub Vec<(&'static str, Duration)>);
+
+impl Phases {
+    /// Records the time since `since` under `name` and restarts the clock.
+    fn lap(&mut self, name: &'static str, since: &mut Instant) {
+        self.0.push((name, since.elapsed()));
+        *since = Instant::now();
+    }
+
+    /// `load 0.4 s, transform 1.2 s, ...` (one decimal).
+    pub fn summary(&self) -> String {
+        self.0.iter().map(|(n, d)| format!("{n} {:.1} s", d.as_secs_f64())).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// Where a manifest's documents live and where their crates are generated.
@@ -64,8 +83,19 @@ pub fn prepare(root: &Path, provider: &Provider) -> Result<(LoadedSpec, Value, R
 
 /// [`prepare`] for a document of any manifest (`layout` says where it lives).
 pub fn prepare_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<(LoadedSpec, Value, Report)> {
+    prepare_timed(root, layout, provider, &mut Phases::default())
+}
+
+fn prepare_timed(
+    root: &Path,
+    layout: &Layout,
+    provider: &Provider,
+    phases: &mut Phases,
+) -> Result<(LoadedSpec, Value, Report)> {
+    let mut clock = Instant::now();
     let spec_path = root.join(&layout.specs).join(&provider.spec);
     let loaded = load_spec(&spec_path, Some(&provider.sha256))?;
+    phases.lap("load", &mut clock);
     let mut patches = Vec::new();
     for file in &provider.patches {
         let path = root.join(&layout.specs).join(file);
@@ -81,6 +111,7 @@ pub fn prepare_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<(
     let mut report = Report::default();
     transform(&mut document, &patches, &mut report)
         .with_context(|| format!("transforming {}", spec_path.display()))?;
+    phases.lap("transform", &mut clock);
     Ok((loaded, document, report))
 }
 
@@ -220,7 +251,41 @@ fn auth_scheme_tokens(document: &Value) -> Result<(TokenStream, String)> {
 }
 
 /// `typed()` on each unified body component (see `unify_response_bodies`).
+/// What kind of item a `pub` type definition is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Struct,
+    Enum,
+    Alias,
+}
+
+/// Every type defined in prettyplease's output (`pub struct|enum|type Name` followed by a space or
+/// `(`), in one pass over the text: looking each schema up with `str::contains` was quadratic in
+/// the size of large documents.
+fn defined_types(generated_text: &str) -> std::collections::HashSet<(&str, Kind)> {
+    let mut types = std::collections::HashSet::new();
+    for line in generated_text.lines() {
+        let line = line.trim_start();
+        let Some(rest) = line.strip_prefix("pub ") else { continue };
+        let (kind, rest) = if let Some(r) = rest.strip_prefix("struct ") {
+            (Kind::Struct, r)
+        } else if let Some(r) = rest.strip_prefix("enum ") {
+            (Kind::Enum, r)
+        } else if let Some(r) = rest.strip_prefix("type ") {
+            (Kind::Alias, r)
+        } else {
+            continue;
+        };
+        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        if end > 0 && matches!(rest[end..].chars().next(), Some(' ' | '(')) {
+            types.insert((&rest[..end], kind));
+        }
+    }
+    types
+}
+
 fn typed_response_tokens(document: &Value, generated_text: &str) -> Result<TokenStream> {
+    let types = defined_types(generated_text);
     let mut out = TokenStream::new();
     let mut errors = Vec::new();
     crate::visit::for_each_operation(&mut document.clone(), &mut |_, path, method, op| {
@@ -229,12 +294,8 @@ fn typed_response_tokens(document: &Value, generated_text: &str) -> Result<Token
         let op_id = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned();
         for entry in entries {
             for name in [&entry.body, &entry.typed] {
-                let defined = [
-                    format!("pub struct {name}("),
-                    format!("pub struct {name} "),
-                    format!("pub enum {name} "),
-                ];
-                if !defined.iter().any(|d| generated_text.contains(d.as_str())) {
+                let defined = [Kind::Struct, Kind::Enum].iter().any(|&k| types.contains(&(name.as_str(), k)));
+                if !defined {
                     errors.push(format!("typify did not name the synthesized schema `{name}` as expected"));
                 }
             }
@@ -296,15 +357,12 @@ fn schema_table_tokens(document: &Value, generated_text: &str) -> Result<TokenSt
         .and_then(Value::as_object)
         .map(|s| s.keys().cloned().collect())
         .unwrap_or_default();
+    let types = defined_types(generated_text);
     let mut rows = Vec::new();
     let mut arms = Vec::new();
     for name in &names {
         let rust = name.to_upper_camel_case();
-        let defined = ["struct", "enum", "type"].iter().any(|k| {
-            generated_text.contains(&format!("pub {k} {rust} "))
-                || generated_text.contains(&format!("pub {k} {rust}("))
-        });
-        if !defined {
+        if ![Kind::Struct, Kind::Enum, Kind::Alias].iter().any(|&k| types.contains(&(rust.as_str(), k))) {
             bail!(
                 "component schema {name:?} was expected to generate as `types::{rust}`, which does not exist"
             );
@@ -441,9 +499,12 @@ pub fn generate_provider(root: &Path, provider: &Provider) -> Result<GeneratedPr
 /// under `layout.crates`.
 pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<GeneratedProvider> {
     let start = Instant::now();
-    let (loaded, mut document, mut report) = prepare_in(root, layout, provider)?;
+    let mut phases = Phases::default();
+    let (loaded, mut document, mut report) = prepare_timed(root, layout, provider, &mut phases)?;
     let origin = layout.origin(provider);
-    let (generated, uses) = generate_code(provider, &origin, &loaded, &mut document, &mut report)?;
+    let (generated, uses) =
+        generate_code(provider, &origin, &loaded, &mut document, &mut report, &mut phases)?;
+    let mut clock = Instant::now();
     let manifest = layout.manifest.to_string_lossy().replace('\\', "/");
     let markdown = report.to_markdown(&provider.name, &origin, &manifest, &loaded.sha256, &reasons());
     let dir = layout.crates.join(&provider.name);
@@ -463,7 +524,16 @@ pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<
         (dir.join("src").join("lib.rs"), scaffold_lib_rs(provider, &document, &origin)),
     ];
     let typed_operations = crate::degrade::typed_operations(&document, &report);
-    Ok(GeneratedProvider { files, scaffold, report, document, typed_operations, elapsed: start.elapsed() })
+    phases.lap("report", &mut clock);
+    Ok(GeneratedProvider {
+        files,
+        scaffold,
+        report,
+        document,
+        typed_operations,
+        elapsed: start.elapsed(),
+        phases,
+    })
 }
 
 /// Every transformation and reported pass, with the reason it exists (the report's table).
@@ -500,7 +570,8 @@ pub fn generate_document(path: &Path, name: &str, origin: &str) -> Result<(Strin
         patches: Vec::new(),
         pagination: Vec::new(),
     };
-    let (code, _) = generate_code(&provider, origin, &loaded, &mut document, &mut report)?;
+    let (code, _) =
+        generate_code(&provider, origin, &loaded, &mut document, &mut report, &mut Phases::default())?;
     let markdown =
         report.to_markdown(name, origin, "(no manifest: a test fixture)", &loaded.sha256, &reasons());
     Ok((code, markdown))
@@ -514,10 +585,13 @@ fn generate_code(
     loaded: &LoadedSpec,
     document: &mut Value,
     report: &mut Report,
+    phases: &mut Phases,
 ) -> Result<(String, Uses)> {
+    let mut clock = Instant::now();
     // progenitor, degrading per operation / schema where it still fails (reported; see degrade.rs).
     let (tokens, generator) =
         generate_degrading(document, origin, report).map_err(|e| anyhow!("{}: {e:#}", provider.name))?;
+    phases.lap("progenitor", &mut clock);
     let document: &Value = document;
     let type_space = generator.get_type_space();
     let findings = crate::pagination::infer(document, &provider.pagination)?;
@@ -528,24 +602,26 @@ fn generate_code(
         regress: type_space.uses_regress(),
         futures: !paginated.is_empty(),
     };
-    let progenitor_text = prettyplease::unparse(
-        &syn::parse2(tokens.clone()).context("progenitor produced tokens that do not parse as Rust")?,
-    );
-    let mut all = tokens;
-    all.extend(typed_response_tokens(document, &progenitor_text)?);
-    let schema_table = schema_table_tokens(document, &progenitor_text)?;
-    all.extend(spec_module_tokens(provider, origin, loaded, document, schema_table, &progenitor_text)?);
+    // Parsed once; the tables below read progenitor's printed output, then their items are appended.
     let mut file: syn::File =
-        syn::parse2(all).context("progenitor produced tokens that do not parse as Rust")?;
+        syn::parse2(tokens).context("progenitor produced tokens that do not parse as Rust")?;
+    let progenitor_text = prettyplease::unparse(&file);
+    let mut extra = typed_response_tokens(document, &progenitor_text)?;
+    let schema_table = schema_table_tokens(document, &progenitor_text)?;
+    extra.extend(spec_module_tokens(provider, origin, loaded, document, schema_table, &progenitor_text)?);
+    let extra: syn::File = syn::parse2(extra).context("the generated tables do not parse as Rust")?;
+    file.items.extend(extra.items);
+    phases.lap("tables", &mut clock);
     crate::open_enums::open_string_enums(&mut file)?;
-    for union in crate::unions::decode_unions_by_tag(&mut file, &crate::unions::discriminators(document))? {
-        report.record(
-            crate::unions::NAME,
-            crate::unions::locate(document, &union),
-            crate::unions::describe(&union),
-        );
+    phases.lap("open_enums", &mut clock);
+    let unions = crate::unions::decode_unions_by_tag(&mut file, &crate::unions::discriminators(document))?;
+    let locator = crate::unions::Locator::new(document);
+    for union in unions {
+        report.record(crate::unions::NAME, locator.locate(&union), crate::unions::describe(&union));
     }
+    phases.lap("unions", &mut clock);
     crate::explicit_null::distinguish_explicit_null(&mut file, document)?;
+    phases.lap("explicit_null", &mut clock);
     let marked = crate::non_exhaustive::mark_response_structs(&mut file, document)?;
     if !marked.is_empty() {
         report.record(
@@ -558,7 +634,9 @@ fn generate_code(
             ),
         );
     }
+    phases.lap("non_exhaustive", &mut clock);
     crate::request_bodies::encode_request_bodies(&mut file, document)?;
+    phases.lap("request_bodies", &mut clock);
     if crate::path_encoding::encode_path_parameters(&mut file)? {
         for (pointer, names) in crate::path_encoding::operations_with_path_parameters(document) {
             let names = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
@@ -569,12 +647,16 @@ fn generate_code(
             );
         }
     }
+    phases.lap("path_encoding", &mut clock);
     crate::pagination::generate_streams(&mut file, &paginated)?;
     for p in &paginated {
         report.record(crate::pagination::NAME, p.pointer.clone(), p.describe());
     }
+    phases.lap("pagination", &mut clock);
     crate::constructors::hide_raw_constructors(&mut file)?;
+    phases.lap("constructors", &mut clock);
     let body = prettyplease::unparse(&file);
+    phases.lap("unparse", &mut clock);
     let generated = format!(
         "// @generated by `cargo xtask generate` from `{origin}`\n// (sha256 {}) with progenitor 0.15.1. Do not edit: change the spec's\n// transformations in build-support or its patch file, then regenerate.\n\n{body}",
         loaded.sha256
@@ -650,4 +732,22 @@ pub use generated::*;
 pub use reqwest;
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, defined_types};
+
+    #[test]
+    fn defined_types_finds_definitions_in_one_pass() {
+        let text = "pub mod types {\n    pub struct Call {\n    }\n    pub struct Id(pub String);\n    pub enum Status {\n    }\n    pub type Map = Other;\n    pub struct Unit;\n    pub fn not_a_type() {}\n}\n";
+        let types = defined_types(text);
+        assert!(types.contains(&("Call", Kind::Struct)));
+        assert!(types.contains(&("Id", Kind::Struct)));
+        assert!(types.contains(&("Status", Kind::Enum)));
+        assert!(types.contains(&("Map", Kind::Alias)));
+        assert!(!types.iter().any(|(n, _)| *n == "Unit" || *n == "not_a_type"));
+        assert!(!types.contains(&("Call", Kind::Enum)));
+        assert_eq!(types.len(), 4);
+    }
 }

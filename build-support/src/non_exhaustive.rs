@@ -12,7 +12,7 @@
 //! (`webhooks`, `x-webhooks`, `callbacks`) are sent by the user's server, so they count as sent too.
 
 use crate::changelog::{constructed_types, reachable_types};
-use crate::surface::surface_of;
+use crate::surface::surface_of_file;
 use anyhow::Result;
 use heck::ToUpperCamelCase;
 use serde_json::Value;
@@ -70,7 +70,7 @@ pub fn webhook_response_schemas(document: &Value) -> Vec<String> {
 /// Marks every named-field struct of `types` that no operation sends (and no webhook or callback
 /// response is made of); returns their names.
 pub fn mark_response_structs(file: &mut syn::File, document: &Value) -> Result<Vec<String>> {
-    let surface = surface_of(&prettyplease::unparse(file))?;
+    let surface = surface_of_file(file)?;
     let mut sent = constructed_types(&surface);
     sent.extend(reachable_types(
         &surface,

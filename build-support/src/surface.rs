@@ -308,6 +308,12 @@ fn builder_field_type(ty: &syn::Type) -> String {
 /// Reads the surface from the text of a generated `generated.rs`.
 pub fn surface_of(generated: &str) -> Result<Surface> {
     let file = syn::parse_file(generated).context("generated code does not parse")?;
+    surface_of_file(&file)
+}
+
+/// [`surface_of`] for code already parsed (the generation passes hold it as a `syn::File`; printing
+/// and parsing a large crate again only to read its surface cost seconds).
+pub fn surface_of_file(file: &syn::File) -> Result<Surface> {
     let mut types: Vec<TypeDef> = module(&file.items, "types").iter().filter_map(type_def).collect();
     types.sort_by(|a, b| a.name.cmp(&b.name));
 

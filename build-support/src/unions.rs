@@ -396,20 +396,40 @@ pub fn decode_unions_by_tag(
 /// Where a generated union comes from in the (transformed) document: the component schema of that
 /// name, else a `oneOf`/`anyOf` whose `$ref` members are exactly the union's member types.
 pub fn locate(document: &Value, union: &UnionDecoding) -> String {
-    if let Some(schemas) = document.pointer("/components/schemas").and_then(Value::as_object)
-        && let Some(key) = schemas.keys().find(|k| k.to_upper_camel_case() == union.name)
-    {
-        return format!("/components/schemas/{}", crate::visit::escape(key));
-    }
-    fn walk(v: &Value, at: &str, members: &[String], found: &mut Option<String>) {
-        if found.is_some() {
-            return;
+    Locator::new(document).locate(union)
+}
+
+/// [`locate`] for many unions of one document: the document is walked once, not once per union
+/// (Vapi's 520 unions made that walk the bulk of its generation time).
+pub struct Locator {
+    /// Component schema names by their Rust (upper camel case) name; the first key wins.
+    components: BTreeMap<String, String>,
+    /// The `$ref`'d member names of every `oneOf`/`anyOf` whose members are all references, with
+    /// the first place (document order, the union itself before what it contains) it occurs.
+    by_members: BTreeMap<Vec<String>, String>,
+    /// Every union held by an object property: (pointer, property in upper camel case, members).
+    held: Vec<(String, String, usize)>,
+}
+
+impl Locator {
+    pub fn new(document: &Value) -> Self {
+        let mut components = BTreeMap::new();
+        if let Some(schemas) = document.pointer("/components/schemas").and_then(Value::as_object) {
+            for key in schemas.keys() {
+                components.entry(key.to_upper_camel_case()).or_insert_with(|| key.clone());
+            }
         }
+        let mut locator = Locator { components, by_members: BTreeMap::new(), held: Vec::new() };
+        locator.walk(document, "", "");
+        locator
+    }
+
+    fn walk(&mut self, v: &Value, at: &str, key: &str) {
         match v {
             Value::Object(m) => {
-                for key in ["oneOf", "anyOf"] {
-                    let Some(list) = m.get(key).and_then(Value::as_array) else { continue };
-                    let names: Vec<Option<String>> = list
+                for k in ["oneOf", "anyOf"] {
+                    let Some(list) = m.get(k).and_then(Value::as_array) else { continue };
+                    let names: Option<Vec<String>> = list
                         .iter()
                         .map(|s| {
                             s.get("$ref")
@@ -418,64 +438,55 @@ pub fn locate(document: &Value, union: &UnionDecoding) -> String {
                                 .map(|n| n.to_upper_camel_case())
                         })
                         .collect();
-                    if names.len() == members.len()
-                        && names.iter().zip(members).all(|(n, m)| n.as_deref() == Some(m))
-                    {
-                        *found = Some(at.to_owned());
-                        return;
+                    if let Some(names) = names {
+                        self.by_members.entry(names).or_insert_with(|| at.to_owned());
                     }
                 }
-                for (k, child) in m {
-                    walk(child, &crate::visit::join(at, k), members, found);
-                }
-            }
-            Value::Array(list) => {
-                for (i, child) in list.iter().enumerate() {
-                    walk(child, &format!("{at}/{i}"), members, found);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut found = None;
-    walk(document, "", &union.members, &mut found);
-    if let Some(found) = found {
-        return found;
-    }
-    // An inline union of inline members: typify names it after the property holding it
-    // (`{Parent}{Property}`). Candidates are unions whose property name ends the union's name and
-    // whose member count matches; the one whose component and property make the exact name wins.
-    fn candidates(v: &Value, at: &str, key: &str, union: &UnionDecoding, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
                 let count =
                     ["oneOf", "anyOf"].iter().find_map(|k| m.get(*k).and_then(Value::as_array)).map(Vec::len);
-                if count == Some(union.members.len())
+                if let Some(count) = count
                     && !key.is_empty()
-                    && union.name.ends_with(&key.to_upper_camel_case())
                 {
-                    out.push(at.to_owned());
+                    self.held.push((at.to_owned(), key.to_upper_camel_case(), count));
                 }
                 for (k, child) in m {
-                    candidates(child, &crate::visit::join(at, k), k, union, out);
+                    self.walk(child, &crate::visit::join(at, k), k);
                 }
             }
             Value::Array(list) => {
                 for (i, child) in list.iter().enumerate() {
-                    candidates(child, &format!("{at}/{i}"), "", union, out);
+                    self.walk(child, &format!("{at}/{i}"), "");
                 }
             }
             _ => {}
         }
     }
-    let mut found = Vec::new();
-    candidates(document, "", "", union, &mut found);
-    let exact = found.iter().find(|p| {
-        let parts: Vec<&str> = p.split('/').collect();
-        matches!(parts.as_slice(), ["", "components", "schemas", owner, "properties", prop]
-            if format!("{}{}", owner.to_upper_camel_case(), prop.to_upper_camel_case()) == union.name)
-    });
-    exact.or(found.first()).cloned().unwrap_or_else(|| "-".to_owned())
+
+    /// The JSON pointer of the schema `union` was generated from (`-` when it cannot be found).
+    pub fn locate(&self, union: &UnionDecoding) -> String {
+        if let Some(key) = self.components.get(&union.name) {
+            return format!("/components/schemas/{}", crate::visit::escape(key));
+        }
+        if let Some(found) = self.by_members.get(&union.members) {
+            return found.clone();
+        }
+        // An inline union of inline members: typify names it after the property holding it
+        // (`{Parent}{Property}`). Candidates are unions whose property name ends the union's name
+        // and whose member count matches; the one whose component and property make the exact
+        // name wins.
+        let found: Vec<&String> = self
+            .held
+            .iter()
+            .filter(|(_, key, count)| *count == union.members.len() && union.name.ends_with(key.as_str()))
+            .map(|(at, _, _)| at)
+            .collect();
+        let exact = found.iter().find(|p| {
+            let parts: Vec<&str> = p.split('/').collect();
+            matches!(parts.as_slice(), ["", "components", "schemas", owner, "properties", prop]
+                if format!("{}{}", owner.to_upper_camel_case(), prop.to_upper_camel_case()) == union.name)
+        });
+        exact.or(found.first()).map(|s| (*s).clone()).unwrap_or_else(|| "-".to_owned())
+    }
 }
 
 /// One report line for a union.

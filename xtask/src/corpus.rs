@@ -40,6 +40,7 @@ struct Generated {
     untyped_schemas: Vec<(String, String)>,
     lines: usize,
     elapsed: Duration,
+    phases: String,
     transformations: BTreeMap<&'static str, usize>,
 }
 
@@ -89,6 +90,7 @@ fn summarize(generated: &GeneratedProvider, report: &Report) -> Generated {
         untyped_schemas,
         lines: text.lines().count(),
         elapsed: generated.elapsed,
+        phases: generated.phases.summary(),
         transformations,
     }
 }
@@ -322,8 +324,10 @@ fn render(outcomes: &[Outcome], checked: bool) -> String {
             let fired: Vec<String> = g.transformations.iter().map(|(t, n)| format!("{t} ×{n}")).collect();
             let _ = writeln!(
                 out,
-                "\n{}: transformations: {}",
+                "\n{}: generation {:.2} s ({}); transformations: {}",
                 o.name,
+                g.elapsed.as_secs_f64(),
+                g.phases,
                 if fired.is_empty() { "none".into() } else { fired.join(", ") }
             );
             for (ptr, why) in &g.skipped {
