@@ -548,6 +548,7 @@ fn reasons() -> Vec<(&'static str, &'static str)> {
         (crate::non_exhaustive::NAME, crate::non_exhaustive::WHY),
         (crate::path_encoding::NAME, crate::path_encoding::WHY),
         (crate::pagination::NAME, crate::pagination::WHY),
+        (crate::unused_defaults::NAME, crate::unused_defaults::WHY),
     ])
     .chain(crate::degrade::DEGRADATIONS.iter().copied())
     .collect()
@@ -635,6 +636,7 @@ fn generate_code(
         );
     }
     phases.lap("non_exhaustive", &mut clock);
+    crate::wire_names::restore_parameter_wire_names(&mut file, document)?;
     crate::request_bodies::encode_request_bodies(&mut file, document)?;
     phases.lap("request_bodies", &mut clock);
     if crate::path_encoding::encode_path_parameters(&mut file)? {
@@ -655,6 +657,18 @@ fn generate_code(
     phases.lap("pagination", &mut clock);
     crate::constructors::hide_raw_constructors(&mut file)?;
     phases.lap("constructors", &mut clock);
+    let pruned = crate::unused_defaults::prune_unused_default_helpers(&mut file)?;
+    if !pruned.is_empty() {
+        report.record(
+            crate::unused_defaults::NAME,
+            "/components/schemas",
+            format!(
+                "unused `types::defaults` helpers removed: {}",
+                pruned.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+    phases.lap("defaults", &mut clock);
     let body = prettyplease::unparse(&file);
     phases.lap("unparse", &mut clock);
     let generated = format!(

@@ -23,8 +23,10 @@ pub mod surface;
 pub mod testkit;
 pub mod transform;
 pub mod unions;
+pub mod unused_defaults;
 pub mod vendor;
 pub mod visit;
+pub mod wire_names;
 
 pub use load::{LoadedSpec, load_spec};
 pub use manifest::{Manifest, Provider};

@@ -32,7 +32,10 @@ pub use media_types::{
 pub use numbers::widen_single_precision_numbers;
 pub use openapi31::downgrade_openapi_31;
 pub use operation_ids::{disambiguate_operation_ids, synthesize_operation_ids};
-pub use parameters::{complete_path_parameters, strip_auth_header_parameters};
+pub use parameters::{
+    WIRE_NAME_EXTENSION, complete_path_parameters, distinct_parameter_identifiers, non_nullable_parameters,
+    strip_auth_header_parameters,
+};
 pub use refs::{inline_unfollowed_refs, wrap_ref_siblings};
 pub use required::drop_undefined_required;
 pub use responses::{
@@ -137,6 +140,16 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "strip_auth_header_parameters",
         strip_auth_header_parameters,
         "an `Authorization` header parameter would become a required argument of every method; auth comes from the security scheme instead",
+    ),
+    (
+        "distinct_parameter_identifiers",
+        distinct_parameter_identifiers,
+        "progenitor names arguments after parameters, and names that differ only in punctuation (`StartTime`, `StartTime<`) become the same Rust identifier; the later ones are renamed in the client and sent under their original name",
+    ),
+    (
+        "non_nullable_parameters",
+        non_nullable_parameters,
+        "a parameter cannot carry JSON null (absent already means none), and progenitor's header code does not compile for a nullable optional parameter; `nullable` is dropped from parameter schemas",
     ),
     (
         "choose_request_media_type",

@@ -153,11 +153,262 @@ fn mark_required(ptr: &str, list: &mut [Value], report: &mut Report) {
     }
 }
 
+/// A parameter schema marked `nullable` (often a 3.1 `anyOf: [T, null]`).
+///
+/// A path, query, header or cookie parameter has no way to carry JSON `null`: an absent optional
+/// parameter already means "none". typify makes the schema `Option<T>` and progenitor wraps an
+/// optional parameter in another `Option`, then formats a header from the inner `Option`, which
+/// does not compile. `nullable` is dropped from parameter schemas (inline, in `components`, and at
+/// the top of a wrapped `$ref`); the parameter stays optional unless the document requires it.
+pub fn non_nullable_parameters(doc: &mut Value, report: &mut Report) -> Result<()> {
+    let fix = |ptr: &str, params: &mut Value, report: &mut Report| {
+        for (i, param) in params.as_array_mut().into_iter().flatten().enumerate() {
+            let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else { continue };
+            if schema.remove("nullable").is_some() {
+                report.record(
+                    "non_nullable_parameters",
+                    format!("{ptr}/{i}/schema"),
+                    "`nullable` dropped: a parameter cannot carry JSON null (absent means none)",
+                );
+            }
+        }
+    };
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            if let Some(params) = item.get_mut("parameters") {
+                fix(&join(&join("/paths", path), "parameters"), params, report);
+            }
+        }
+    }
+    for_each_operation(doc, &mut |ptr, _, _, op| {
+        if let Some(params) = op.get_mut("parameters") {
+            fix(&join(ptr, "parameters"), params, report);
+        }
+        Ok(())
+    })?;
+    if let Some(components) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
+        for (name, param) in components.iter_mut() {
+            let mut list = Value::Array(vec![param.take()]);
+            let ptr = join("/components/parameters", name);
+            let mut scratch = Report::default();
+            fix(&ptr, &mut list, &mut scratch);
+            for e in scratch.entries {
+                report.record(e.transformation, format!("{ptr}/schema"), e.change);
+            }
+            *param = list.as_array_mut().and_then(|l| l.pop()).unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
+/// Extension on a parameter renamed by [`distinct_parameter_identifiers`]: its name on the wire.
+pub const WIRE_NAME_EXTENSION: &str = "x-agentdial-wire-name";
+
+/// The Rust identifier progenitor derives from a parameter name, as far as collisions go:
+/// punctuation is a word boundary (`StartTime<` and `StartTime` are both `start_time`).
+fn identifier_of(name: &str) -> String {
+    use heck::ToSnakeCase;
+    name.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect::<String>().to_snake_case()
+}
+
+/// A name for a parameter whose identifier collides: comparison operators spelled out
+/// (`StartTime<` → `StartTimeLt`, `>=` → `Gte`), other punctuation a word boundary.
+fn spelled_out(name: &str) -> String {
+    let mut out = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        let eq = chars.peek() == Some(&'=');
+        let word = match c {
+            '<' if eq => "Lte",
+            '>' if eq => "Gte",
+            '!' if eq => "Ne",
+            '<' => "Lt",
+            '>' => "Gt",
+            '=' => "Eq",
+            '!' => "Not",
+            c if c.is_alphanumeric() => {
+                out.push(c);
+                continue;
+            }
+            _ => {
+                out.push('_');
+                continue;
+            }
+        };
+        if eq && matches!(c, '<' | '>' | '!') {
+            chars.next();
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Parameters of one operation whose names differ on the wire but not as Rust identifiers.
+///
+/// progenitor names each argument after the parameter (`StartTime`, `StartTime<` and `StartTime>`
+/// are all `start_time`) and the generated builder does not compile. The later ones get a distinct
+/// name (`StartTimeLt`, `StartTimeGt`; a number is appended if that is taken) and keep their
+/// original name in `x-agentdial-wire-name`; the `restore_parameter_wire_names` pass puts it back
+/// into the request code, so what is sent is unchanged. A renamed `$ref`'d parameter is replaced
+/// by a renamed copy.
+pub fn distinct_parameter_identifiers(doc: &mut Value, report: &mut Report) -> Result<()> {
+    let snapshot = doc.clone();
+    let taken_names: std::collections::BTreeSet<String> = {
+        let mut names = std::collections::BTreeSet::new();
+        fn walk(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+            match v {
+                Value::Object(m) => {
+                    if m.contains_key("in")
+                        && let Some(n) = m.get("name").and_then(Value::as_str)
+                    {
+                        out.insert(n.to_owned());
+                    }
+                    m.values().for_each(|c| walk(c, out));
+                }
+                Value::Array(l) => l.iter().for_each(|c| walk(c, out)),
+                _ => {}
+            }
+        }
+        walk(&snapshot, &mut names);
+        names
+    };
+    let fix = |ptr: &str, params: &mut Value, outer: &[String], report: &mut Report| {
+        let Some(list) = params.as_array_mut() else { return };
+        let mut seen: Vec<String> = outer.to_vec();
+        for (i, param) in list.iter_mut().enumerate() {
+            let resolved = resolve(&snapshot, param).clone();
+            if resolved.get("in").and_then(Value::as_str) == Some("path") {
+                seen.push(
+                    resolved.get("name").and_then(Value::as_str).map(identifier_of).unwrap_or_default(),
+                );
+                continue;
+            }
+            let Some(name) = resolved.get("name").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            let name = name.as_str();
+            let ident = identifier_of(name);
+            if !seen.contains(&ident) {
+                seen.push(ident);
+                continue;
+            }
+            let base = spelled_out(name);
+            let mut candidate = base.clone();
+            let mut n = 2;
+            while seen.contains(&identifier_of(&candidate)) || taken_names.contains(&candidate) {
+                candidate = format!("{base}{n}");
+                n += 1;
+            }
+            let mut renamed = resolved;
+            renamed["name"] = Value::String(candidate.clone());
+            renamed[WIRE_NAME_EXTENSION] = Value::String(name.to_owned());
+            *param = renamed;
+            seen.push(identifier_of(&candidate));
+            report.record(
+                "distinct_parameter_identifiers",
+                format!("{ptr}/{i}"),
+                format!(
+                    "`{name}` is also `{}` in Rust: named `{candidate}` in the client, sent as `{name}`",
+                    identifier_of(name)
+                ),
+            );
+        }
+    };
+    let mut outer_of = std::collections::BTreeMap::new();
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            if let Some(params) = item.get_mut("parameters") {
+                fix(&join(&join("/paths", path), "parameters"), params, &[], report);
+                let idents: Vec<String> = params
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| {
+                        resolve(&snapshot, p).get("name").and_then(Value::as_str).map(str::to_owned)
+                    })
+                    .collect();
+                outer_of.insert(path.clone(), idents);
+            }
+        }
+    }
+    for_each_operation(doc, &mut |ptr, path, _, op| {
+        if let Some(params) = op.get_mut("parameters") {
+            // The path item's parameters this operation does not override by name.
+            let own: Vec<String> = params
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| resolve(&snapshot, p).get("name").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            let outer: Vec<String> = outer_of
+                .get(path)
+                .into_iter()
+                .flatten()
+                .filter(|n| !own.contains(n))
+                .map(|n| identifier_of(n))
+                .collect();
+            fix(&join(ptr, "parameters"), params, &outer, report);
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::transform::yaml;
     use serde_json::json;
+
+    #[test]
+    fn colliding_parameter_identifiers_are_renamed_and_keep_their_wire_name() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\npaths:\n  /calls:\n    get:\n      parameters:\n        - {name: StartTime, in: query, schema: {type: string}}\n        - {name: StartTime<, in: query, schema: {type: string}}\n        - {name: StartTime>=, in: query, schema: {type: string}}\n        - {$ref: '#/components/parameters/Page'}\n        - {name: page, in: query, schema: {type: string}}\n        - {name: Other, in: query, schema: {type: string}}\n      responses: {'200': {description: ok}}\ncomponents:\n  parameters:\n    Page: {name: Page, in: query, schema: {type: integer}}\n",
+        );
+        let before = doc.clone();
+        let mut report = Report::default();
+        distinct_parameter_identifiers(&mut doc, &mut report).unwrap();
+        let params = &doc["paths"]["/calls"]["get"]["parameters"];
+        assert_eq!(params[0], before["paths"]["/calls"]["get"]["parameters"][0]);
+        assert_eq!(params[1]["name"], "StartTimeLt");
+        assert_eq!(params[1][WIRE_NAME_EXTENSION], "StartTime<");
+        assert_eq!(params[2]["name"], "StartTimeGte");
+        assert_eq!(params[2][WIRE_NAME_EXTENSION], "StartTime>=");
+        // The `$ref`'d one comes first and keeps its name; the inline `page` is renamed (numbered,
+        // since spelling it out changes nothing).
+        assert_eq!(params[3], json!({"$ref": "#/components/parameters/Page"}));
+        assert_eq!(params[4]["name"], "page2");
+        assert_eq!(params[4][WIRE_NAME_EXTENSION], "page");
+        assert_eq!(params[5]["name"], "Other");
+        assert_eq!(report.entries.len(), 3);
+        assert_eq!(spelled_out("a[b]<=c!=d"), "a_b_LtecNed");
+    }
+
+    #[test]
+    fn parameters_are_never_nullable() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\npaths:\n  /a/{id}:\n    parameters: [{name: id, in: path, required: true, schema: {type: string, nullable: true}}]\n    get:\n      parameters:\n        - {name: xi-key, in: header, schema: {type: string, nullable: true}}\n        - {name: page, in: query, schema: {nullable: true, allOf: [{$ref: '#/components/schemas/P'}]}}\n        - {name: plain, in: query, schema: {type: string}}\n        - {$ref: '#/components/parameters/C'}\n      responses: {'200': {description: ok}}\ncomponents:\n  parameters:\n    C: {name: c, in: cookie, schema: {type: integer, nullable: true}}\n  schemas:\n    P: {type: integer, nullable: true}\n",
+        );
+        let mut report = Report::default();
+        non_nullable_parameters(&mut doc, &mut report).unwrap();
+        let params = &doc["paths"]["/a/{id}"]["get"]["parameters"];
+        assert_eq!(params[0]["schema"], json!({"type": "string"}));
+        assert_eq!(params[1]["schema"], json!({"allOf": [{"$ref": "#/components/schemas/P"}]}));
+        assert_eq!(params[2]["schema"], json!({"type": "string"}));
+        assert_eq!(doc["paths"]["/a/{id}"]["parameters"][0]["schema"], json!({"type": "string"}));
+        assert_eq!(doc["components"]["parameters"]["C"]["schema"], json!({"type": "integer"}));
+        // A component schema that is nullable where it is a body stays so.
+        assert_eq!(doc["components"]["schemas"]["P"]["nullable"], json!(true));
+        let at: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            at,
+            [
+                "/paths/~1a~1{id}/parameters/0/schema",
+                "/paths/~1a~1{id}/get/parameters/0/schema",
+                "/paths/~1a~1{id}/get/parameters/1/schema",
+                "/components/parameters/C/schema"
+            ]
+        );
+    }
 
     #[test]
     fn removes_inline_and_referenced_authorization() {
