@@ -10,6 +10,7 @@ pub mod degrade;
 pub mod generate;
 pub use generate::{GeneratedProvider, generate_provider};
 pub mod explicit_null;
+pub mod features;
 pub mod load;
 pub mod manifest;
 pub mod non_exhaustive;

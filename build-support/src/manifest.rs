@@ -29,6 +29,10 @@ pub struct Provider {
     /// (`[[provider.pagination]]`; see `pagination::Declaration`).
     #[serde(default)]
     pub pagination: Vec<crate::pagination::Declaration>,
+    /// Split the crate into one cargo feature per tag (`features::gate_by_tag`), for documents
+    /// whose crate is too large to compile whole.
+    #[serde(default)]
+    pub features_per_tag: bool,
 }
 
 impl Manifest {

@@ -172,6 +172,7 @@ pub fn generate_from_text(text: &str) -> Result<String> {
         sha256: sha256_hex(text.as_bytes()),
         patches: Vec::new(),
         pagination: Vec::new(),
+        features_per_tag: false,
     };
     let generated = generate_provider(scratch.path(), &provider)?;
     generated

@@ -30,6 +30,10 @@ struct Outcome {
     schemas: usize,
     generated: Option<Generated>,
     check: Option<Checked>,
+    /// A crate split by tag is also checked with no feature and with its first feature alone.
+    feature_checks: Vec<(String, Checked)>,
+    /// Its features, when split.
+    features: Vec<String>,
     error: Option<String>,
 }
 
@@ -134,6 +138,8 @@ pub fn run(root: &Path, options: &Options) -> Result<bool> {
             schemas: original.as_ref().map_or(0, count_schemas),
             generated: None,
             check: None,
+            feature_checks: Vec::new(),
+            features: Vec::new(),
             error: None,
         };
         let crate_dir = crates.join(&doc.name);
@@ -145,6 +151,7 @@ pub fn run(root: &Path, options: &Options) -> Result<bool> {
                     write(path, text)?;
                 }
                 outcome.generated = Some(summarize(&generated, &generated.report));
+                outcome.features = features_of(&generated);
             }
             Err(e) => outcome.error = Some(format!("{e:#}")),
         }
@@ -161,6 +168,19 @@ pub fn run(root: &Path, options: &Options) -> Result<bool> {
     print!("{}", render(&outcomes, !options.no_check));
     let ok = outcomes.iter().all(|o| o.error.is_none() && o.check.as_ref().is_none_or(|c| c.ok));
     Ok(ok)
+}
+
+/// The cargo features of a crate split by tag (from its generated Cargo.toml), `default` excluded.
+fn features_of(generated: &GeneratedProvider) -> Vec<String> {
+    let Some((_, text)) = generated.scaffold.iter().find(|(p, _)| p.ends_with("Cargo.toml")) else {
+        return Vec::new();
+    };
+    let Ok(table) = toml::from_str::<toml::Table>(text) else { return Vec::new() };
+    table
+        .get("features")
+        .and_then(|f| f.as_table())
+        .map(|f| f.keys().filter(|k| *k != "default").cloned().collect())
+        .unwrap_or_default()
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -204,11 +224,12 @@ fn cargo() -> String {
 
 /// Runs `cargo check` in the scratch workspace; returns success, wall time and the peak resident
 /// memory of the biggest process in the tree (rustc).
-fn timed_check(workspace: &Path, target: &Path, package: &str) -> Result<Checked> {
+fn timed_check(workspace: &Path, target: &Path, package: &str, extra: &[&str]) -> Result<Checked> {
     let mut command = Command::new(cargo());
     command
         .current_dir(workspace)
         .args(["check", "--offline", "--quiet", "-p", package])
+        .args(extra)
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_INCREMENTAL", "0");
     let started = Instant::now();
@@ -219,7 +240,7 @@ fn timed_check(workspace: &Path, target: &Path, package: &str) -> Result<Checked
 
 fn check_all(root: &Path, workspace: &Path, target: &Path, outcomes: &mut [Outcome]) -> Result<()> {
     eprintln!("dependencies: cargo check -p agentdial-core (shared by every corpus crate)");
-    let deps = timed_check(workspace, target, "agentdial-core")?;
+    let deps = timed_check(workspace, target, "agentdial-core", &[])?;
     if !deps.ok {
         bail!("cargo check of the dependencies failed in {}", workspace.display());
     }
@@ -228,11 +249,26 @@ fn check_all(root: &Path, workspace: &Path, target: &Path, outcomes: &mut [Outco
     for outcome in outcomes.iter_mut().filter(|o| o.generated.is_some()) {
         let package = format!("agentdial-{}", outcome.name);
         eprintln!("{}: cargo check -p {package}", outcome.name);
-        let checked = timed_check(workspace, target, &package)?;
+        let checked = timed_check(workspace, target, &package, &[])?;
         if !checked.ok {
             outcome.error.get_or_insert_with(|| format!("cargo check -p {package} failed (output above)"));
         }
         outcome.check = Some(checked);
+        if let Some(first) = outcome.features.first().cloned() {
+            for (label, extra) in [
+                ("no features".to_owned(), vec!["--no-default-features"]),
+                (format!("only `{first}`"), vec!["--no-default-features", "--features", first.as_str()]),
+            ] {
+                eprintln!("{}: cargo check -p {package} {}", outcome.name, extra.join(" "));
+                let checked = timed_check(workspace, target, &package, &extra)?;
+                if !checked.ok {
+                    outcome.error.get_or_insert_with(|| {
+                        format!("cargo check -p {package} {} failed (output above)", extra.join(" "))
+                    });
+                }
+                outcome.feature_checks.push((label, checked));
+            }
+        }
     }
     Ok(())
 }
@@ -330,6 +366,18 @@ fn render(outcomes: &[Outcome], checked: bool) -> String {
                 g.phases,
                 if fired.is_empty() { "none".into() } else { fired.join(", ") }
             );
+            if !o.features.is_empty() {
+                let _ = writeln!(out, "  {} cargo features, one per tag (all default)", o.features.len());
+            }
+            for (label, c) in &o.feature_checks {
+                let _ = writeln!(
+                    out,
+                    "  cargo check with {label}: {:.1} s, peak {} MiB{}",
+                    c.elapsed.as_secs_f64(),
+                    c.peak_rss_kib.map_or("?".into(), |k| (k / 1024).to_string()),
+                    if c.ok { "" } else { ", FAILED" }
+                );
+            }
             for (ptr, why) in &g.skipped {
                 let _ = writeln!(out, "  skipped operation `{ptr}`: {why}");
             }
