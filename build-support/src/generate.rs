@@ -509,6 +509,7 @@ pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<
     let markdown = report.to_markdown(&provider.name, &origin, &manifest, &loaded.sha256, &reasons());
     let dir = layout.crates.join(&provider.name);
     check_crate_dependencies(&root.join(&dir).join("Cargo.toml"), uses)?;
+    check_crate_features(&root.join(&dir).join("Cargo.toml"), &features)?;
     let mut files =
         vec![(dir.join("src").join("generated.rs"), generated), (dir.join("TRANSFORMATIONS.md"), markdown)];
     if layout.crates == Path::new("crates") {
@@ -699,6 +700,34 @@ fn generate_code(
         loaded.sha256
     );
     Ok((generated, uses, features))
+}
+
+/// A crate split by tag must declare the generated features (an existing Cargo.toml is the
+/// maintainers': the table to add is in the message).
+fn check_crate_features(cargo_toml: &Path, features: &str) -> Result<()> {
+    if features.is_empty() {
+        return Ok(());
+    }
+    let Ok(text) = std::fs::read_to_string(cargo_toml) else { return Ok(()) };
+    let ours: toml::Table =
+        toml::from_str(&text).with_context(|| format!("parsing {}", cargo_toml.display()))?;
+    let wanted: toml::Table = toml::from_str(features).context("the generated [features] table")?;
+    let have = ours.get("features").and_then(|f| f.as_table());
+    let missing: Vec<&String> = wanted
+        .get("features")
+        .and_then(|f| f.as_table())
+        .into_iter()
+        .flat_map(|t| t.keys())
+        .filter(|k| !have.is_some_and(|h| h.contains_key(*k)))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{}: the generated code is split by tag but the crate lacks the features {}; its [features] table should be:\n{features}",
+            cargo_toml.display(),
+            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// An existing crate's Cargo.toml is the maintainers' (only created when missing), so a spec
