@@ -238,13 +238,16 @@ fn probe_schemas(
     attempt.attempt(&doc).err()
 }
 
+/// A set of items that fails together while each of its halves passes, with the error it gave.
+type Inseparable<T> = (Vec<T>, String);
+
 /// Items that fail on their own by bisection; `Err` holds the smallest set found that fails while
 /// each of its halves passes.
 fn bisect<T: Clone>(
     items: &[T],
     fails: &mut dyn FnMut(&[T]) -> Option<String>,
     known: Option<String>,
-) -> std::result::Result<Vec<(T, String)>, (Vec<T>, String)> {
+) -> std::result::Result<Vec<(T, String)>, Inseparable<T>> {
     if items.is_empty() {
         return Ok(Vec::new());
     }

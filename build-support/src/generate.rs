@@ -550,6 +550,7 @@ fn reasons() -> Vec<(&'static str, &'static str)> {
     .chain([
         (crate::unions::NAME, crate::unions::WHY),
         (crate::non_exhaustive::NAME, crate::non_exhaustive::WHY),
+        (crate::box_large_fields::NAME, crate::box_large_fields::WHY),
         (crate::path_encoding::NAME, crate::path_encoding::WHY),
         (crate::pagination::NAME, crate::pagination::WHY),
         (crate::unused_defaults::NAME, crate::unused_defaults::WHY),
@@ -629,6 +630,28 @@ fn generate_code(
     phases.lap("unions", &mut clock);
     crate::explicit_null::distinguish_explicit_null(&mut file, document)?;
     phases.lap("explicit_null", &mut clock);
+    for boxed in
+        crate::box_large_fields::box_large_optional_fields(&mut file, crate::box_large_fields::THRESHOLD)?
+    {
+        use heck::ToUpperCamelCase;
+        let schema = document
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .and_then(|s| s.keys().find(|k| k.to_upper_camel_case() == boxed.strukt));
+        let pointer = schema.map_or_else(
+            || "/components/schemas".to_owned(),
+            |s| format!("/components/schemas/{}", s.replace('~', "~0").replace('/', "~1")),
+        );
+        report.record(
+            crate::box_large_fields::NAME,
+            pointer,
+            format!(
+                "`{}.{}`: `Option<{}>` stored as `Option<Box<{}>>` ({} bytes inline, estimated)",
+                boxed.strukt, boxed.field, boxed.ty, boxed.ty, boxed.size
+            ),
+        );
+    }
+    phases.lap("box_fields", &mut clock);
     let marked = crate::non_exhaustive::mark_response_structs(&mut file, document)?;
     if !marked.is_empty() {
         report.record(

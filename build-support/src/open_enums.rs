@@ -31,10 +31,10 @@ fn serde_name(v: &syn::Variant) -> String {
     let mut name = v.ident.to_string();
     for attr in v.attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                if let Ok(lit) = meta.value().and_then(|v| v.parse::<syn::LitStr>()) {
-                    name = lit.value();
-                }
+            if meta.path.is_ident("rename")
+                && let Ok(lit) = meta.value().and_then(|v| v.parse::<syn::LitStr>())
+            {
+                name = lit.value();
             }
             Ok(())
         });

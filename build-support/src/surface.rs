@@ -354,8 +354,8 @@ fn starts_with_ident(text: &str, name: &str) -> bool {
 /// Where the generated `send()` puts parameter `name` (its token text), and under which wire name.
 fn wire_location(body: &str, name: &str, path: &str) -> (String, String) {
     // `.query(&progenitor_client::QueryParam::new("wire", &name))`
-    let query = format!("QueryParam :: new (");
-    for (i, _) in body.match_indices(&query) {
+    let query = "QueryParam :: new (";
+    for (i, _) in body.match_indices(query) {
         let rest = &body[i + query.len()..];
         if let Some((lit, after)) = rest.trim_start().strip_prefix('"').and_then(|r| r.split_once('"'))
             && after.trim_start().strip_prefix(',').is_some_and(|a| {

@@ -174,22 +174,23 @@ pub fn walk_schema(
                     walk_schema(&format!("{kptr}/{i}"), s, f)?;
                 }
             }
-        } else if MAP.contains(&key.as_str()) {
-            if let Some(map) = value.as_object_mut() {
-                for (name, s) in map.iter_mut() {
-                    walk_schema(&join(&kptr, name), s, f)?;
-                }
+        } else if MAP.contains(&key.as_str())
+            && let Some(map) = value.as_object_mut()
+        {
+            for (name, s) in map.iter_mut() {
+                walk_schema(&join(&kptr, name), s, f)?;
             }
         }
     }
     Ok(())
 }
 
+/// What [`for_each_operation`] calls: `f(pointer, path, method, operation)`.
+pub type OperationVisitor<'a> =
+    dyn FnMut(&str, &str, &str, &mut serde_json::Map<String, Value>) -> anyhow::Result<()> + 'a;
+
 /// Calls `f(pointer, path, method, operation)` for every operation under `paths`.
-pub fn for_each_operation(
-    doc: &mut Value,
-    f: &mut dyn FnMut(&str, &str, &str, &mut serde_json::Map<String, Value>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+pub fn for_each_operation(doc: &mut Value, f: &mut OperationVisitor<'_>) -> anyhow::Result<()> {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return Ok(()) };
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else { continue };

@@ -208,21 +208,18 @@ pub fn samples(doc: &Value) -> (Vec<Sample>, BTreeSet<String>) {
                 if let (Some(schema_ref), true) = (
                     m.get("schema").and_then(|s| s.get("$ref")).and_then(Value::as_str),
                     m.contains_key("example") || m.contains_key("examples"),
-                ) {
-                    if let Some(name) = schema_ref.strip_prefix("#/components/schemas/") {
-                        if let Some(ex) = m.get("example") {
-                            out.push((format!("{ptr}/example"), name.to_owned(), ex.clone()));
-                        }
-                        for (ex_name, ex) in
-                            m.get("examples").and_then(Value::as_object).into_iter().flatten()
-                        {
-                            if let Some(value) = ex.get("value") {
-                                out.push((
-                                    format!("{ptr}/examples/{ex_name}/value"),
-                                    name.to_owned(),
-                                    value.clone(),
-                                ));
-                            }
+                ) && let Some(name) = schema_ref.strip_prefix("#/components/schemas/")
+                {
+                    if let Some(ex) = m.get("example") {
+                        out.push((format!("{ptr}/example"), name.to_owned(), ex.clone()));
+                    }
+                    for (ex_name, ex) in m.get("examples").and_then(Value::as_object).into_iter().flatten() {
+                        if let Some(value) = ex.get("value") {
+                            out.push((
+                                format!("{ptr}/examples/{ex_name}/value"),
+                                name.to_owned(),
+                                value.clone(),
+                            ));
                         }
                     }
                 }

@@ -619,9 +619,7 @@ fn strip_anchors(hir: regex_syntax::hir::Hir) -> Option<regex_syntax::hir::Hir> 
         |h: &Hir| matches!(h.kind(), HirKind::Look(Look::Start | Look::End | Look::StartLF | Look::EndLF));
     let has_look = |h: &Hir| !h.properties().look_set().is_empty();
     match hir.kind() {
-        HirKind::Look(l) if matches!(l, Look::Start | Look::End | Look::StartLF | Look::EndLF) => {
-            Some(Hir::empty())
-        }
+        HirKind::Look(Look::Start | Look::End | Look::StartLF | Look::EndLF) => Some(Hir::empty()),
         HirKind::Concat(parts) => {
             let mut parts: Vec<Hir> = parts.to_vec();
             while parts.first().is_some_and(is_edge) {
@@ -990,10 +988,8 @@ mod tests {
         );
         let endless =
             json!({"A": {"type": "object", "required": ["a"], "properties": {"a": {"$ref": "#/A"}}}});
-        let e = ValueGenerator::new(&endless)
-            .schema_at("/A")
-            .err()
-            .expect("an endless required chain is an error");
+        let e =
+            ValueGenerator::new(&endless).schema_at("/A").expect_err("an endless required chain is an error");
         assert!(e.message.contains("without end"), "{e}");
     }
 
@@ -1016,7 +1012,7 @@ mod tests {
     #[test]
     fn unsupported_patterns_are_errors_with_the_pointer() {
         let doc = json!({"s": {"type": "string", "pattern": "a\\bb"}});
-        let e = ValueGenerator::new(&doc).schema_at("/s").err().expect("word boundaries are refused");
+        let e = ValueGenerator::new(&doc).schema_at("/s").expect_err("word boundaries are refused");
         assert_eq!(e.pointer, "/s/pattern");
         assert!(pattern_strategy("^(a|b)c$").is_ok() && pattern_strategy("[\\d-]+").is_ok());
     }

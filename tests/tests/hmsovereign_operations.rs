@@ -1096,11 +1096,11 @@ async fn create_outbound_call_transient_and_hybrid_modes() {
     let call = |c: Client| async move {
         let assistant = types::AssistantConfigOverride {
             first_message: Some("Hi John, this is a reminder about your appointment.".into()),
-            llm_config: Some(types::LlmConfigOverride {
+            llm_config: Some(Box::new(types::LlmConfigOverride {
                 provider: Some(types::LlmProvider::Openai),
                 model: Some("gpt-4o-mini".into()),
                 ..Default::default()
-            }),
+            })),
             stt_config: Some(types::SttConfigOverride {
                 provider: Some(types::SttProvider::Deepgram),
                 model: Some("nova-3-general".into()),
@@ -1116,7 +1116,7 @@ async fn create_outbound_call_transient_and_hybrid_modes() {
         };
         let body = types::OutboundCallRequest {
             assistant_id: None,
-            assistant: Some(assistant),
+            assistant: Some(Box::new(assistant)),
             ..outbound_reference()
         };
         c.create_outbound_call().body(body).send().await
@@ -1135,7 +1135,7 @@ async fn create_outbound_call_transient_and_hybrid_modes() {
             ..Default::default()
         };
         let body = types::OutboundCallRequest {
-            assistant_override: Some(assistant_override),
+            assistant_override: Some(Box::new(assistant_override)),
             ..outbound_reference()
         };
         c.create_outbound_call().body(body).send().await
@@ -1158,11 +1158,11 @@ async fn create_outbound_call_deprecated_aliases_still_serialize() {
             assistant_id: None,
             number_id: Some(id(NUMBER)),
             agent_id: Some(id(SAVED_ASSISTANT)),
-            agent_config: Some(types::AssistantConfigOverride {
+            agent_config: Some(Box::new(types::AssistantConfigOverride {
                 first_message: Some("Hello again".into()),
                 metadata: map(json!({"crm_id": "C-1042"})),
                 ..Default::default()
-            }),
+            })),
             first_message: Some("Hello John".into()),
             ..outbound_reference()
         };

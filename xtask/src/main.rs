@@ -107,6 +107,23 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Dials through one shared client on the multi-thread runtime against the loopback responder
+    /// (`examples/throughput.rs`, release build): raw reqwest, provider crate and facade at each
+    /// concurrency; prints dials/s, peak memory, their ratios to raw and memory per in-flight dial.
+    BenchThroughput {
+        /// Dials per run.
+        #[arg(long, default_value_t = 10_000)]
+        dials: usize,
+        /// Dials in flight (repeatable).
+        #[arg(long = "in-flight", default_values_t = vec![1, 64, 256])]
+        in_flight: Vec<usize>,
+        /// Providers (repeatable).
+        #[arg(long = "provider", default_values_t = vec!["hmsovereign".to_owned()])]
+        providers: Vec<String>,
+        /// Runs per combination; the median dials/s and the largest peak memory are printed.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Clean `cargo build -p agentdial` with one provider feature vs all four, each in a fresh
     /// target directory; prints the times and their ratio. Takes minutes.
     BuildCost {
@@ -135,6 +152,90 @@ fn bench_generate(runs: usize) -> Result<()> {
         println!("| {} | {:.0} | {:.0} | {runs} |", p.name, times[0], median);
     }
     println!("| **all** | | {total_median:.0} | |");
+    Ok(())
+}
+
+fn bench_throughput(dials: usize, in_flight: &[usize], providers: &[String], runs: usize) -> Result<()> {
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(&cargo)
+        .current_dir(&root)
+        .args(["build", "--quiet", "--locked", "--release", "-p", "agentdial", "--example", "throughput"])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("building the throughput example failed");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let exe = target.join("release").join("examples").join("throughput");
+    // One run: (dials/s, peak resident KiB).
+    let run = |variant: &str, n: usize, provider: &str| -> Result<(f64, u64)> {
+        let out = std::process::Command::new(&exe)
+            .args([variant, &n.to_string(), &dials.to_string(), provider])
+            .output()
+            .with_context(|| format!("running {}", exe.display()))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            bail!("{variant} {n} {provider}: {}{}", text, String::from_utf8_lossy(&out.stderr));
+        }
+        let field = |k: &str| {
+            text.split_whitespace()
+                .find_map(|w| w.strip_prefix(k).and_then(|v| v.strip_prefix('=')))
+                .and_then(|v| v.parse::<f64>().ok())
+                .ok_or_else(|| anyhow::anyhow!("no {k} in {text:?}"))
+        };
+        Ok((field("dials_per_s")?, field("vm_hwm_kib")? as u64))
+    };
+    const VARIANTS: [&str; 3] = ["raw", "provider", "facade"];
+    let runs = runs.max(1);
+    println!(
+        "| provider | in flight | raw (dials/s) | provider crate | facade | provider / raw | facade / raw | peak RSS raw / provider / facade (MiB) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for provider in providers {
+        // (in flight, variant) → (median dials/s, peak KiB)
+        let mut results = Vec::new();
+        for &n in in_flight {
+            let mut row = Vec::new();
+            for variant in VARIANTS {
+                let mut rates = Vec::with_capacity(runs);
+                let mut peak = 0;
+                for _ in 0..runs {
+                    let (rate, kib) = run(variant, n, provider)?;
+                    rates.push(rate);
+                    peak = peak.max(kib);
+                }
+                rates.sort_by(f64::total_cmp);
+                row.push((rates[rates.len() / 2], peak));
+            }
+            let mib = |k: u64| k as f64 / 1024.0;
+            println!(
+                "| {provider} | {n} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.1} / {:.1} / {:.1} |",
+                row[0].0,
+                row[1].0,
+                row[2].0,
+                row[1].0 / row[0].0,
+                row[2].0 / row[0].0,
+                mib(row[0].1),
+                mib(row[1].1),
+                mib(row[2].1)
+            );
+            results.push((n, row));
+        }
+        // Memory per in-flight dial: the peak's growth from the lowest to the highest concurrency.
+        if let (Some((lo, lo_row)), Some((hi, hi_row))) =
+            (results.iter().min_by_key(|r| r.0), results.iter().max_by_key(|r| r.0))
+            && hi > lo
+        {
+            let per = |i: usize| (hi_row[i].1 as f64 - lo_row[i].1 as f64) / (hi - lo) as f64;
+            println!(
+                "\n{provider}: memory per in-flight dial (peak growth from {lo} to {hi} in flight): raw {:.1} KiB, provider crate {:.1} KiB, facade {:.1} KiB\n",
+                per(0),
+                per(1),
+                per(2)
+            );
+        }
+    }
     Ok(())
 }
 
@@ -381,6 +482,9 @@ fn main() -> ExitCode {
         Command::Vendor { provider, file, source, format, bump } => vendor_command(&provider, &file, source.as_deref(), format, bump).map(|()| true),
         Command::SemverCheck { provider, file, old, new } => semver_check(provider, file, old, new),
         Command::BenchGenerate { runs } => bench_generate(runs).map(|()| true),
+        Command::BenchThroughput { dials, in_flight, providers, runs } => {
+            bench_throughput(dials, &in_flight, &providers, runs).map(|()| true)
+        }
         Command::BuildCost { single } => build_cost(&single).map(|()| true),
         Command::Corpus { docs, no_check, dir } => corpus::run(&workspace_root(), &corpus::Options { docs, no_check, dir }),
     };

@@ -143,11 +143,10 @@ mod tests {
         /// Any description (spec input is untrusted): no panic, and no visible character lost.
         #[test]
         fn any_description_is_sanitized_without_panic_or_loss(text in "([ \t\u{a0}\u{2003}\u{3000}]{0,4}(\\PC{0,8}|```)?\n?){0,8}") {
-            if let Some(out) = sanitize(&text) {
-                if !text.contains('`') {
+            if let Some(out) = sanitize(&text)
+                && !text.contains('`') {
                     proptest::prop_assert_eq!(visible(&out), visible(&text));
                 }
-            }
         }
 
         #[test]

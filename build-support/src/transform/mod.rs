@@ -221,7 +221,7 @@ pub fn apply_patch(document: &mut Value, file: &str, patch: &Value, report: &mut
             op.as_object_mut().and_then(|o| o.remove("reason")).and_then(|r| r.as_str().map(str::to_owned));
         let parsed: json_patch::PatchOperation = serde_json::from_value(op.clone())
             .with_context(|| format!("{file}: operation {i} is not a JSON Patch operation"))?;
-        json_patch::patch(document, &[parsed.clone()])
+        json_patch::patch(document, std::slice::from_ref(&parsed))
             .with_context(|| format!("{file}: operation {i} does not apply: {op}"))?;
         let pointer = op.get("path").and_then(Value::as_str).unwrap_or_default().to_owned();
         let verb = op.get("op").and_then(Value::as_str).unwrap_or_default();

@@ -31,12 +31,12 @@ pub fn synthesize_operation_ids(doc: &mut Value, report: &mut Report) -> Result<
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
     let mut error = None;
     for_each_operation(doc, &mut |ptr, _, _, op| {
-        if let Some(id) = op.get("operationId").and_then(Value::as_str) {
-            if let Some(other) = taken.insert(id.to_snake_case(), ptr.to_owned()) {
-                error.get_or_insert(format!(
-                    "operationId {id:?} at {ptr} collides with the one at {other} once snake_cased"
-                ));
-            }
+        if let Some(id) = op.get("operationId").and_then(Value::as_str)
+            && let Some(other) = taken.insert(id.to_snake_case(), ptr.to_owned())
+        {
+            error.get_or_insert(format!(
+                "operationId {id:?} at {ptr} collides with the one at {other} once snake_cased"
+            ));
         }
         Ok(())
     })?;

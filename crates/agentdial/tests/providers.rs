@@ -143,7 +143,7 @@ async fn fluents_errors_carry_the_schema_of_their_status() {
     let err = client.dial(&call).await.unwrap_err();
     use agentdial::fluents::types::CallControllerCreateCallError as E;
     assert!(
-        matches!(&err, Error::Api { status: 404, details: Some(agentdial::ProviderError::Fluents(E::Status404(nf))), may_have_dialed: false, .. } if nf.message == "Agent not found"),
+        matches!(&err, Error::Api { status: 404, details: Some(agentdial::ProviderError::Fluents(e)), may_have_dialed: false, .. } if matches!(&**e, E::Status404(nf) if nf.message == "Agent not found")),
         "{err:?}"
     );
     let missing = client.dial(&OutboundCall::to("+14155550123").from("+14155550100")).await.unwrap_err();

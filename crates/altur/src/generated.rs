@@ -75,7 +75,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<CallStatus>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub thread: ::std::option::Option<Thread>,
+        pub thread: ::std::option::Option<::std::boxed::Box<Thread>>,
         ///Type of the Call
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<CallType>,
@@ -863,7 +863,7 @@ pub mod types {
                 ::std::string::String,
             >,
             thread: ::std::result::Result<
-                ::std::option::Option<super::Thread>,
+                ::std::option::Option<::std::boxed::Box<super::Thread>>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -1016,7 +1016,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for thread: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self

@@ -327,7 +327,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub llm_config: ::std::option::Option<LlmConfig>,
+        pub llm_config: ::std::option::Option<::std::boxed::Box<LlmConfig>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub max_duration_seconds: ::std::option::Option<i64>,
         pub name: ::std::string::String,
@@ -445,7 +445,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub llm_config: ::std::option::Option<LlmConfig>,
+        pub llm_config: ::std::option::Option<::std::boxed::Box<LlmConfig>>,
         #[serde(
             default,
             skip_serializing_if = "::std::option::Option::is_none",
@@ -678,7 +678,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub llm_config: ::std::option::Option<LlmConfigOverride>,
+        pub llm_config: ::std::option::Option<::std::boxed::Box<LlmConfigOverride>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub max_duration_seconds: ::std::option::Option<i64>,
         ///Free-form data echoed in later webhook events.
@@ -722,7 +722,7 @@ pub mod types {
     #[non_exhaustive]
     pub struct AssistantRequestMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assistant: ::std::option::Option<AssistantWebhookObject>,
+        pub assistant: ::std::option::Option<::std::boxed::Box<AssistantWebhookObject>>,
         pub call: CallObject,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer: ::std::option::Option<Customer>,
@@ -767,12 +767,14 @@ pub mod types {
     )]
     pub struct AssistantRequestResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assistant: ::std::option::Option<AssistantConfigOverride>,
+        pub assistant: ::std::option::Option<::std::boxed::Box<AssistantConfigOverride>>,
         ///Saved assistant to use (hybrid mode).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assistant_id: ::std::option::Option<::uuid::Uuid>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assistant_override: ::std::option::Option<AssistantConfigOverride>,
+        pub assistant_override: ::std::option::Option<
+            ::std::boxed::Box<AssistantConfigOverride>,
+        >,
         ///Rejects the call; spoken to the caller, e.g. `Sorry, we are currently closed.`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
@@ -802,7 +804,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub llm_config: ::std::option::Option<LlmConfig>,
+        pub llm_config: ::std::option::Option<::std::boxed::Box<LlmConfig>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -3263,7 +3265,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub analysis: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assistant: ::std::option::Option<AssistantWebhookObject>,
+        pub assistant: ::std::option::Option<::std::boxed::Box<AssistantWebhookObject>>,
         pub call: CallObject,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer: ::std::option::Option<Customer>,
@@ -5187,22 +5189,26 @@ pub mod types {
     pub struct OutboundCallRequest {
         ///Deprecated alias of `assistant`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub agent: ::std::option::Option<AssistantConfigOverride>,
+        pub agent: ::std::option::Option<::std::boxed::Box<AssistantConfigOverride>>,
         ///Deprecated alias of `assistant_override`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub agent_config: ::std::option::Option<AssistantConfigOverride>,
+        pub agent_config: ::std::option::Option<
+            ::std::boxed::Box<AssistantConfigOverride>,
+        >,
         ///Deprecated alias of `assistant_id`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_id: ::std::option::Option<::uuid::Uuid>,
         ///Transient assistant (must contain `llm_config`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assistant: ::std::option::Option<AssistantConfigOverride>,
+        pub assistant: ::std::option::Option<::std::boxed::Box<AssistantConfigOverride>>,
         ///Saved assistant (reference and hybrid modes). Not confirmed: that exactly one of `assistant_id` and `assistant` is required.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assistant_id: ::std::option::Option<::uuid::Uuid>,
         ///Hybrid-mode overrides of the saved assistant, e.g. `first_message` or `llm_config.messages`. Not confirmed: the shallow per-key merge is documented for the webhook, not for this endpoint.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assistant_override: ::std::option::Option<AssistantConfigOverride>,
+        pub assistant_override: ::std::option::Option<
+            ::std::boxed::Box<AssistantConfigOverride>,
+        >,
         ///Number to call (E.164).
         pub destination: ::std::string::String,
         ///Top-level greeting override.
@@ -6008,7 +6014,7 @@ pub mod types {
     #[non_exhaustive]
     pub struct StatusUpdateMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assistant: ::std::option::Option<AssistantWebhookObject>,
+        pub assistant: ::std::option::Option<::std::boxed::Box<AssistantWebhookObject>>,
         pub call: CallObject,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer: ::std::option::Option<Customer>,
@@ -6592,7 +6598,7 @@ pub mod types {
     #[non_exhaustive]
     pub struct ToolCallsMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub assistant: ::std::option::Option<AssistantWebhookObject>,
+        pub assistant: ::std::option::Option<::std::boxed::Box<AssistantWebhookObject>>,
         pub call: CallObject,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer: ::std::option::Option<Customer>,
@@ -9056,7 +9062,7 @@ pub mod types {
                 ::std::string::String,
             >,
             llm_config: ::std::result::Result<
-                ::std::option::Option<super::LlmConfig>,
+                ::std::option::Option<::std::boxed::Box<super::LlmConfig>>,
                 ::std::string::String,
             >,
             max_duration_seconds: ::std::result::Result<
@@ -9224,7 +9230,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for llm_config: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn max_duration_seconds<T>(mut self, value: T) -> Self
@@ -9587,7 +9594,7 @@ pub mod types {
                 ::std::string::String,
             >,
             llm_config: ::std::result::Result<
-                ::std::option::Option<super::LlmConfig>,
+                ::std::option::Option<::std::boxed::Box<super::LlmConfig>>,
                 ::std::string::String,
             >,
             max_duration_seconds: ::std::result::Result<
@@ -9768,7 +9775,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for llm_config: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn max_duration_seconds<T>(mut self, value: T) -> Self
@@ -10430,7 +10438,7 @@ pub mod types {
                 ::std::string::String,
             >,
             llm_config: ::std::result::Result<
-                ::std::option::Option<super::LlmConfigOverride>,
+                ::std::option::Option<::std::boxed::Box<super::LlmConfigOverride>>,
                 ::std::string::String,
             >,
             max_duration_seconds: ::std::result::Result<
@@ -10593,7 +10601,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for llm_config: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn max_duration_seconds<T>(mut self, value: T) -> Self
@@ -10819,7 +10828,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct AssistantRequestMessage {
             assistant: ::std::result::Result<
-                ::std::option::Option<super::AssistantWebhookObject>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantWebhookObject>>,
                 ::std::string::String,
             >,
             call: ::std::result::Result<super::CallObject, ::std::string::String>,
@@ -10861,7 +10870,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for assistant: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn call<T>(mut self, value: T) -> Self
@@ -11002,7 +11012,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct AssistantRequestResponse {
             assistant: ::std::result::Result<
-                ::std::option::Option<super::AssistantConfigOverride>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantConfigOverride>>,
                 ::std::string::String,
             >,
             assistant_id: ::std::result::Result<
@@ -11010,7 +11020,7 @@ pub mod types {
                 ::std::string::String,
             >,
             assistant_override: ::std::result::Result<
-                ::std::option::Option<super::AssistantConfigOverride>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantConfigOverride>>,
                 ::std::string::String,
             >,
             error: ::std::result::Result<
@@ -11045,7 +11055,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for assistant: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn assistant_id<T>(mut self, value: T) -> Self
@@ -11073,7 +11084,8 @@ pub mod types {
                         format!(
                             "error converting supplied value for assistant_override: {e}"
                         )
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn error<T>(mut self, value: T) -> Self
@@ -11141,7 +11153,7 @@ pub mod types {
                 ::std::string::String,
             >,
             llm_config: ::std::result::Result<
-                ::std::option::Option<super::LlmConfig>,
+                ::std::option::Option<::std::boxed::Box<super::LlmConfig>>,
                 ::std::string::String,
             >,
             metadata: ::std::result::Result<
@@ -11212,7 +11224,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for llm_config: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn metadata<T>(mut self, value: T) -> Self
@@ -14239,7 +14252,7 @@ pub mod types {
                 ::std::string::String,
             >,
             assistant: ::std::result::Result<
-                ::std::option::Option<super::AssistantWebhookObject>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantWebhookObject>>,
                 ::std::string::String,
             >,
             call: ::std::result::Result<super::CallObject, ::std::string::String>,
@@ -14327,7 +14340,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for assistant: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn call<T>(mut self, value: T) -> Self
@@ -16134,11 +16148,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct OutboundCallRequest {
             agent: ::std::result::Result<
-                ::std::option::Option<super::AssistantConfigOverride>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantConfigOverride>>,
                 ::std::string::String,
             >,
             agent_config: ::std::result::Result<
-                ::std::option::Option<super::AssistantConfigOverride>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantConfigOverride>>,
                 ::std::string::String,
             >,
             agent_id: ::std::result::Result<
@@ -16146,7 +16160,7 @@ pub mod types {
                 ::std::string::String,
             >,
             assistant: ::std::result::Result<
-                ::std::option::Option<super::AssistantConfigOverride>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantConfigOverride>>,
                 ::std::string::String,
             >,
             assistant_id: ::std::result::Result<
@@ -16154,7 +16168,7 @@ pub mod types {
                 ::std::string::String,
             >,
             assistant_override: ::std::result::Result<
-                ::std::option::Option<super::AssistantConfigOverride>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantConfigOverride>>,
                 ::std::string::String,
             >,
             destination: ::std::result::Result<
@@ -16197,7 +16211,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for agent: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn agent_config<T>(mut self, value: T) -> Self
@@ -16211,7 +16226,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for agent_config: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn agent_id<T>(mut self, value: T) -> Self
@@ -16237,7 +16253,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for assistant: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn assistant_id<T>(mut self, value: T) -> Self
@@ -16265,7 +16282,8 @@ pub mod types {
                         format!(
                             "error converting supplied value for assistant_override: {e}"
                         )
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn destination<T>(mut self, value: T) -> Self
@@ -17801,7 +17819,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct StatusUpdateMessage {
             assistant: ::std::result::Result<
-                ::std::option::Option<super::AssistantWebhookObject>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantWebhookObject>>,
                 ::std::string::String,
             >,
             call: ::std::result::Result<super::CallObject, ::std::string::String>,
@@ -17853,7 +17871,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for assistant: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn call<T>(mut self, value: T) -> Self
@@ -18941,7 +18960,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ToolCallsMessage {
             assistant: ::std::result::Result<
-                ::std::option::Option<super::AssistantWebhookObject>,
+                ::std::option::Option<::std::boxed::Box<super::AssistantWebhookObject>>,
                 ::std::string::String,
             >,
             call: ::std::result::Result<super::CallObject, ::std::string::String>,
@@ -18990,7 +19009,8 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for assistant: {e}")
-                    });
+                    })
+                    .map(|value| value.map(::std::boxed::Box::new));
                 self
             }
             pub fn call<T>(mut self, value: T) -> Self

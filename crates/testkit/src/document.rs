@@ -69,9 +69,12 @@ fn text(provider: Provider) -> &'static str {
     }
 }
 
+/// The documents parsed so far in this process.
+type Parsed = std::sync::Mutex<Vec<(Provider, Arc<Document>)>>;
+
 /// The document of `provider`, parsed once per process.
 pub(crate) fn document(provider: Provider) -> Result<Arc<Document>, String> {
-    static CACHE: OnceLock<std::sync::Mutex<Vec<(Provider, Arc<Document>)>>> = OnceLock::new();
+    static CACHE: OnceLock<Parsed> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, doc)) = cache.iter().find(|(p, _)| *p == provider) {
@@ -322,12 +325,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -425,10 +429,10 @@ pub(crate) fn to_json_schema(value: &mut Value, names: bool) {
     map.remove("example");
     map.remove("discriminator");
     if map.remove("nullable").and_then(|v| v.as_bool()) == Some(true) {
-        if let Some(Value::Array(values)) = map.get_mut("enum") {
-            if !values.contains(&Value::Null) {
-                values.push(Value::Null);
-            }
+        if let Some(Value::Array(values)) = map.get_mut("enum")
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
         }
         match map.get("type").cloned() {
             Some(Value::String(t)) => {
@@ -524,10 +528,11 @@ impl Sampler<'_> {
             }
             Some("string") => {
                 let format = schema.get("format").and_then(Value::as_str);
-                if let (Some(message), Some(n)) = (self.message, name) {
-                    if ["message", "error", "detail", "description", "msg"].contains(&n) && format.is_none() {
-                        return json!(message);
-                    }
+                if let (Some(message), Some(n)) = (self.message, name)
+                    && ["message", "error", "detail", "description", "msg"].contains(&n)
+                    && format.is_none()
+                {
+                    return json!(message);
                 }
                 match format {
                     Some("date-time") => json!("2025-01-01T00:00:00Z"),

@@ -170,27 +170,27 @@ pub(crate) async fn handle(
         Auth::Header { prefix, .. } => Some(format!("{prefix}{}", shared.key)),
         Auth::None => None,
     };
-    if let Some(expected) = expected {
-        if presented != expected {
-            let status = [401, 403].into_iter().find(|s| op.responses.contains_key(s)).unwrap_or(401);
-            let reason = if presented.is_empty() {
-                format!("missing {auth_header} header")
-            } else {
-                format!(
-                    "{auth_header} is not `{}KEY` with the mock's key",
-                    expected.trim_end_matches(shared.key.as_str())
-                )
-            };
-            return reject(Some(op), Rejection::new(status, reason));
-        }
+    if let Some(expected) = expected
+        && presented != expected
+    {
+        let status = [401, 403].into_iter().find(|s| op.responses.contains_key(s)).unwrap_or(401);
+        let reason = if presented.is_empty() {
+            format!("missing {auth_header} header")
+        } else {
+            format!(
+                "{auth_header} is not `{}KEY` with the mock's key",
+                expected.trim_end_matches(shared.key.as_str())
+            )
+        };
+        return reject(Some(op), Rejection::new(status, reason));
     }
 
     let fault = shared.state().take_fault(&op.id);
-    if let Some(fault) = &fault {
-        if !fault.processes() {
-            set_outcome(Outcome::Faulted { fault: fault.name(), processed: false });
-            return replace_answer(&shared, &doc, op, &ctl, fault.clone()).await;
-        }
+    if let Some(fault) = &fault
+        && !fault.processes()
+    {
+        set_outcome(Outcome::Faulted { fault: fault.name(), processed: false });
+        return replace_answer(&shared, &doc, op, &ctl, fault.clone()).await;
     }
 
     let processed = process(&shared, &doc, op, &path_params, &query, &raw, json_body);
@@ -230,12 +230,12 @@ fn decode_query(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

@@ -162,20 +162,19 @@ fn shape(doc: &Document, schema: Option<&Value>) -> Shape {
     let schema = doc.resolve(schema);
     let Some(props) = schema.get("properties").and_then(Value::as_object) else { return Shape::Other };
     for (name, prop) in props {
-        if let Some(items) = prop.get("items").filter(|_| prop["type"] == "array") {
-            if let Some(resource) = Document::ref_name(items) {
-                if doc.schema(resource).is_some() {
-                    return Shape::List { prop: name.clone(), pagination: props.contains_key("pagination") };
-                }
-            }
+        if let Some(items) = prop.get("items").filter(|_| prop["type"] == "array")
+            && let Some(resource) = Document::ref_name(items)
+            && doc.schema(resource).is_some()
+        {
+            return Shape::List { prop: name.clone(), pagination: props.contains_key("pagination") };
         }
     }
     if props.len() == 1 {
         let (name, prop) = props.iter().next().expect("one property");
-        if let Some(resource) = Document::ref_name(prop) {
-            if doc.schema(resource).is_some_and(|s| s.get("properties").is_some()) {
-                return Shape::Single { prop: name.clone(), resource: resource.to_owned() };
-            }
+        if let Some(resource) = Document::ref_name(prop)
+            && doc.schema(resource).is_some_and(|s| s.get("properties").is_some())
+        {
+            return Shape::Single { prop: name.clone(), resource: resource.to_owned() };
         }
     }
     Shape::Other

@@ -26,7 +26,7 @@ pub(crate) async fn dial(
         super::body(op.provider, "Alta trigger-call body", fields, call)?;
     run(policy, op, || async {
         finish(op, client.trigger_assistant_call().body(body.clone()).send().await, |_, b: &types::Error| {
-            Some(ProviderError::Alta(b.clone()))
+            Some(ProviderError::Alta(Box::new(b.clone())))
         })
         .await
     })

@@ -36,7 +36,7 @@ pub(crate) async fn dial(
     let body: types::StartCallBody = super::body(op.provider, "Altur Start Call body", fields, call)?;
     let response = run(policy, op, || async {
         finish(op, client.start_call().body(body.clone()).send().await, |_, b: &types::Error| {
-            Some(ProviderError::Altur(b.clone()))
+            Some(ProviderError::Altur(Box::new(b.clone())))
         })
         .await
     })

@@ -43,7 +43,7 @@ pub(crate) async fn dial(
                 reqwest::StatusCode::from_u16(status)
                     .ok()
                     .and_then(|s| b.typed(s).ok())
-                    .map(ProviderError::Fluents)
+                    .map(|e| ProviderError::Fluents(Box::new(e)))
             },
         )
         .await

@@ -28,9 +28,9 @@ pub(crate) fn status(call: &types::Call) -> CallStatus {
 fn details(body: &impl serde::Serialize) -> Option<ProviderError> {
     let value = serde_json::to_value(body).ok()?;
     if value.get("error").is_some_and(Value::is_object) {
-        serde_json::from_value(value).ok().map(ProviderError::HmsSovereignEnvelope)
+        serde_json::from_value(value).ok().map(|e| ProviderError::HmsSovereignEnvelope(Box::new(e)))
     } else {
-        serde_json::from_value(value).ok().map(ProviderError::HmsSovereign)
+        serde_json::from_value(value).ok().map(|e| ProviderError::HmsSovereign(Box::new(e)))
     }
 }
 
