@@ -39,6 +39,28 @@ pub fn drop_misplaced_formats(doc: &mut Value, report: &mut Report) -> Result<()
     })
 }
 
+/// Lower bounds of zero on lengths and counts (`minLength: 0`, `minItems: 0`, `minProperties: 0`).
+///
+/// They assert nothing, and typify turns `minLength: 0` into `if value.chars().count() < 0usize`,
+/// which rustc warns about ("comparison is useless due to type limits"), so a crate generated from
+/// such a document fails under `-D warnings`. The bound is dropped; the values accepted are the same.
+pub fn drop_vacuous_bounds(doc: &mut Value, report: &mut Report) -> Result<()> {
+    for_each_schema(doc, &mut |ptr, schema| {
+        let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+        for key in ["minLength", "minItems", "minProperties"] {
+            if obj.get(key).and_then(Value::as_f64) == Some(0.0) {
+                obj.remove(key);
+                report.record(
+                    "drop_vacuous_bounds",
+                    format!("{ptr}/{key}"),
+                    format!("`{key}: 0` asserts nothing; dropped"),
+                );
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Keywords that only annotate a subschema: ignored when comparing composition members.
 const MEMBER_ANNOTATIONS: &[&str] = &["title", "description", "example", "examples", "deprecated"];
 
@@ -148,6 +170,23 @@ pub fn split_combined_compositions(doc: &mut Value, report: &mut Report) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_lower_bounds_are_dropped_and_others_kept() {
+        let mut doc = serde_json::json!({"openapi": "3.0.3", "paths": {}, "components": {"schemas": {
+            "A": {"type": "string", "minLength": 0, "maxLength": 5},
+            "B": {"type": "array", "minItems": 0, "items": {"type": "string", "minLength": 1}},
+            "C": {"type": "object", "minProperties": 0, "example": {"minLength": 0}},
+        }}});
+        let mut report = Report::default();
+        drop_vacuous_bounds(&mut doc, &mut report).unwrap();
+        let s = &doc["components"]["schemas"];
+        assert_eq!(s["A"], serde_json::json!({"type": "string", "maxLength": 5}));
+        assert_eq!(s["B"], serde_json::json!({"type": "array", "items": {"type": "string", "minLength": 1}}));
+        // An example is data, not a schema: untouched.
+        assert_eq!(s["C"], serde_json::json!({"type": "object", "example": {"minLength": 0}}));
+        assert_eq!(report.entries.len(), 3);
+    }
     use crate::transform::yaml;
     use serde_json::json;
 

@@ -23,7 +23,10 @@ pub use defaults::drop_nonconforming_defaults;
 pub use descriptions::sanitize_descriptions;
 pub use enums::{deduplicate_enum_values, retype_contradicted_enums, widen_unnameable_enums};
 pub use examples::widen_contradicted_types;
-pub use formats::{drop_misplaced_formats, merge_single_member_compositions, split_combined_compositions};
+pub use formats::{
+    drop_misplaced_formats, drop_vacuous_bounds, merge_single_member_compositions,
+    split_combined_compositions,
+};
 pub use media_types::{
     BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION, RequestBodyEncoding,
     choose_request_media_type, form_request_bodies, multipart_request_bodies, other_request_media_types,
@@ -90,6 +93,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "drop_misplaced_formats",
         drop_misplaced_formats,
         "typify panics on `format` next to a type other than string or number (`type: object, format: uri-map`), where it asserts nothing",
+    ),
+    (
+        "drop_vacuous_bounds",
+        drop_vacuous_bounds,
+        "`minLength: 0` (and `minItems`/`minProperties: 0`) asserts nothing, and typify's check for it (`count() < 0usize`) is a rustc warning, an error under `-D warnings`; dropped",
     ),
     (
         "split_combined_compositions",
