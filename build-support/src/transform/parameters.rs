@@ -32,16 +32,22 @@ pub fn strip_auth_header_parameters(doc: &mut Value, report: &mut Report) -> Res
             }
         }
     };
+    for_each_parameter_list(doc, &mut |ptr, params| strip(ptr, params, report))
+}
+
+/// Calls `f` with every `parameters` list of the document: path items' first, then operations',
+/// each with its pointer.
+fn for_each_parameter_list(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value)) -> Result<()> {
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             if let Some(params) = item.get_mut("parameters") {
-                strip(&join(&join("/paths", path), "parameters"), params, report);
+                f(&join(&join("/paths", path), "parameters"), params);
             }
         }
     }
     for_each_operation(doc, &mut |ptr, _, _, op| {
         if let Some(params) = op.get_mut("parameters") {
-            strip(&join(ptr, "parameters"), params, report);
+            f(&join(ptr, "parameters"), params);
         }
         Ok(())
     })
@@ -173,19 +179,7 @@ pub fn non_nullable_parameters(doc: &mut Value, report: &mut Report) -> Result<(
             }
         }
     };
-    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
-        for (path, item) in paths.iter_mut() {
-            if let Some(params) = item.get_mut("parameters") {
-                fix(&join(&join("/paths", path), "parameters"), params, report);
-            }
-        }
-    }
-    for_each_operation(doc, &mut |ptr, _, _, op| {
-        if let Some(params) = op.get_mut("parameters") {
-            fix(&join(ptr, "parameters"), params, report);
-        }
-        Ok(())
-    })?;
+    for_each_parameter_list(doc, &mut |ptr, params| fix(ptr, params, report))?;
     if let Some(components) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
         for (name, param) in components.iter_mut() {
             let mut list = Value::Array(vec![param.take()]);
