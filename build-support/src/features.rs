@@ -485,6 +485,21 @@ mod tests {
     }
 
     #[test]
+    fn an_operation_named_like_a_type_refuses_the_split_and_changes_nothing() {
+        let document = json!({"paths": {"/call": {"post": {"tags": ["Calls"]}}, "/number": {"get": {"tags": ["Numbers"]}}}});
+        let mut file = sample();
+        if let Some(syn::Item::Mod(m)) = file.items.first_mut() {
+            m.content.as_mut().unwrap().1.push(syn::parse_quote!(
+                pub struct GetNumber;
+            ));
+        }
+        let before = prettyplease::unparse(&file);
+        let err = gate_by_tag(&mut file, &document).unwrap_err();
+        assert!(err.to_string().contains("GetNumber"), "{err}");
+        assert_eq!(prettyplease::unparse(&file), before);
+    }
+
+    #[test]
     fn a_document_with_one_tag_is_not_split() {
         let document = json!({"paths": {"/call": {"post": {"tags": ["Calls"]}}, "/number": {"get": {"tags": ["Calls"]}}}});
         let mut file = sample();

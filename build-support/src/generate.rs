@@ -700,7 +700,11 @@ fn generate_code(
     phases.lap("defaults", &mut clock);
     let mut features = String::new();
     if provider.features_per_tag {
-        let split = crate::features::gate_by_tag(&mut file, document)?;
+        // A document that cannot be split is generated whole, with the reason in the report.
+        let split = crate::features::gate_by_tag(&mut file, document).unwrap_or_else(|e| {
+            report.record(crate::features::NAME, "/paths", format!("not split: {e}"));
+            crate::features::Split::default()
+        });
         if !split.features.is_empty() {
             report.record(
                 crate::features::NAME,
