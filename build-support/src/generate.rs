@@ -630,9 +630,7 @@ fn check_crate_dependencies(cargo_toml: &Path, uses: Uses) -> Result<()> {
 
 fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses, core_path: &str) -> String {
     let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or(&provider.name);
-    let mut deps = format!(
-        "agentdial-core = {{ path = {core_path:?}, version = \"0.1.0\", default-features = false }}\n"
-    );
+    let mut deps = format!("agentdial-core = {{ path = {core_path:?}, version = \"0.1.0\" }}\n");
     deps.push_str(
         "progenitor-client.workspace = true\nreqwest.workspace = true\nschemars.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
     );
@@ -649,7 +647,7 @@ fn scaffold_cargo_toml(provider: &Provider, document: &Value, uses: Uses, core_p
         deps.push_str("futures.workspace = true\n");
     }
     format!(
-        "[package]\nname = \"{0}\"\nversion = \"0.1.0\"\ndescription = \"Typed Rust client for the {title}, generated from its OpenAPI document.\"\n# 2021: typify's generated JsonSchema impls name a binding `gen`, a keyword in edition 2024.\nedition = \"2021\"\nrust-version.workspace = true\nlicense.workspace = true\nkeywords.workspace = true\ncategories.workspace = true\nreadme = \"README.md\"\ndocumentation = \"https://docs.rs/{0}\"\ninclude = [\"src/**/*.rs\", \"Cargo.toml\", \"README.md\", \"CHANGELOG.md\", \"TRANSFORMATIONS.md\", \"LICENSE-MIT\", \"LICENSE-APACHE\"]\n\n[package.metadata.docs.rs]\nall-features = true\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n\n[features]\ndefault = [\"aws-lc-rs\"]\n# TLS backend (see agentdial-core): rustls with aws-lc-rs, or the lighter ring.\naws-lc-rs = [\"agentdial-core/aws-lc-rs\"]\nring = [\"agentdial-core/ring\"]\n\n[dependencies]\n{deps}",
+        "[package]\nname = \"{0}\"\nversion = \"0.1.0\"\ndescription = \"Typed Rust client for the {title}, generated from its OpenAPI document.\"\n# 2021: typify's generated JsonSchema impls name a binding `gen`, a keyword in edition 2024.\nedition = \"2021\"\nrust-version.workspace = true\nlicense.workspace = true\nkeywords.workspace = true\ncategories.workspace = true\nreadme = \"README.md\"\ndocumentation = \"https://docs.rs/{0}\"\ninclude = [\"src/**/*.rs\", \"Cargo.toml\", \"README.md\", \"CHANGELOG.md\", \"TRANSFORMATIONS.md\", \"LICENSE-MIT\", \"LICENSE-APACHE\"]\n\n[package.metadata.docs.rs]\nall-features = true\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n\n[dependencies]\n{deps}",
         provider.crate_name()
     )
 }
