@@ -124,11 +124,13 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
-    /// Clean `cargo build -p agentdial` with one provider feature vs all four, each in a fresh
-    /// target directory; prints the times and their ratio. Takes minutes.
+    /// Clean `cargo build -p agentdial` with one provider feature (and a TLS backend) vs the
+    /// defaults (all four, aws-lc-rs), each in a fresh target directory; prints the times and their
+    /// ratio. Takes minutes.
     BuildCost {
-        /// Single-provider builds to measure (default: altur).
-        #[arg(long, default_values_t = vec!["altur".to_owned()])]
+        /// Single-provider builds to measure, as feature lists (a provider and a TLS backend,
+        /// `aws-lc-rs` or `ring`; default: altur with each).
+        #[arg(long, default_values_t = vec!["altur,aws-lc-rs".to_owned(), "altur,ring".to_owned()])]
         single: Vec<String>,
     },
 }
@@ -273,13 +275,14 @@ fn build_cost(single: &[String]) -> Result<()> {
         eprintln!("clean build, features {features}: {seconds:.1} s");
         Ok(seconds)
     };
-    let all = build("altur,alta,fluents,hmsovereign")?;
+    // The default features: all four providers, rustls with aws-lc-rs.
+    let all = build("altur,alta,fluents,hmsovereign,aws-lc-rs")?;
     println!("| features | clean build (s) | ratio to all four |\n|---|---|---|");
     for feature in single {
         let t = build(feature)?;
         println!("| {feature} | {t:.1} | {:.2} |", t / all);
     }
-    println!("| altur,alta,fluents,hmsovereign | {all:.1} | 1.00 |");
+    println!("| altur,alta,fluents,hmsovereign,aws-lc-rs (default) | {all:.1} | 1.00 |");
     Ok(())
 }
 

@@ -303,6 +303,7 @@ impl ClientOptions {
         if let Some(configure) = &self.configure {
             builder = configure(builder);
         }
+        ensure_crypto_provider();
         // No redirects, set last so that no configuration can undo it: following a 307/308 would
         // resend a call-creating POST (with a key header, possibly to another host), and a 303 would
         // turn it into a GET whose answer hides that the call was created.
@@ -312,6 +313,19 @@ impl ClientOptions {
             http,
             Auth { key: self.key, scheme, max_response_body: self.max_response_body },
         ))
+    }
+}
+
+/// With the `ring` feature (and not `aws-lc-rs`), installs ring as rustls' process-wide default
+/// crypto provider unless one is installed already; otherwise does nothing. Every client this crate
+/// builds calls it first. Call it yourself before building a `reqwest::Client` of your own in a
+/// program that uses only the `ring` feature: reqwest without a built-in provider panics when it
+/// builds a client and no default provider is installed.
+pub fn ensure_crypto_provider() {
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err: another thread installed one meanwhile, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
@@ -473,6 +487,19 @@ pub mod hooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Building a client sets up rustls. With only the `ring` feature, reqwest has no provider of
+    /// its own and panics unless `ensure_crypto_provider` installed one (CI runs this test with
+    /// `--no-default-features --features ring` as well as with the defaults).
+    #[test]
+    fn builds_a_tls_client_with_the_chosen_crypto_provider() {
+        let (url, _http, _auth) = ClientOptions::new("k")
+            .build("https://api.example.com/v1/", AuthScheme::Bearer)
+            .expect("the client builds");
+        assert_eq!(url, "https://api.example.com/v1");
+        #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+    }
 
     #[test]
     fn path_segments_keep_only_unreserved_characters() {

@@ -1,6 +1,6 @@
 //! [`Client::calls`]: every call of the account as a neutral stream, where the provider can list calls.
 
-use super::{Client, Inner};
+use super::Client;
 use crate::{CallState, Error};
 use futures::Stream;
 use std::pin::Pin;
@@ -78,7 +78,7 @@ impl Client {
     pub fn calls(&self, filter: CallFilter) -> Result<CallStream<'_>, Error> {
         match &self.inner {
             #[cfg(feature = "hmsovereign")]
-            Inner::HmsSovereign(c) => crate::providers::hmsovereign::calls(
+            super::Inner::HmsSovereign(c) => crate::providers::hmsovereign::calls(
                 c,
                 &self.retry,
                 self.op("list calls", false, true),
