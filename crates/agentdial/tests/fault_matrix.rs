@@ -119,7 +119,9 @@ async fn server_that_never_answers_times_out_without_retry() {
     let started = Instant::now();
     let err = client.dial(&call()).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { may_have_dialed: true, .. }), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(3), "gave up at the timeout: {:?}", started.elapsed());
+    // A guard, not a timing measurement: the server never answers, so only the client's own
+    // timeout can end this; ten times that timeout leaves room for a loaded machine.
+    assert!(started.elapsed() < Duration::from_secs(10), "gave up at the timeout: {:?}", started.elapsed());
     assert_eq!(mock.dials(), 1);
 }
 

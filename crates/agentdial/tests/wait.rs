@@ -70,9 +70,12 @@ async fn stops_at_the_deadline() {
         .unwrap_err();
     let elapsed = started.elapsed();
     assert!(matches!(&err, Error::Deadline { last_status: Some(CallStatus::InProgress), .. }), "{err:?}");
-    assert!(elapsed >= Duration::from_millis(450) && elapsed < Duration::from_millis(1500), "{elapsed:?}");
+    // Never before the deadline; the upper bound only tells "stopped" from "kept polling" (the
+    // server answers in-progress forever) with room for a loaded machine.
+    assert!(elapsed >= Duration::from_millis(450) && elapsed < Duration::from_secs(10), "{elapsed:?}");
+    // At most one poll per 100 ms interval (a loaded machine polls less often, never more).
     let polls = server.received_requests().await.unwrap().len();
-    assert!((3..=6).contains(&polls), "polled every 100 ms: {polls}");
+    assert!((1..=6).contains(&polls), "polled every 100 ms: {polls}");
 }
 
 #[tokio::test]
@@ -128,11 +131,15 @@ async fn a_hanging_server_cannot_hold_wait_past_its_deadline() {
         )
         .mount(&server)
         .await;
-    let started = Instant::now();
-    let err = client(&server)
-        .wait_until_ended("call_1", Duration::from_millis(50), Duration::from_millis(500))
-        .await
-        .unwrap_err();
+    // The answer comes after 20 s; the deadline is 0.5 s. Not a timing assertion: whatever the
+    // machine's load, a wait that held on to the hanging request would end only after 20 s, so the
+    // 15 s guard tells the two apart.
+    let err = tokio::time::timeout(
+        Duration::from_secs(15),
+        client(&server).wait_until_ended("call_1", Duration::from_millis(50), Duration::from_millis(500)),
+    )
+    .await
+    .expect("wait_until_ended held on past its deadline, until the hanging answer")
+    .unwrap_err();
     assert!(matches!(err, Error::Deadline { .. }), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
