@@ -365,12 +365,19 @@ impl VisitMut for ArmGate<'_> {
     }
 }
 
-/// The `[features]` table of a split crate: every feature on by default.
-pub fn features_table(split: &Split) -> String {
-    let list =
-        |fs: &mut dyn Iterator<Item = &String>| fs.map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ");
-    let mut out = format!("\n[features]\ndefault = [{}]\n", list(&mut split.features.keys()));
-    for (feature, tag) in &split.features {
+/// The `[features]` table of a generated crate: the TLS backend (as in the hand-kept provider
+/// crates: rustls with aws-lc-rs by default, or ring) and, for a crate split by tag, one feature per
+/// tag (`tags`: feature → tag, empty for `other-schemas`); every tag on by default.
+pub fn features_table(tags: &BTreeMap<String, String>) -> String {
+    let default: Vec<String> = std::iter::once("aws-lc-rs")
+        .chain(tags.keys().map(String::as_str))
+        .map(|f| format!("{f:?}"))
+        .collect();
+    let mut out = format!(
+        "\n[features]\ndefault = [{}]\n# TLS backend (see agentdial-core): rustls with aws-lc-rs, or the lighter ring.\naws-lc-rs = [\"agentdial-core/aws-lc-rs\"]\nring = [\"agentdial-core/ring\"]\n",
+        default.join(", ")
+    );
+    for (feature, tag) in tags {
         if tag.is_empty() {
             out.push_str(&format!("# component schemas no operation uses\n{feature} = []\n"));
         } else {
@@ -479,9 +486,12 @@ mod tests {
         assert_eq!(gate_of("impl<'a> GetNumber<'a>"), r#"#[cfg(feature = "phone-numbers")]"#);
         assert!(!gate_of("pub fn untagged").starts_with("#[cfg"), "untagged operations are always built");
         assert_eq!(gate_of(r#""Webhook" =>"#), r#"#[cfg(feature = "other-schemas")]"#);
+        let table = features_table(&split.features);
         assert!(
-            features_table(&split).contains("default = [\"calls\", \"other-schemas\", \"phone-numbers\"]")
+            table.contains("default = [\"aws-lc-rs\", \"calls\", \"other-schemas\", \"phone-numbers\"]"),
+            "{table}"
         );
+        assert!(table.contains("ring = [\"agentdial-core/ring\"]\n# tag `Calls`\ncalls = []"), "{table}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,8 @@ pub struct GeneratedProvider {
     pub elapsed: Duration,
     /// Where `elapsed` went, phase by phase (load, transform, progenitor, passes, ...).
     pub phases: Phases,
+    /// The cargo features of a crate split by tag (feature → tag), empty when not split.
+    pub tag_features: BTreeMap<String, String>,
 }
 
 /// Wall time per generation phase, in the order the phases ran.
@@ -502,14 +505,15 @@ pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<
     let mut phases = Phases::default();
     let (loaded, mut document, mut report) = prepare_timed(root, layout, provider, &mut phases)?;
     let origin = layout.origin(provider);
-    let (generated, uses, features) =
+    let (generated, uses, tag_features) =
         generate_code(provider, &origin, &loaded, &mut document, &mut report, &mut phases)?;
+    let features = crate::features::features_table(&tag_features);
     let mut clock = Instant::now();
     let manifest = layout.manifest.to_string_lossy().replace('\\', "/");
     let markdown = report.to_markdown(&provider.name, &origin, &manifest, &loaded.sha256, &reasons());
     let dir = layout.crates.join(&provider.name);
     check_crate_dependencies(&root.join(&dir).join("Cargo.toml"), uses)?;
-    check_crate_features(&root.join(&dir).join("Cargo.toml"), &features)?;
+    check_crate_features(&root.join(&dir).join("Cargo.toml"), &tag_features, &features)?;
     let mut files =
         vec![(dir.join("src").join("generated.rs"), generated), (dir.join("TRANSFORMATIONS.md"), markdown)];
     if layout.crates == Path::new("crates") {
@@ -537,6 +541,7 @@ pub fn generate_in(root: &Path, layout: &Layout, provider: &Provider) -> Result<
         typed_operations,
         elapsed: start.elapsed(),
         phases,
+        tag_features,
     })
 }
 
@@ -594,7 +599,7 @@ fn generate_code(
     document: &mut Value,
     report: &mut Report,
     phases: &mut Phases,
-) -> Result<(String, Uses, String)> {
+) -> Result<(String, Uses, BTreeMap<String, String>)> {
     let mut clock = Instant::now();
     // progenitor, degrading per operation / schema where it still fails (reported; see degrade.rs).
     let (tokens, generator) =
@@ -698,7 +703,7 @@ fn generate_code(
         );
     }
     phases.lap("defaults", &mut clock);
-    let mut features = String::new();
+    let mut features = BTreeMap::new();
     if provider.features_per_tag {
         // A document that cannot be split is generated whole, with the reason in the report.
         let split = crate::features::gate_by_tag(&mut file, document).unwrap_or_else(|e| {
@@ -716,7 +721,7 @@ fn generate_code(
                     split.features.keys().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
                 ),
             );
-            features = crate::features::features_table(&split);
+            features = split.features;
         }
         phases.lap("features", &mut clock);
     }
@@ -729,27 +734,20 @@ fn generate_code(
     Ok((generated, uses, features))
 }
 
-/// A crate split by tag must declare the generated features (an existing Cargo.toml is the
-/// maintainers': the table to add is in the message).
-fn check_crate_features(cargo_toml: &Path, features: &str) -> Result<()> {
-    if features.is_empty() {
+/// A crate split by tag must declare the generated tag features (an existing Cargo.toml is the
+/// maintainers': the whole table is in the message).
+fn check_crate_features(cargo_toml: &Path, tags: &BTreeMap<String, String>, table: &str) -> Result<()> {
+    if tags.is_empty() {
         return Ok(());
     }
     let Ok(text) = std::fs::read_to_string(cargo_toml) else { return Ok(()) };
     let ours: toml::Table =
         toml::from_str(&text).with_context(|| format!("parsing {}", cargo_toml.display()))?;
-    let wanted: toml::Table = toml::from_str(features).context("the generated [features] table")?;
     let have = ours.get("features").and_then(|f| f.as_table());
-    let missing: Vec<&String> = wanted
-        .get("features")
-        .and_then(|f| f.as_table())
-        .into_iter()
-        .flat_map(|t| t.keys())
-        .filter(|k| !have.is_some_and(|h| h.contains_key(*k)))
-        .collect();
+    let missing: Vec<&String> = tags.keys().filter(|k| !have.is_some_and(|h| h.contains_key(*k))).collect();
     if !missing.is_empty() {
         bail!(
-            "{}: the generated code is split by tag but the crate lacks the features {}; its [features] table should be:\n{features}",
+            "{}: the generated code is split by tag but the crate lacks the features {}; its [features] table should be:\n{table}",
             cargo_toml.display(),
             missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
         );
@@ -789,7 +787,9 @@ fn scaffold_cargo_toml(
     features: &str,
 ) -> String {
     let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or(&provider.name);
-    let mut deps = format!("agentdial-core = {{ path = {core_path:?}, version = \"0.1.0\" }}\n");
+    let mut deps = format!(
+        "agentdial-core = {{ path = {core_path:?}, version = \"0.1.0\", default-features = false }}\n"
+    );
     deps.push_str(
         "progenitor-client.workspace = true\nreqwest.workspace = true\nschemars.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
     );

@@ -170,17 +170,9 @@ pub fn run(root: &Path, options: &Options) -> Result<bool> {
     Ok(ok)
 }
 
-/// The cargo features of a crate split by tag (from its generated Cargo.toml), `default` excluded.
+/// The cargo features of a crate split by tag (none when it is not split).
 fn features_of(generated: &GeneratedProvider) -> Vec<String> {
-    let Some((_, text)) = generated.scaffold.iter().find(|(p, _)| p.ends_with("Cargo.toml")) else {
-        return Vec::new();
-    };
-    let Ok(table) = toml::from_str::<toml::Table>(text) else { return Vec::new() };
-    table
-        .get("features")
-        .and_then(|f| f.as_table())
-        .map(|f| f.keys().filter(|k| *k != "default").cloned().collect())
-        .unwrap_or_default()
+    generated.tag_features.keys().cloned().collect()
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
