@@ -98,6 +98,12 @@ pub fn check(root: &Path, old_generated: &str, new_generated: &str, target: &Pat
     let stderr = String::from_utf8_lossy(&out.stderr);
     let violations = parse(&format!("{stdout}\n{stderr}"));
     if !out.status.success() && violations.is_empty() {
+        if stderr.contains("--offline was specified") {
+            bail!(
+                "cargo semver-checks runs offline from this workspace's Cargo.lock and a package of it is not \
+                 downloaded yet; run `cargo fetch --locked` once:\n{stderr}"
+            );
+        }
         bail!("cargo semver-checks failed without reporting a lint:\n{stderr}\n{stdout}");
     }
     Ok(violations)
