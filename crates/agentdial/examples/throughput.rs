@@ -7,59 +7,15 @@
 //! `vm_hwm_kib` is the process's peak resident set (`VmHWM` of `/proc/self/status`; 0 where there
 //! is none). `cargo xtask bench-throughput` runs every combination and prints the table.
 
-use agentdial::{Client, OutboundCall, Provider};
-use serde_json::{Value, json};
+use agentdial::{Client, Provider};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+#[path = "../benches/support/cases.rs"]
+mod cases;
 #[path = "../benches/support/loopback.rs"]
 mod loopback;
-
-/// What one variant sends for one provider (the same requests as the `overhead` example).
-struct Case {
-    provider: Provider,
-    path: &'static str,
-    authorization: &'static str,
-    body: Value,
-    call: OutboundCall,
-}
-
-fn case(name: &str) -> Case {
-    match name {
-        "altur" => Case {
-            provider: Provider::Altur,
-            path: "/call",
-            authorization: "api-key k",
-            body: json!({"agent_id": "a1", "phone_number_to": "+14155550123"}),
-            call: OutboundCall::to("+14155550123").agent("a1"),
-        },
-        "alta" => Case {
-            provider: Provider::Alta,
-            path: "/assistant/calls",
-            authorization: "Bearer k",
-            body: json!({"assistantId": "a1", "name": "Ada", "phoneNumber": "+14155550123"}),
-            call: OutboundCall::to("+14155550123").agent("a1").customer_name("Ada"),
-        },
-        "fluents" => Case {
-            provider: Provider::Fluents,
-            path: "/v1/calls/create",
-            authorization: "Bearer k",
-            body: json!({"to_number": "+14155550123", "from_number": "+14155550100", "agent_phone_number": "+14155550100",
-                         "agent": {}, "telephony_provider": "twilio", "context": {}, "telephony_params": {}}),
-            call: OutboundCall::to("+14155550123")
-                .from("+14155550100")
-                .provider_field("agent", json!({}))
-                .provider_field("telephony_provider", "twilio"),
-        },
-        _ => Case {
-            provider: Provider::HmsSovereign,
-            path: "/calls/outbound",
-            authorization: "Bearer k",
-            body: json!({"destination": "+31612345678", "assistant_id": "2f1c3c1e-4a6b-4c8e-9d0a-5b7e8f9a0b1c"}),
-            call: OutboundCall::to("+31612345678").agent("2f1c3c1e-4a6b-4c8e-9d0a-5b7e8f9a0b1c"),
-        },
-    }
-}
+use cases::{Case, Typed, case};
 
 /// The clients, built whatever the variant so that every run's setup is the same.
 struct Clients {
@@ -72,29 +28,6 @@ struct Clients {
     hms: agentdial::hmsovereign::Client,
     typed: Typed,
     case: Case,
-}
-
-/// The provider crate's exact request type for the case's provider, parsed from its JSON body.
-#[derive(Default)]
-struct Typed {
-    altur: Option<agentdial::altur::types::StartCallBody>,
-    alta: Option<agentdial::alta::types::TriggerAssistantCallRequest>,
-    fluents: Option<agentdial::fluents::types::CreateCallDto>,
-    hms: Option<agentdial::hmsovereign::types::OutboundCallRequest>,
-}
-
-impl Typed {
-    fn from(body: &Value, provider: Provider) -> Self {
-        let mut t = Typed::default();
-        let json = body.clone();
-        match provider {
-            Provider::Altur => t.altur = serde_json::from_value(json).ok(),
-            Provider::Alta => t.alta = serde_json::from_value(json).ok(),
-            Provider::Fluents => t.fluents = serde_json::from_value(json).ok(),
-            _ => t.hms = serde_json::from_value(json).ok(),
-        }
-        t
-    }
 }
 
 impl Clients {
