@@ -1,7 +1,6 @@
 use crate::http::{Op, RetryPolicy, finish, run};
 use crate::{CallHandle, DialResponse, Dialed, Error, OutboundCall, ProviderError};
 use agentdial_alta::types;
-use serde_json::{Map, Value, json};
 
 pub(crate) async fn dial(
     client: &agentdial_alta::Client,
@@ -15,15 +14,18 @@ pub(crate) async fn dial(
         "trigger_assistant_call",
     );
     super::refuse(op.provider, call, &["from", "phone_number_id"])?;
-    let mut fields = Map::new();
-    fields.insert("assistantId".into(), json!(super::required(op.provider, "agent_id", &call.agent_id)?));
-    fields.insert("name".into(), json!(super::required(op.provider, "customer_name", &call.customer_name)?));
-    fields.insert("phoneNumber".into(), json!(call.to));
-    if !call.variables.is_empty() {
-        fields.insert("data".into(), Value::Object(call.variables.clone()));
-    }
-    let body: types::TriggerAssistantCallRequest =
-        super::body(op.provider, "Alta trigger-call body", fields, call)?;
+    let typed = types::TriggerAssistantCallRequest::builder()
+        .assistant_id(super::required(op.provider, "agent_id", &call.agent_id)?)
+        .name(super::required(op.provider, "customer_name", &call.customer_name)?)
+        .phone_number(call.to.as_str())
+        .data(call.variables.clone());
+    let body = super::body(
+        op.provider,
+        "Alta trigger-call body",
+        types::TriggerAssistantCallRequest::try_from(typed),
+        call,
+        &[],
+    )?;
     run(policy, op, || async {
         finish(op, client.trigger_assistant_call().body(body.clone()).send().await, |_, b: &types::Error| {
             Some(ProviderError::Alta(Box::new(b.clone())))

@@ -1,7 +1,6 @@
 use crate::http::{Op, RetryPolicy, finish, run};
 use crate::{CallHandle, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderError};
 use agentdial_altur::types;
-use serde_json::{Map, Value, json};
 
 pub(crate) fn status(s: &types::CallStatus) -> CallStatus {
     use types::CallStatus as S;
@@ -24,16 +23,16 @@ pub(crate) async fn dial(
 ) -> Result<Dialed, Error> {
     let op = super::with_declared_429(op, agentdial_altur::spec::OPERATIONS_DECLARING_429, "start_call");
     super::refuse(op.provider, call, &["from", "phone_number_id"])?;
-    let mut fields = Map::new();
-    fields.insert("agent_id".into(), json!(super::required(op.provider, "agent_id", &call.agent_id)?));
-    fields.insert("phone_number_to".into(), json!(call.to));
-    if let Some(name) = &call.customer_name {
-        fields.insert("end_user_display_name".into(), json!(name));
-    }
+    let mut typed = types::StartCallBody::builder()
+        .agent_id(super::required(op.provider, "agent_id", &call.agent_id)?)
+        .phone_number_to(call.to.as_str())
+        .end_user_display_name(call.customer_name.clone());
     if !call.variables.is_empty() {
-        fields.insert("end_user_context".into(), Value::Object(call.variables.clone()));
+        typed =
+            typed.end_user_context(Some(types::StartCallBodyEndUserContext::Object(call.variables.clone())));
     }
-    let body: types::StartCallBody = super::body(op.provider, "Altur Start Call body", fields, call)?;
+    let body =
+        super::body(op.provider, "Altur Start Call body", types::StartCallBody::try_from(typed), call, &[])?;
     let response = run(policy, op, || async {
         finish(op, client.start_call().body(body.clone()).send().await, |_, b: &types::Error| {
             Some(ProviderError::Altur(Box::new(b.clone())))

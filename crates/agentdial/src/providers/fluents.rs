@@ -1,7 +1,7 @@
 use crate::http::{Op, RetryPolicy, finish, run};
 use crate::{CallHandle, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderError};
 use agentdial_fluents::types;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 pub(crate) fn status(call: &types::CallDto) -> Option<CallStatus> {
     use types::CallDtoStatus as S;
@@ -28,13 +28,31 @@ pub(crate) async fn dial(
     );
     super::refuse(op.provider, call, &["agent_id", "phone_number_id", "customer_name"])?;
     let from = super::required(op.provider, "from", &call.from)?;
-    let mut fields = Map::new();
-    fields.insert("to_number".into(), json!(call.to));
-    fields.insert("from_number".into(), json!(from));
-    fields.insert("agent_phone_number".into(), json!(from));
-    fields.insert("context".into(), Value::Object(call.variables.clone()));
-    fields.insert("telephony_params".into(), json!({}));
-    let body: types::CreateCallDto = super::body(op.provider, "Fluents Create call body", fields, call)?;
+    const WHAT: &str = "Fluents Create call body";
+    // Required by the document and not in OutboundCall: the caller gives them as provider fields,
+    // read here as their exact types.
+    let agent: Option<Map<String, Value>> = super::provider_field(op.provider, WHAT, call, "agent")?;
+    let telephony_provider: Option<types::CreateCallDtoTelephonyProvider> =
+        super::provider_field(op.provider, WHAT, call, "telephony_provider")?;
+    let mut typed = types::CreateCallDto::builder()
+        .to_number(call.to.as_str())
+        .from_number(from)
+        .agent_phone_number(from)
+        .context(call.variables.clone())
+        .telephony_params(Map::new());
+    if let Some(agent) = agent {
+        typed = typed.agent(agent);
+    }
+    if let Some(telephony_provider) = telephony_provider {
+        typed = typed.telephony_provider(telephony_provider);
+    }
+    let body = super::body(
+        op.provider,
+        WHAT,
+        types::CreateCallDto::try_from(typed),
+        call,
+        &["agent", "telephony_provider"],
+    )?;
     let response = run(policy, op, || async {
         finish(
             op,

@@ -3,7 +3,7 @@ use crate::{
     CallHandle, CallState, CallStatus, DialResponse, Dialed, Error, OutboundCall, ProviderCall, ProviderError,
 };
 use agentdial_hmsovereign::types;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 pub(crate) fn status(call: &types::Call) -> CallStatus {
     use types::CallStatus as S;
@@ -34,11 +34,11 @@ fn details(body: &impl serde::Serialize) -> Option<ProviderError> {
     }
 }
 
-fn uuid_field(op: Op, field: &str, value: &Option<String>) -> Result<Option<Value>, Error> {
+fn uuid_field(op: Op, field: &str, value: &Option<String>) -> Result<Option<uuid::Uuid>, Error> {
     value
         .as_deref()
         .map(|v| {
-            v.parse::<uuid::Uuid>().map(|u| json!(u)).map_err(|_| Error::InvalidInput {
+            v.parse::<uuid::Uuid>().map_err(|_| Error::InvalidInput {
                 provider: Some(op.provider),
                 message: format!("HMS Sovereign's `{field}` is a UUID; got {v:?}"),
             })
@@ -60,19 +60,22 @@ pub(crate) async fn dial(
         "create_outbound_call",
     );
     super::refuse(op.provider, call, &["from", "customer_name"])?;
-    let mut fields = Map::new();
-    fields.insert("destination".into(), json!(call.to));
-    if let Some(id) = uuid_field(op, "agent_id", &call.agent_id)? {
-        fields.insert("assistant_id".into(), id);
-    }
-    if let Some(id) = uuid_field(op, "phone_number_id", &call.phone_number_id)? {
-        fields.insert("number_id".into(), id);
-    }
-    if !call.variables.is_empty() {
-        fields.insert("assistant_override".into(), json!({ "metadata": call.variables }));
-    }
-    let body: types::OutboundCallRequest =
-        super::body(op.provider, "HMS Sovereign outbound-call body", fields, call)?;
+    let assistant_id = uuid_field(op, "agent_id", &call.agent_id)?;
+    let number_id = uuid_field(op, "phone_number_id", &call.phone_number_id)?;
+    let typed = || -> Result<types::OutboundCallRequest, types::error::ConversionError> {
+        let mut typed = types::OutboundCallRequest::builder()
+            .destination(call.to.as_str())
+            .assistant_id(assistant_id)
+            .number_id(number_id);
+        if !call.variables.is_empty() {
+            let assistant_override =
+                types::AssistantConfigOverride::builder().metadata(call.variables.clone());
+            typed =
+                typed.assistant_override(Some(types::AssistantConfigOverride::try_from(assistant_override)?));
+        }
+        typed.try_into()
+    };
+    let body = super::body(op.provider, "HMS Sovereign outbound-call body", typed(), call, &[])?;
     let response = run(policy, op, || async {
         finish(op, client.create_outbound_call().body(body.clone()).send().await, |_, b| details(b)).await
     })
