@@ -126,14 +126,49 @@ impl AuthScheme {
 }
 
 /// The inner value of every generated `Client`: the key, how to send it, and the response-body cap.
-/// Only [`ClientOptions::build`] makes one.
+/// Only [`ClientOptions::build`] makes one, and it does not change afterwards (the header that
+/// carries the key is made once, there, not per request).
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct Auth {
-    pub key: ApiKey,
-    pub scheme: AuthScheme,
+    key: ApiKey,
+    scheme: AuthScheme,
+    max_response_body: usize,
+    header: AuthHeader,
+}
+
+impl Auth {
+    fn new(key: ApiKey, scheme: AuthScheme, max_response_body: usize) -> Self {
+        let header = AuthHeader(scheme.header_for(&key).and_then(|(name, value)| {
+            let mut value = reqwest::header::HeaderValue::from_str(&value).ok()?;
+            value.set_sensitive(true);
+            Some((name, value))
+        }));
+        Self { key, scheme, max_response_body, header }
+    }
+
+    pub fn key(&self) -> &ApiKey {
+        &self.key
+    }
+
+    pub fn scheme(&self) -> &AuthScheme {
+        &self.scheme
+    }
+
     /// The most bytes of a response body that are read; see [`ClientOptions::max_response_body`].
-    pub max_response_body: usize,
+    pub fn max_response_body(&self) -> usize {
+        self.max_response_body
+    }
+}
+
+/// The header a scheme sends the key in, marked sensitive (hyper and reqwest do not log it). Its
+/// `Debug` shows the header's name only.
+#[derive(Clone)]
+struct AuthHeader(Option<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>);
+
+impl std::fmt::Debug for AuthHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AuthHeader").field(&self.0.as_ref().map(|(name, _)| name)).finish()
+    }
 }
 
 /// Why a client could not be built.
@@ -308,11 +343,7 @@ impl ClientOptions {
         // resend a call-creating POST (with a key header, possibly to another host), and a 303 would
         // turn it into a GET whose answer hides that the call was created.
         let http = builder.redirect(reqwest::redirect::Policy::none()).build()?;
-        Ok((
-            url.trim_end_matches('/').to_owned(),
-            http,
-            Auth { key: self.key, scheme, max_response_body: self.max_response_body },
-        ))
+        Ok((url.trim_end_matches('/').to_owned(), http, Auth::new(self.key, scheme, self.max_response_body)))
     }
 }
 
@@ -470,16 +501,15 @@ pub mod hooks {
     /// scheme says (a sensitive header value, so it is not logged by reqwest/hyper) and removes the
     /// `api-version` header progenitor adds on its own.
     pub fn pre_request(auth: &Auth, request: &mut reqwest::Request) {
-        request.headers_mut().remove("api-version");
+        const API_VERSION: reqwest::header::HeaderName =
+            reqwest::header::HeaderName::from_static("api-version");
+        request.headers_mut().remove(API_VERSION);
         if let super::AuthScheme::Query { name } = auth.scheme {
             request.url_mut().query_pairs_mut().append_pair(name, auth.key.expose());
             return;
         }
-        if let Some((name, value)) = auth.scheme.header_for(&auth.key)
-            && let Ok(mut value) = reqwest::header::HeaderValue::from_str(&value)
-        {
-            value.set_sensitive(true);
-            request.headers_mut().insert(name, value);
+        if let Some((name, value)) = &auth.header.0 {
+            request.headers_mut().insert(name.clone(), value.clone());
         }
     }
 }
@@ -517,8 +547,9 @@ mod tests {
         let options = ClientOptions::new("sk_live_secret");
         assert!(!format!("{options:?}").contains("sk_live_secret"));
         let (_, _, auth) = options.build("https://example.test/v1/", AuthScheme::Bearer).unwrap();
-        assert!(!format!("{auth:?}").contains("sk_live_secret"));
-        assert_eq!(auth.key.expose(), "sk_live_secret");
+        let debug = format!("{auth:?}");
+        assert!(!debug.contains("sk_live_secret") && debug.contains("authorization"), "{debug}");
+        assert_eq!(auth.key().expose(), "sk_live_secret");
     }
 
     #[test]
@@ -600,15 +631,11 @@ mod tests {
 
     #[test]
     fn query_key_is_redacted_from_urls() {
-        let auth = Auth {
-            key: ApiKey::new("qk-123"),
-            scheme: AuthScheme::Query { name: "api_key" },
-            max_response_body: 1,
-        };
+        let auth = Auth::new(ApiKey::new("qk-123"), AuthScheme::Query { name: "api_key" }, 1);
         let mut url = reqwest::Url::parse("https://x.test/v1/calls?limit=5&api_key=qk-123&q=a%20b").unwrap();
         hooks::redact_url(&mut url, &auth);
         assert_eq!(url.as_str(), "https://x.test/v1/calls?limit=5&api_key=REDACTED&q=a+b");
-        let bearer = Auth { scheme: AuthScheme::Bearer, ..auth };
+        let bearer = Auth::new(ApiKey::new("qk-123"), AuthScheme::Bearer, 1);
         let mut url = reqwest::Url::parse("https://x.test/v1?api_key=visible").unwrap();
         hooks::redact_url(&mut url, &bearer);
         assert_eq!(url.as_str(), "https://x.test/v1?api_key=visible", "only a query-key scheme is redacted");
