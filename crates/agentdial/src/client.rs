@@ -111,7 +111,6 @@ impl ClientBuilder {
                 });
             }
         };
-        crate::validate::warm_up();
         Ok(Client { provider, inner, retry: self.retry })
     }
 }
