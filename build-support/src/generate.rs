@@ -559,6 +559,7 @@ fn reasons() -> Vec<(&'static str, &'static str)> {
         (crate::path_encoding::NAME, crate::path_encoding::WHY),
         (crate::pagination::NAME, crate::pagination::WHY),
         (crate::unused_defaults::NAME, crate::unused_defaults::WHY),
+        (crate::api_version::NAME, crate::api_version::WHY),
         (crate::features::NAME, crate::features::WHY),
     ])
     .chain(crate::degrade::DEGRADATIONS.iter().copied())
@@ -671,6 +672,14 @@ fn generate_code(
     }
     phases.lap("non_exhaustive", &mut clock);
     crate::wire_names::restore_parameter_wire_names(&mut file, document)?;
+    let dropped = crate::api_version::drop_api_version_header(&mut file)?;
+    if dropped > 0 {
+        report.record(
+            crate::api_version::NAME,
+            "/info/version",
+            format!("progenitor's `api-version` header not sent by {dropped} operation(s)"),
+        );
+    }
     crate::request_bodies::encode_request_bodies(&mut file, document)?;
     phases.lap("request_bodies", &mut clock);
     if crate::path_encoding::encode_path_parameters(&mut file)? {

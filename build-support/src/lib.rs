@@ -4,6 +4,7 @@
 //!
 //! Nothing here runs inside the published provider crates; `cargo xtask generate` drives it.
 
+pub mod api_version;
 pub mod box_large_fields;
 pub mod changelog;
 pub mod constructors;

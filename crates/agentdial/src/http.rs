@@ -280,11 +280,14 @@ where
             request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        let t = Instant::now();
+        // No subscriber wants the span: its fields are not worked out (a clock read, header lookups).
+        let t = (!span.is_disabled()).then(Instant::now);
         // Boxed: the generated clients' futures are large; moving them into the scope by value
         // costs more than the allocation (callgrind, BENCHMARKS.md).
         let result = agentdial_core::capture::scope(Box::pin(attempt())).instrument(span.clone()).await;
-        span.record("duration_ms", t.elapsed().as_millis() as u64);
+        if let Some(t) = t {
+            span.record("duration_ms", t.elapsed().as_millis() as u64);
+        }
         let error = match result {
             Ok(value) => return Ok(value),
             Err(e) => e,
@@ -317,9 +320,11 @@ pub(crate) async fn finish<T, E: serde::Serialize>(
     match sent {
         Ok(rv) => {
             let span = tracing::Span::current();
-            span.record("status", rv.status().as_u16());
-            if let Some(id) = request_id(rv.headers()) {
-                span.record("request_id", id.as_str());
+            if !span.is_disabled() {
+                span.record("status", rv.status().as_u16());
+                if let Some(id) = request_id(rv.headers()) {
+                    span.record("request_id", id.as_str());
+                }
             }
             Ok(rv.into_inner())
         }

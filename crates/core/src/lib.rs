@@ -2,8 +2,8 @@
 //!
 //! Each provider crate's generated `Client` carries an [`Auth`] as its progenitor "inner" value:
 //! the API key (never printed) and the way the provider's OpenAPI document says to send it. The
-//! generated code calls [`hooks::pre_request`] before every request, which applies the key and
-//! removes the `api-version` header progenitor adds (none of our providers asks for it), and sends
+//! generated code calls [`hooks::pre_request`] before every request, which applies the key (the
+//! `api-version` header progenitor adds is removed at generation: none of our providers asks for it), and sends
 //! every request through [`hooks::exec`], which caps the response body
 //! ([`ClientOptions::max_response_body`]) and keeps a query-parameter key out of every URL that an
 //! error or a response could print.
@@ -498,12 +498,9 @@ pub mod hooks {
     }
 
     /// Runs before every request of a generated client: applies the key as the document's security
-    /// scheme says (a sensitive header value, so it is not logged by reqwest/hyper) and removes the
-    /// `api-version` header progenitor adds on its own.
+    /// scheme says (a sensitive header value, so it is not logged by reqwest/hyper). (progenitor's
+    /// own `api-version` header is not generated: build-support's `drop_api_version_header`.)
     pub fn pre_request(auth: &Auth, request: &mut reqwest::Request) {
-        const API_VERSION: reqwest::header::HeaderName =
-            reqwest::header::HeaderName::from_static("api-version");
-        request.headers_mut().remove(API_VERSION);
         if let super::AuthScheme::Query { name } = auth.scheme {
             request.url_mut().query_pairs_mut().append_pair(name, auth.key.expose());
             return;
