@@ -107,13 +107,14 @@ fn checked<T: serde::de::DeserializeOwned + serde::Serialize>(
     at: &str,
 ) -> Result<T, Error> {
     let invalid = |message: String| Error::InvalidInput { provider: Some(provider), message };
-    let place = if at.is_empty() { String::new() } else { format!(" `{at}`") };
+    let place = || if at.is_empty() { String::new() } else { format!(" `{at}`") };
     let typed = T::deserialize(given).map_err(|e| {
         invalid(format!(
-            "{what}{place}: {e} (fields a provider needs beyond OutboundCall go in `provider_fields`)"
+            "{what}{}: {e} (fields a provider needs beyond OutboundCall go in `provider_fields`)",
+            place()
         ))
     })?;
-    let kept = serde_json::to_value(&typed).map_err(|e| invalid(format!("{what}{place}: {e}")))?;
+    let kept = serde_json::to_value(&typed).map_err(|e| invalid(format!("{what}{}: {e}", place())))?;
     if let Some(path) = dropped_key(given, &kept, at) {
         return Err(invalid(format!(
             "{what}: the request type has no field `{path}`, so it would not be sent; check its name and level in the provider's request type"
@@ -126,20 +127,31 @@ fn checked<T: serde::de::DeserializeOwned + serde::Serialize>(
 /// request type) lost. A key whose value is `null`, `{}` or `[]` may be left out by the type's
 /// serializer (`skip_serializing_if`), which sends the same as the empty value: not a loss.
 fn dropped_key(given: &Value, kept: &Value, at: &str) -> Option<String> {
+    let path = lost(given, kept)?;
+    Some(match (at.is_empty(), path.starts_with('[')) {
+        (true, _) | (false, true) => format!("{at}{path}"),
+        (false, false) => format!("{at}.{path}"),
+    })
+}
+
+/// [`dropped_key`]'s walk; the path is made only for a lost key, on the way back up.
+fn lost(given: &Value, kept: &Value) -> Option<String> {
+    let join = |head: String, rest: String| {
+        if rest.starts_with('[') { format!("{head}{rest}") } else { format!("{head}.{rest}") }
+    };
     match (given, kept) {
-        (Value::Object(given), Value::Object(kept)) => given.iter().find_map(|(key, value)| {
-            let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
-            match kept.get(key) {
-                Some(kept_value) => dropped_key(value, kept_value, &path),
+        (Value::Object(given), Value::Object(kept)) => {
+            given.iter().find_map(|(key, value)| match kept.get(key) {
+                Some(kept_value) => lost(value, kept_value).map(|rest| join(key.clone(), rest)),
                 None if is_empty(value) => None,
-                None => Some(path),
-            }
-        }),
+                None => Some(key.clone()),
+            })
+        }
         (Value::Array(given), Value::Array(kept)) => given
             .iter()
             .zip(kept)
             .enumerate()
-            .find_map(|(i, (g, k))| dropped_key(g, k, &format!("{at}[{i}]"))),
+            .find_map(|(i, (g, k))| lost(g, k).map(|rest| join(format!("[{i}]"), rest))),
         _ => None,
     }
 }
@@ -272,6 +284,9 @@ mod tests {
         assert_eq!(dropped_key(&given, &kept, ""), Some("l[1].z".into()));
         assert_eq!(dropped_key(&json!({"empty": {}, "nul": null, "a": 1}), &json!({"a": 1}), ""), None);
         assert_eq!(dropped_key(&json!({"top": 60}), &json!({}), ""), Some("top".into()));
+        // Under a provider field's own path, and inside nested arrays.
+        assert_eq!(dropped_key(&given, &kept, "agent"), Some("agent.l[1].z".into()));
+        assert_eq!(dropped_key(&json!([[1, {"q": 1}]]), &json!([[1, {}]]), "m"), Some("m[0][1].q".into()));
         // Values that change shape (a string kept as an enum's object) are not second-guessed.
         assert_eq!(dropped_key(&json!({"a": "x"}), &json!({"a": {"x": 1}}), ""), None);
     }
