@@ -198,18 +198,25 @@ fn bench_throughput(dials: usize, in_flight: &[usize], providers: &[String], run
         // (in flight, variant) → (median dials/s, peak KiB)
         let mut results = Vec::new();
         for &n in in_flight {
-            let mut row = Vec::new();
-            for variant in VARIANTS {
-                let mut rates = Vec::with_capacity(runs);
-                let mut peak = 0;
-                for _ in 0..runs {
+            // The variants take turns, run after run, so that a slow spell of the shared machine
+            // falls on all three instead of on whichever ran during it.
+            let mut rates = [(); 3].map(|()| Vec::with_capacity(runs));
+            let mut peaks = [0u64; 3];
+            for _ in 0..runs {
+                for (i, variant) in VARIANTS.iter().enumerate() {
                     let (rate, kib) = run(variant, n, provider)?;
-                    rates.push(rate);
-                    peak = peak.max(kib);
+                    rates[i].push(rate);
+                    peaks[i] = peaks[i].max(kib);
                 }
-                rates.sort_by(f64::total_cmp);
-                row.push((rates[rates.len() / 2], peak));
             }
+            let row: Vec<(f64, u64)> = rates
+                .into_iter()
+                .zip(peaks)
+                .map(|(mut rates, peak)| {
+                    rates.sort_by(f64::total_cmp);
+                    (rates[rates.len() / 2], peak)
+                })
+                .collect();
             let mib = |k: u64| k as f64 / 1024.0;
             println!(
                 "| {provider} | {n} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.1} / {:.1} / {:.1} |",
