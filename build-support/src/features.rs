@@ -11,7 +11,7 @@
 //! choose; `default-features = false, features = ["calls"]` builds only what calls need.
 
 use crate::surface::doc_text;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use serde_json::Value;
@@ -36,24 +36,59 @@ pub struct Split {
     pub gated: usize,
 }
 
-/// Path segments that name a type or function of the generated crate: the first segment, or one
-/// after `super`/`crate`/`types`/`builder`/`defaults` (so `Self::Variant` and `Enum::Variant` do
-/// not count as mentions of a type named like the variant).
+/// Where a piece of generated code sits, which decides what a bare name in it means: typify's
+/// `types` module (with its `builder` and `defaults`), progenitor's operation `builder` module, or
+/// the crate root (`Client`, `spec`, ...). progenitor's operation builder for `createThing` and
+/// typify's type for a schema `CreateThing` may share a name; they are told apart by where they
+/// are named from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Root,
+    Types,
+    Operations,
+}
+
+/// The key of a type (or `types::defaults` helper) in the names map.
+fn type_key(name: &str) -> String {
+    format!("types::{name}")
+}
+
+/// The key of an operation builder in the names map.
+fn operation_key(name: &str) -> String {
+    format!("builder::{name}")
+}
+
+/// Path segments that name a type, default helper or operation builder of the generated crate:
+/// the first segment, or one after `super`/`crate`/`types`/`builder`/`defaults` (so `Self::Variant`
+/// and `Enum::Variant` do not count as mentions of a type named like the variant). `builder::X`
+/// is an operation builder unless it follows `types` or is named from inside `types` (typify's
+/// builder of the type `X`); a bare name inside the operation builders is one of them.
 struct Mentions<'a> {
     names: &'a BTreeMap<String, Features>,
+    scope: Scope,
     found: BTreeSet<String>,
 }
 
 impl VisitMut for Mentions<'_> {
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
         let mut previous: Option<String> = None;
+        let mut after_types = false;
         for (i, segment) in path.segments.iter().enumerate() {
             let ident = segment.ident.to_string();
             let counts = i == 0
                 || matches!(previous.as_deref(), Some("super" | "crate" | "types" | "builder" | "defaults"));
-            if counts && self.names.contains_key(&ident) {
-                self.found.insert(ident.clone());
+            if counts {
+                let operation = match previous.as_deref() {
+                    None => self.scope == Scope::Operations,
+                    Some("builder") => !after_types && self.scope != Scope::Types,
+                    Some(_) => false,
+                };
+                let key = if operation { operation_key(&ident) } else { type_key(&ident) };
+                if self.names.contains_key(&key) {
+                    self.found.insert(key);
+                }
             }
+            after_types |= ident == "types";
             previous = Some(ident);
         }
         syn::visit_mut::visit_path_mut(self, path);
@@ -63,15 +98,16 @@ impl VisitMut for Mentions<'_> {
 fn mentions<T>(
     node: &mut T,
     names: &BTreeMap<String, Features>,
+    scope: Scope,
     visit: fn(&mut Mentions, &mut T),
 ) -> BTreeSet<String> {
-    let mut m = Mentions { names, found: BTreeSet::new() };
+    let mut m = Mentions { names, scope, found: BTreeSet::new() };
     visit(&mut m, node);
     m.found
 }
 
-fn item_mentions(item: &mut syn::Item, names: &BTreeMap<String, Features>) -> BTreeSet<String> {
-    mentions(item, names, |m, i| m.visit_item_mut(i))
+fn item_mentions(item: &mut syn::Item, names: &BTreeMap<String, Features>, scope: Scope) -> BTreeSet<String> {
+    mentions(item, names, scope, |m, i| m.visit_item_mut(i))
 }
 
 /// The `cfg` for something naming `found`: one `any(..)` per distinct feature set, dropping sets
@@ -130,6 +166,47 @@ fn operation_features(document: &Value) -> BTreeMap<(String, String), (String, S
     out
 }
 
+/// The component schemas the document names under each operation (`$ref`s, followed through
+/// `components/responses`, `parameters`, `requestBodies` and `headers`), by `(METHOD, path)`, as
+/// the Rust type names typify gives them (`UpperCamelCase`). The generated code does not always
+/// name them: an operation whose error statuses have different schemas gets a JSON body, whose
+/// documented types a caller still decodes into, so they are built with the operation.
+fn document_roots(document: &Value) -> BTreeMap<(String, String), BTreeSet<String>> {
+    use heck::ToUpperCamelCase;
+    fn refs(value: &Value, document: &Value, seen: &mut BTreeSet<String>, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                    if let Some(schema) = target.strip_prefix("#/components/schemas/") {
+                        out.insert(schema.replace("~1", "/").replace("~0", "~").to_upper_camel_case());
+                    } else if target.starts_with("#/components/") && seen.insert(target.to_owned()) {
+                        if let Some(component) = document.pointer(&target[1..]) {
+                            refs(component, document, seen, out);
+                        }
+                    }
+                }
+                for v in map.values() {
+                    refs(v, document, seen, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, document, seen, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (path, item) in document.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !crate::visit::METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let mut names = BTreeSet::new();
+            refs(op, document, &mut BTreeSet::new(), &mut names);
+            out.insert((method.to_uppercase(), path.clone()), names);
+        }
+    }
+    out
+}
+
 /// Splits `file` into features per tag (see the module docs).
 pub fn gate_by_tag(file: &mut syn::File, document: &Value) -> Result<Split> {
     let by_operation = operation_features(document);
@@ -173,13 +250,10 @@ pub fn gate_by_tag(file: &mut syn::File, document: &Value) -> Result<Split> {
                     syn::Item::Type(t) => Some(t.ident.to_string()),
                     _ => None,
                 })
-                .map(|n| (n, Features::new()))
+                .map(|n| (type_key(&n), Features::new()))
                 .collect()
         })
         .unwrap_or_default();
-    if let Some(clash) = builders.keys().find(|b| type_names.contains_key(*b)) {
-        bail!("operation builder `{clash}` has the name of a type; the crate cannot be split by tag");
-    }
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     if let Some(items) = module(&mut file.items, "types") {
         for item in items.iter_mut() {
@@ -189,7 +263,22 @@ pub fn gate_by_tag(file: &mut syn::File, document: &Value) -> Result<Split> {
                 syn::Item::Type(t) => t.ident.to_string(),
                 _ => continue,
             };
-            edges.insert(name, item_mentions(item, &type_names));
+            edges.insert(type_key(&name), item_mentions(item, &type_names, Scope::Types));
+        }
+    }
+    // An inherent impl of a type outside `types` (the `typed()` decoder of a unified response
+    // body, at the crate root) links the type to what the impl names (the per-status enum).
+    for item in file.items.iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        let syn::Type::Path(ty) = &*imp.self_ty else { continue };
+        let segments: Vec<String> = ty.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if imp.trait_.is_some() || segments.len() != 2 || segments[0] != "types" {
+            continue;
+        }
+        let key = type_key(&segments[1]);
+        if type_names.contains_key(&key) {
+            let named = item_mentions(item, &type_names, Scope::Root);
+            edges.entry(key).or_default().extend(named);
         }
     }
     // 3. Operations' roots: the types their builder names.
@@ -202,8 +291,21 @@ pub fn gate_by_tag(file: &mut syn::File, document: &Value) -> Result<Split> {
                 _ => continue,
             };
             if let Some(feature) = builders.get(&owner) {
-                roots.entry(feature.clone()).or_default().extend(item_mentions(item, &type_names));
+                roots.entry(feature.clone()).or_default().extend(item_mentions(
+                    item,
+                    &type_names,
+                    Scope::Operations,
+                ));
             }
+        }
+    }
+    // The schemas the document names for an operation, where the generated code does not.
+    for (operation, schemas) in document_roots(document) {
+        if let Some((feature, _)) = by_operation.get(&operation)
+            && split.features.contains_key(feature)
+        {
+            let found = schemas.iter().map(|n| type_key(n)).filter(|k| type_names.contains_key(k));
+            roots.entry(feature.clone()).or_default().extend(found);
         }
     }
     let mut names = type_names;
@@ -229,7 +331,7 @@ pub fn gate_by_tag(file: &mut syn::File, document: &Value) -> Result<Split> {
     let all: Features = split.features.keys().cloned().collect();
     names.retain(|_, fs| *fs != all);
     for (builder, feature) in &builders {
-        names.insert(builder.clone(), Features::from([feature.clone()]));
+        names.insert(operation_key(builder), Features::from([feature.clone()]));
     }
     // 4. typify's default helpers belong to the features of the types that use them (by name in
     // a `serde(default = "..")` string or a path).
@@ -256,7 +358,7 @@ pub fn gate_by_tag(file: &mut syn::File, document: &Value) -> Result<Split> {
                 let text = quote::ToTokens::to_token_stream(item).to_string();
                 for h in &helpers {
                     if text.contains(h.as_str()) {
-                        let fs = names.get(&owner).cloned();
+                        let fs = names.get(&type_key(&owner)).cloned();
                         let entry = users.entry(h.clone()).or_insert_with(|| Some(Features::new()));
                         match (entry.as_mut(), fs) {
                             (Some(acc), Some(fs)) if !fs.is_empty() => acc.extend(fs),
@@ -274,12 +376,12 @@ pub fn gate_by_tag(file: &mut syn::File, document: &Value) -> Result<Split> {
             if let Some(fs) = fs
                 && !fs.is_empty()
             {
-                names.insert(helper, fs);
+                names.insert(type_key(&helper), fs);
             }
         }
     }
     // 5. Gate.
-    split.gated = gate_items(&mut file.items, &names);
+    split.gated = gate_items(&mut file.items, &names, Scope::Root);
     Ok(split)
 }
 
@@ -287,20 +389,25 @@ fn add_cfg(attrs: &mut Vec<syn::Attribute>, cond: TokenStream) {
     attrs.push(syn::parse_quote!(#[cfg(#cond)]));
 }
 
-fn gate_items(items: &mut [syn::Item], names: &BTreeMap<String, Features>) -> usize {
+fn gate_items(items: &mut [syn::Item], names: &BTreeMap<String, Features>, scope: Scope) -> usize {
     let mut gated = 0;
     for item in items.iter_mut() {
         match item {
             syn::Item::Mod(m) => {
+                let inner_scope = match (scope, m.ident.to_string().as_str()) {
+                    (Scope::Root, "types") => Scope::Types,
+                    (Scope::Root, "builder") => Scope::Operations,
+                    (scope, _) => scope,
+                };
                 if let Some((_, inner)) = m.content.as_mut() {
-                    gated += gate_items(inner, names);
+                    gated += gate_items(inner, names, inner_scope);
                 }
             }
             syn::Item::Impl(imp)
                 if imp.trait_.is_none() && last_ident(&imp.self_ty).as_deref() == Some("Client") =>
             {
                 for it in imp.items.iter_mut() {
-                    let found = mentions(it, names, |m, i| m.visit_impl_item_mut(i));
+                    let found = mentions(it, names, scope, |m, i| m.visit_impl_item_mut(i));
                     if let (Some(cond), syn::ImplItem::Fn(f)) = (condition(&found, names), it) {
                         add_cfg(&mut f.attrs, cond);
                         gated += 1;
@@ -317,7 +424,7 @@ fn gate_items(items: &mut [syn::Item], names: &BTreeMap<String, Features>) -> us
                 gated += arms.gated;
             }
             _ => {
-                let mut found = item_mentions(item, names);
+                let mut found = item_mentions(item, names, scope);
                 // A definition names itself (its own ident is not a path).
                 let own = match &*item {
                     syn::Item::Struct(i) => Some(i.ident.to_string()),
@@ -325,7 +432,8 @@ fn gate_items(items: &mut [syn::Item], names: &BTreeMap<String, Features>) -> us
                     syn::Item::Type(i) => Some(i.ident.to_string()),
                     syn::Item::Fn(i) => Some(i.sig.ident.to_string()),
                     _ => None,
-                };
+                }
+                .map(|own| if scope == Scope::Operations { operation_key(&own) } else { type_key(&own) });
                 found.extend(own.filter(|o| names.contains_key(o)));
                 if let Some(cond) = condition(&found, names) {
                     let attrs = match item {
@@ -357,7 +465,7 @@ struct ArmGate<'a> {
 
 impl VisitMut for ArmGate<'_> {
     fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        let found = mentions(arm, self.names, |m, a| m.visit_arm_mut(a));
+        let found = mentions(arm, self.names, Scope::Root, |m, a| m.visit_arm_mut(a));
         if let Some(cond) = condition(&found, self.names) {
             add_cfg(&mut arm.attrs, cond);
             self.gated += 1;
@@ -495,18 +603,83 @@ mod tests {
     }
 
     #[test]
-    fn an_operation_named_like_a_type_refuses_the_split_and_changes_nothing() {
+    fn an_operation_named_like_a_type_is_told_apart_from_it() {
+        // progenitor's builder for `getNumber` and typify's type for a schema `GetNumber`: both
+        // `GetNumber`, one in `builder`, one in `types` (with typify's builder of the type).
         let document = json!({"paths": {"/call": {"post": {"tags": ["Calls"]}}, "/number": {"get": {"tags": ["Numbers"]}}}});
         let mut file = sample();
         if let Some(syn::Item::Mod(m)) = file.items.first_mut() {
-            m.content.as_mut().unwrap().1.push(syn::parse_quote!(
-                pub struct GetNumber;
+            let items = &mut m.content.as_mut().unwrap().1;
+            items.push(syn::parse_quote!(
+                pub struct GetNumber {
+                    pub call: Call,
+                }
+            ));
+            items.push(syn::parse_quote!(
+                impl GetNumber { pub fn builder() -> builder::GetNumber { todo!() } }
             ));
         }
-        let before = prettyplease::unparse(&file);
-        let err = gate_by_tag(&mut file, &document).unwrap_err();
-        assert!(err.to_string().contains("GetNumber"), "{err}");
-        assert_eq!(prettyplease::unparse(&file), before);
+        let split = gate_by_tag(&mut file, &document).unwrap();
+        assert_eq!(split.features.keys().collect::<Vec<_>>(), ["calls", "numbers", "other-schemas"]);
+        let text = prettyplease::unparse(&file);
+        let gate_of = |needle: &str| -> String {
+            let at = text.find(needle).unwrap_or_else(|| panic!("{needle} missing:\n{text}"));
+            let before = &text[..at];
+            let line_start = before.trim_end().rfind('\n').map_or(0, |i| i + 1);
+            before[line_start..].trim().to_owned()
+        };
+        // The operation builder goes with its operation's tag ...
+        assert_eq!(gate_of("pub struct GetNumber<'a>"), r#"#[cfg(feature = "numbers")]"#);
+        assert_eq!(gate_of("impl<'a> GetNumber<'a>"), r#"#[cfg(feature = "numbers")]"#);
+        assert_eq!(gate_of("pub fn get_number"), r#"#[cfg(feature = "numbers")]"#);
+        // ... and the type (no operation uses it) with the other schemas, its impl naming typify's
+        // builder `builder::GetNumber` from inside `types` included; the `Call` it embeds is
+        // needed by both.
+        assert_eq!(gate_of("pub struct GetNumber {"), r#"#[cfg(feature = "other-schemas")]"#);
+        assert_eq!(gate_of("impl GetNumber {"), r#"#[cfg(feature = "other-schemas")]"#);
+        assert_eq!(
+            gate_of("pub struct Call "),
+            r#"#[cfg(any(feature = "calls", feature = "other-schemas"))]"#
+        );
+    }
+
+    #[test]
+    fn a_schema_the_document_names_for_an_operation_goes_with_it_even_if_the_code_does_not() {
+        // progenitor typed this error response as JSON; the document still gives its schema.
+        let document = json!({
+            "paths": {
+                "/call": {"post": {"tags": ["Calls"]}},
+                "/number": {"get": {"tags": ["Phone Numbers"], "responses": {"400": {"$ref": "#/components/responses/Bad"}}}},
+            },
+            "components": {"responses": {"Bad": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/webhook"}}}}}},
+        });
+        let mut file = sample();
+        let split = gate_by_tag(&mut file, &document).unwrap();
+        assert_eq!(
+            split.features.keys().collect::<Vec<_>>(),
+            ["calls", "phone-numbers"],
+            "nothing is left over"
+        );
+        let text = prettyplease::unparse(&file);
+        assert!(text.contains("#[cfg(feature = \"phone-numbers\")]\n    pub struct Webhook"), "{text}");
+        // Call is needed by both features now, so by every feature: built always.
+        assert!(text.contains("pub mod types {\n    pub struct Call "), "{text}");
+    }
+
+    #[test]
+    fn a_root_impl_of_a_type_links_it_to_what_the_impl_names() {
+        // `typed()` of a unified error body, generated at the crate root, returns the per-status
+        // enum: an operation that reaches the body reaches the enum and what it holds.
+        let document = json!({"paths": {"/call": {"post": {"tags": ["Calls"]}}, "/number": {"get": {"tags": ["Phone Numbers"]}}}});
+        let mut file = sample();
+        file.items.push(syn::parse_quote!(
+            impl types::Number {
+                pub fn typed(&self) -> types::Webhook { todo!() }
+            }
+        ));
+        gate_by_tag(&mut file, &document).unwrap();
+        let text = prettyplease::unparse(&file);
+        assert!(text.contains("#[cfg(feature = \"phone-numbers\")]\n    pub struct Webhook"), "{text}");
     }
 
     #[test]

@@ -221,6 +221,8 @@ pub use agentdial_altur as altur;
 #[cfg(feature = "fluents")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fluents")))]
 pub use agentdial_fluents as fluents;
+/// With the `hmsovereign` feature alone, the Calls and Call Control operations and the types they
+/// reach; with `hmsovereign-full` (a default feature), the whole API and the webhook payloads.
 #[cfg(feature = "hmsovereign")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hmsovereign")))]
 pub use agentdial_hmsovereign as hmsovereign;

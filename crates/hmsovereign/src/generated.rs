@@ -21,6 +21,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "organization")]
     pub struct Account {
         pub active_agents: i64,
         pub active_calls: i64,
@@ -41,6 +42,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parent_org_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "organization")]
     impl Account {
         pub fn builder() -> builder::Account {
             Default::default()
@@ -55,6 +57,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "byok")]
     pub enum AddByokConfigError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -75,6 +78,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<ErrorEnvelope> for AddByokConfigError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -90,18 +94,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "byok")]
     pub struct AddByokConfigErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "byok")]
     impl ::std::ops::Deref for AddByokConfigErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<AddByokConfigErrorBody> for ::serde_json::Value {
         fn from(value: AddByokConfigErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<::serde_json::Value> for AddByokConfigErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -116,6 +124,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub enum AddCampaignLeadError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -139,6 +148,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ErrorEnvelope> for AddCampaignLeadError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -154,18 +164,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "campaigns")]
     pub struct AddCampaignLeadErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "campaigns")]
     impl ::std::ops::Deref for AddCampaignLeadErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<AddCampaignLeadErrorBody> for ::serde_json::Value {
         fn from(value: AddCampaignLeadErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<::serde_json::Value> for AddCampaignLeadErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -180,6 +194,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "domains")]
     pub enum AddDomainError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -200,6 +215,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<ErrorEnvelope> for AddDomainError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -215,18 +231,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "domains")]
     pub struct AddDomainErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "domains")]
     impl ::std::ops::Deref for AddDomainErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<AddDomainErrorBody> for ::serde_json::Value {
         fn from(value: AddDomainErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<::serde_json::Value> for AddDomainErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -242,6 +262,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "agents")]
     pub struct Agent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub analysis_plan: ::std::option::Option<AnalysisPlan>,
@@ -299,6 +320,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub webhook_url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "agents")]
     impl Agent {
         pub fn builder() -> builder::Agent {
             Default::default()
@@ -313,6 +335,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "agents")]
     pub struct AgentCreate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub analysis_plan: ::std::option::Option<AnalysisPlan>,
@@ -358,6 +381,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub webhook_url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "agents")]
     impl AgentCreate {
         pub fn builder() -> builder::AgentCreate {
             Default::default()
@@ -373,9 +397,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "agents")]
     pub struct AgentListResponse {
         pub assistants: ::std::vec::Vec<Agent>,
     }
+    #[cfg(feature = "agents")]
     impl AgentListResponse {
         pub fn builder() -> builder::AgentListResponse {
             Default::default()
@@ -391,9 +417,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "agents")]
     pub struct AgentResponse {
         pub assistant: Agent,
     }
+    #[cfg(feature = "agents")]
     impl AgentResponse {
         pub fn builder() -> builder::AgentResponse {
             Default::default()
@@ -409,6 +437,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(feature = "agents")]
     pub struct AgentUpdate {
         #[serde(
             default,
@@ -563,6 +592,7 @@ pub mod types {
             ::std::option::Option<::std::string::String>,
         >,
     }
+    #[cfg(feature = "agents")]
     impl AgentUpdate {
         pub fn builder() -> builder::AgentUpdate {
             Default::default()
@@ -578,6 +608,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct AnalysisPlan {
         ///Minimum number of conversation messages before analysis runs (example 5; the newer SDK says the default is 2).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -585,6 +616,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub structured_data_plan: ::std::option::Option<StructuredDataPlan>,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl AnalysisPlan {
         pub fn builder() -> builder::AnalysisPlan {
             Default::default()
@@ -600,6 +632,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "analysis-templates")]
     pub struct AnalysisTemplate {
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -613,6 +646,7 @@ pub mod types {
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub user_prompt: ::std::string::String,
     }
+    #[cfg(feature = "analysis-templates")]
     impl AnalysisTemplate {
         pub fn builder() -> builder::AnalysisTemplate {
             Default::default()
@@ -628,9 +662,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "analysis-templates")]
     pub struct AnalysisTemplateListResponse {
         pub analysis_templates: ::std::vec::Vec<AnalysisTemplate>,
     }
+    #[cfg(feature = "analysis-templates")]
     impl AnalysisTemplateListResponse {
         pub fn builder() -> builder::AnalysisTemplateListResponse {
             Default::default()
@@ -646,9 +682,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "analysis-templates")]
     pub struct AnalysisTemplateResponse {
         pub analysis_template: AnalysisTemplate,
     }
+    #[cfg(feature = "analysis-templates")]
     impl AnalysisTemplateResponse {
         pub fn builder() -> builder::AnalysisTemplateResponse {
             Default::default()
@@ -664,6 +702,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     pub struct AssistantConfigOverride {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub analysis_plan: ::std::option::Option<AnalysisPlan>,
@@ -705,6 +744,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub webhook_url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     impl AssistantConfigOverride {
         pub fn builder() -> builder::AssistantConfigOverride {
             Default::default()
@@ -720,6 +760,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct AssistantRequestMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assistant: ::std::option::Option<::std::boxed::Box<AssistantWebhookObject>>,
@@ -732,6 +773,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: WebhookEventType,
     }
+    #[cfg(feature = "other-schemas")]
     impl AssistantRequestMessage {
         pub fn builder() -> builder::AssistantRequestMessage {
             Default::default()
@@ -747,9 +789,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct AssistantRequestPayload {
         pub message: AssistantRequestMessage,
     }
+    #[cfg(feature = "other-schemas")]
     impl AssistantRequestPayload {
         pub fn builder() -> builder::AssistantRequestPayload {
             Default::default()
@@ -765,6 +809,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(feature = "other-schemas")]
     pub struct AssistantRequestResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assistant: ::std::option::Option<::std::boxed::Box<AssistantConfigOverride>>,
@@ -782,6 +827,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub max_duration_seconds: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "other-schemas")]
     impl AssistantRequestResponse {
         pub fn builder() -> builder::AssistantRequestResponse {
             Default::default()
@@ -798,6 +844,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct AssistantWebhookObject {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub autonomous_silence_handling: ::std::option::Option<bool>,
@@ -816,6 +863,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voicemail_detection: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "other-schemas")]
     impl AssistantWebhookObject {
         pub fn builder() -> builder::AssistantWebhookObject {
             Default::default()
@@ -830,10 +878,12 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "byok")]
     pub struct ByokConfigCreate {
         pub api_key: ::std::string::String,
         pub provider: ByokProvider,
     }
+    #[cfg(feature = "byok")]
     impl ByokConfigCreate {
         pub fn builder() -> builder::ByokConfigCreate {
             Default::default()
@@ -848,9 +898,11 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "byok")]
     pub struct ByokConfigDelete {
         pub provider: ByokProvider,
     }
+    #[cfg(feature = "byok")]
     impl ByokConfigDelete {
         pub fn builder() -> builder::ByokConfigDelete {
             Default::default()
@@ -866,6 +918,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "byok")]
     pub struct ByokKeys {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub deepgram_secret_id: ::std::option::Option<::std::string::String>,
@@ -880,6 +933,7 @@ pub mod types {
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    #[cfg(feature = "byok")]
     impl ByokKeys {
         pub fn builder() -> builder::ByokKeys {
             Default::default()
@@ -895,9 +949,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "byok")]
     pub struct ByokKeysResponse {
         pub byok_keys: ByokKeys,
     }
+    #[cfg(feature = "byok")]
     impl ByokKeysResponse {
         pub fn builder() -> builder::ByokKeysResponse {
             Default::default()
@@ -916,6 +972,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "byok")]
     pub enum ByokProvider {
         #[serde(rename = "deepgram")]
         Deepgram,
@@ -941,6 +998,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "byok")]
     impl ::std::str::FromStr for ByokProvider {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -961,6 +1019,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::TryFrom<&str> for ByokProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -969,6 +1028,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::TryFrom<::std::string::String> for ByokProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -988,6 +1048,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "byok")]
     pub struct ByokProviderConfig {
         ///e.g. `stt`, `llm`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1005,6 +1066,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "byok")]
     impl ByokProviderConfig {
         pub fn builder() -> builder::ByokProviderConfig {
             Default::default()
@@ -1020,9 +1082,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "byok")]
     pub struct ByokProviderConfigListResponse {
         pub providers: ::std::vec::Vec<ByokProviderConfig>,
     }
+    #[cfg(feature = "byok")]
     impl ByokProviderConfigListResponse {
         pub fn builder() -> builder::ByokProviderConfigListResponse {
             Default::default()
@@ -1039,6 +1103,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "byok")]
     pub struct ByokProviderModel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub default: ::std::option::Option<bool>,
@@ -1047,6 +1112,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "byok")]
     impl ByokProviderModel {
         pub fn builder() -> builder::ByokProviderModel {
             Default::default()
@@ -1062,10 +1128,12 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "byok")]
     pub struct ByokUpdateResponse {
         pub byok_keys: ByokKeys,
         pub success: bool,
     }
+    #[cfg(feature = "byok")]
     impl ByokUpdateResponse {
         pub fn builder() -> builder::ByokUpdateResponse {
             Default::default()
@@ -1081,6 +1149,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "calls")]
     pub struct Call {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_id: ::std::option::Option<::uuid::Uuid>,
@@ -1135,6 +1204,7 @@ pub mod types {
         pub summary: ::std::option::Option<::std::string::String>,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
     }
+    #[cfg(feature = "calls")]
     impl Call {
         pub fn builder() -> builder::Call {
             Default::default()
@@ -1145,6 +1215,7 @@ pub mod types {
     #[serde(untagged)]
     ///
     ///Decoding: decoded by `type` (`inject-context` → `InjectContextCommand`, `say` → `SayCommand`, `end-call` → `EndCallCommand`, `transfer` → `TransferCommand`); an unknown `type` is kept whole in `CallControlCommand::Unknown`.
+    #[cfg(feature = "call-control")]
     pub enum CallControlCommand {
         InjectContextCommand(InjectContextCommand),
         SayCommand(SayCommand),
@@ -1153,21 +1224,25 @@ pub mod types {
         ///A kind this version of the crate does not know: the `type` value matches no member. The whole object is kept as sent and serializes back unchanged.
         Unknown(::serde_json::Value),
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::From<InjectContextCommand> for CallControlCommand {
         fn from(value: InjectContextCommand) -> Self {
             Self::InjectContextCommand(value)
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::From<SayCommand> for CallControlCommand {
         fn from(value: SayCommand) -> Self {
             Self::SayCommand(value)
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::From<EndCallCommand> for CallControlCommand {
         fn from(value: EndCallCommand) -> Self {
             Self::EndCallCommand(value)
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::From<TransferCommand> for CallControlCommand {
         fn from(value: TransferCommand) -> Self {
             Self::TransferCommand(value)
@@ -1183,11 +1258,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "call-control")]
     pub struct CallControlResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         pub success: bool,
     }
+    #[cfg(feature = "call-control")]
     impl CallControlResponse {
         pub fn builder() -> builder::CallControlResponse {
             Default::default()
@@ -1206,6 +1283,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "calls")]
     pub enum CallDirection {
         #[serde(rename = "inbound")]
         Inbound,
@@ -1217,6 +1295,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "calls")]
     impl ::std::str::FromStr for CallDirection {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1230,6 +1309,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::TryFrom<&str> for CallDirection {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1238,6 +1318,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::TryFrom<::std::string::String> for CallDirection {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1256,10 +1337,12 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "calls")]
     pub struct CallListResponse {
         pub calls: ::std::vec::Vec<Call>,
         pub pagination: Pagination,
     }
+    #[cfg(feature = "calls")]
     impl CallListResponse {
         pub fn builder() -> builder::CallListResponse {
             Default::default()
@@ -1275,6 +1358,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct CallObject {
         ///Call id (UUID-shaped in webhook examples).
         pub id: ::std::string::String,
@@ -1285,6 +1369,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: CallObjectType,
     }
+    #[cfg(feature = "other-schemas")]
     impl CallObject {
         pub fn builder() -> builder::CallObject {
             Default::default()
@@ -1303,6 +1388,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "other-schemas")]
     pub enum CallObjectType {
         #[serde(rename = "inbound_phone_call")]
         InboundPhoneCall,
@@ -1314,6 +1400,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::str::FromStr for CallObjectType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1327,6 +1414,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<&str> for CallObjectType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1335,6 +1423,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<::std::string::String> for CallObjectType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1356,6 +1445,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     pub enum CallStatus {
         #[serde(rename = "connecting")]
         Connecting,
@@ -1379,6 +1469,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for CallStatus {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1398,6 +1489,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for CallStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1406,6 +1498,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for CallStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1427,6 +1520,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "calls")]
     pub enum CallStatusFilter {
         #[serde(rename = "connecting")]
         Connecting,
@@ -1440,6 +1534,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "calls")]
     impl ::std::str::FromStr for CallStatusFilter {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1454,6 +1549,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::TryFrom<&str> for CallStatusFilter {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1462,6 +1558,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::TryFrom<::std::string::String> for CallStatusFilter {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1480,6 +1577,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "campaigns")]
     pub struct Campaign {
         pub agent_id: ::uuid::Uuid,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1508,6 +1606,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
+    #[cfg(feature = "campaigns")]
     impl Campaign {
         pub fn builder() -> builder::Campaign {
             Default::default()
@@ -1522,6 +1621,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub struct CampaignCreate {
         pub agent_id: ::uuid::Uuid,
         ///Leads to add at creation.
@@ -1543,6 +1643,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "campaigns")]
     impl CampaignCreate {
         pub fn builder() -> builder::CampaignCreate {
             Default::default()
@@ -1558,6 +1659,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "campaigns")]
     pub struct CampaignLead {
         pub attempts: i64,
         ///Id of the latest call (plain string; call ids are not UUIDs in general).
@@ -1583,6 +1685,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub variables: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    #[cfg(feature = "campaigns")]
     impl CampaignLead {
         pub fn builder() -> builder::CampaignLead {
             Default::default()
@@ -1597,6 +1700,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub struct CampaignLeadCreate {
         ///First SDK only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1607,6 +1711,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub variables: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    #[cfg(feature = "campaigns")]
     impl CampaignLeadCreate {
         pub fn builder() -> builder::CampaignLeadCreate {
             Default::default()
@@ -1622,11 +1727,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "campaigns")]
     pub struct CampaignLeadListResponse {
         pub leads: ::std::vec::Vec<CampaignLead>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<Pagination>,
     }
+    #[cfg(feature = "campaigns")]
     impl CampaignLeadListResponse {
         pub fn builder() -> builder::CampaignLeadListResponse {
             Default::default()
@@ -1642,9 +1749,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "campaigns")]
     pub struct CampaignLeadResponse {
         pub lead: CampaignLead,
     }
+    #[cfg(feature = "campaigns")]
     impl CampaignLeadResponse {
         pub fn builder() -> builder::CampaignLeadResponse {
             Default::default()
@@ -1663,6 +1772,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "campaigns")]
     pub enum CampaignLeadStatus {
         #[serde(rename = "pending")]
         Pending,
@@ -1680,6 +1790,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::str::FromStr for CampaignLeadStatus {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1696,6 +1807,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::TryFrom<&str> for CampaignLeadStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1704,6 +1816,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::TryFrom<::std::string::String> for CampaignLeadStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1722,9 +1835,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "campaigns")]
     pub struct CampaignListResponse {
         pub campaigns: ::std::vec::Vec<Campaign>,
     }
+    #[cfg(feature = "campaigns")]
     impl CampaignListResponse {
         pub fn builder() -> builder::CampaignListResponse {
             Default::default()
@@ -1740,9 +1855,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "campaigns")]
     pub struct CampaignResponse {
         pub campaign: Campaign,
     }
+    #[cfg(feature = "campaigns")]
     impl CampaignResponse {
         pub fn builder() -> builder::CampaignResponse {
             Default::default()
@@ -1761,6 +1878,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "campaigns")]
     pub enum CampaignStatus {
         #[serde(rename = "draft")]
         Draft,
@@ -1776,6 +1894,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::str::FromStr for CampaignStatus {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1791,6 +1910,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::TryFrom<&str> for CampaignStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1799,6 +1919,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::TryFrom<::std::string::String> for CampaignStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1817,6 +1938,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub struct CampaignUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -1833,6 +1955,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "campaigns")]
     impl CampaignUpdate {
         pub fn builder() -> builder::CampaignUpdate {
             Default::default()
@@ -1851,6 +1974,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "campaigns")]
     pub enum CampaignUpdateStatus {
         #[serde(rename = "draft")]
         Draft,
@@ -1864,6 +1988,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::str::FromStr for CampaignUpdateStatus {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1878,6 +2003,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::TryFrom<&str> for CampaignUpdateStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1886,6 +2012,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::TryFrom<::std::string::String> for CampaignUpdateStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1903,10 +2030,12 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct ChatMessage {
         pub content: ::std::string::String,
         pub role: ChatMessageRole,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ChatMessage {
         pub fn builder() -> builder::ChatMessage {
             Default::default()
@@ -1925,6 +2054,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum ChatMessageRole {
         #[serde(rename = "system")]
         System,
@@ -1936,6 +2066,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for ChatMessageRole {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1949,6 +2080,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for ChatMessageRole {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1957,6 +2089,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for ChatMessageRole {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1974,6 +2107,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "call-control")]
     pub enum ControlCallError {
         ///400: Invalid command, or the call is not active.
         #[serde(rename = "status400")]
@@ -1997,6 +2131,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::From<ErrorEnvelope> for ControlCallError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2012,18 +2147,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "call-control")]
     pub struct ControlCallErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "call-control")]
     impl ::std::ops::Deref for ControlCallErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::From<ControlCallErrorBody> for ::serde_json::Value {
         fn from(value: ControlCallErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::From<::serde_json::Value> for ControlCallErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2038,6 +2177,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "analysis-templates")]
     pub struct CreateAnalysisTemplate {
         #[serde(
             default,
@@ -2055,6 +2195,7 @@ pub mod types {
         pub system_prompt: ::std::string::String,
         pub user_prompt: ::std::string::String,
     }
+    #[cfg(feature = "analysis-templates")]
     impl CreateAnalysisTemplate {
         pub fn builder() -> builder::CreateAnalysisTemplate {
             Default::default()
@@ -2069,6 +2210,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "analysis-templates")]
     pub enum CreateAnalysisTemplateError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -2089,6 +2231,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<ErrorEnvelope> for CreateAnalysisTemplateError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2104,18 +2247,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "analysis-templates")]
     pub struct CreateAnalysisTemplateErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "analysis-templates")]
     impl ::std::ops::Deref for CreateAnalysisTemplateErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<CreateAnalysisTemplateErrorBody> for ::serde_json::Value {
         fn from(value: CreateAnalysisTemplateErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<::serde_json::Value> for CreateAnalysisTemplateErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2130,6 +2277,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "agents")]
     pub enum CreateAssistantError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -2150,6 +2298,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<ErrorEnvelope> for CreateAssistantError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2165,18 +2314,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "agents")]
     pub struct CreateAssistantErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "agents")]
     impl ::std::ops::Deref for CreateAssistantErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<CreateAssistantErrorBody> for ::serde_json::Value {
         fn from(value: CreateAssistantErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<::serde_json::Value> for CreateAssistantErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2191,6 +2344,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub enum CreateCampaignError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -2211,6 +2365,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ErrorEnvelope> for CreateCampaignError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2226,18 +2381,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "campaigns")]
     pub struct CreateCampaignErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "campaigns")]
     impl ::std::ops::Deref for CreateCampaignErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<CreateCampaignErrorBody> for ::serde_json::Value {
         fn from(value: CreateCampaignErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<::serde_json::Value> for CreateCampaignErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2252,6 +2411,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "organization")]
     pub enum CreateOrganizationError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -2272,6 +2432,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "organization")]
     impl ::std::convert::From<ErrorEnvelope> for CreateOrganizationError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2287,18 +2448,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "organization")]
     pub struct CreateOrganizationErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "organization")]
     impl ::std::ops::Deref for CreateOrganizationErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "organization")]
     impl ::std::convert::From<CreateOrganizationErrorBody> for ::serde_json::Value {
         fn from(value: CreateOrganizationErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "organization")]
     impl ::std::convert::From<::serde_json::Value> for CreateOrganizationErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2313,6 +2478,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "calls")]
     pub enum CreateOutboundCallError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -2339,6 +2505,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::From<ErrorEnvelope> for CreateOutboundCallError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2354,18 +2521,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "calls")]
     pub struct CreateOutboundCallErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "calls")]
     impl ::std::ops::Deref for CreateOutboundCallErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::From<CreateOutboundCallErrorBody> for ::serde_json::Value {
         fn from(value: CreateOutboundCallErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::From<::serde_json::Value> for CreateOutboundCallErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2380,6 +2551,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "sip-trunks")]
     pub enum CreateSipTrunkError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -2400,6 +2572,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<ErrorEnvelope> for CreateSipTrunkError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2415,18 +2588,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "sip-trunks")]
     pub struct CreateSipTrunkErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "sip-trunks")]
     impl ::std::ops::Deref for CreateSipTrunkErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<CreateSipTrunkErrorBody> for ::serde_json::Value {
         fn from(value: CreateSipTrunkErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<::serde_json::Value> for CreateSipTrunkErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2441,6 +2618,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "tool-templates")]
     pub enum CreateToolTemplateError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -2461,6 +2639,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<ErrorEnvelope> for CreateToolTemplateError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2476,18 +2655,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "tool-templates")]
     pub struct CreateToolTemplateErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "tool-templates")]
     impl ::std::ops::Deref for CreateToolTemplateErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<CreateToolTemplateErrorBody> for ::serde_json::Value {
         fn from(value: CreateToolTemplateErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<::serde_json::Value> for CreateToolTemplateErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2504,11 +2687,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct Customer {
         ///E.164 number; null for web calls (newer API revision).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub number: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "other-schemas")]
     impl Customer {
         pub fn builder() -> builder::Customer {
             Default::default()
@@ -2523,6 +2708,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "analysis-templates")]
     pub enum DeleteAnalysisTemplateError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -2540,6 +2726,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<ErrorEnvelope> for DeleteAnalysisTemplateError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2555,18 +2742,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "analysis-templates")]
     pub struct DeleteAnalysisTemplateErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "analysis-templates")]
     impl ::std::ops::Deref for DeleteAnalysisTemplateErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<DeleteAnalysisTemplateErrorBody> for ::serde_json::Value {
         fn from(value: DeleteAnalysisTemplateErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<::serde_json::Value> for DeleteAnalysisTemplateErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2581,6 +2772,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "agents")]
     pub enum DeleteAssistantError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -2598,6 +2790,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<ErrorEnvelope> for DeleteAssistantError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2613,18 +2806,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "agents")]
     pub struct DeleteAssistantErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "agents")]
     impl ::std::ops::Deref for DeleteAssistantErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<DeleteAssistantErrorBody> for ::serde_json::Value {
         fn from(value: DeleteAssistantErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<::serde_json::Value> for DeleteAssistantErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2639,6 +2836,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "byok")]
     pub enum DeleteByokConfigError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -2662,6 +2860,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<ErrorEnvelope> for DeleteByokConfigError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2677,18 +2876,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "byok")]
     pub struct DeleteByokConfigErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "byok")]
     impl ::std::ops::Deref for DeleteByokConfigErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<DeleteByokConfigErrorBody> for ::serde_json::Value {
         fn from(value: DeleteByokConfigErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<::serde_json::Value> for DeleteByokConfigErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2703,6 +2906,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub enum DeleteCampaignError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -2720,6 +2924,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ErrorEnvelope> for DeleteCampaignError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2735,18 +2940,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "campaigns")]
     pub struct DeleteCampaignErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "campaigns")]
     impl ::std::ops::Deref for DeleteCampaignErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<DeleteCampaignErrorBody> for ::serde_json::Value {
         fn from(value: DeleteCampaignErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<::serde_json::Value> for DeleteCampaignErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2761,6 +2970,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "domains")]
     pub enum DeleteDomainError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -2775,6 +2985,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<ErrorEnvelope> for DeleteDomainError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2790,18 +3001,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "domains")]
     pub struct DeleteDomainErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "domains")]
     impl ::std::ops::Deref for DeleteDomainErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<DeleteDomainErrorBody> for ::serde_json::Value {
         fn from(value: DeleteDomainErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<::serde_json::Value> for DeleteDomainErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2816,6 +3031,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "numbers")]
     pub enum DeleteNumberError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -2833,6 +3049,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<ErrorEnvelope> for DeleteNumberError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2848,18 +3065,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "numbers")]
     pub struct DeleteNumberErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "numbers")]
     impl ::std::ops::Deref for DeleteNumberErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<DeleteNumberErrorBody> for ::serde_json::Value {
         fn from(value: DeleteNumberErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<::serde_json::Value> for DeleteNumberErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2874,6 +3095,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "sip-trunks")]
     pub enum DeleteSipTrunkError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -2891,6 +3113,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<ErrorEnvelope> for DeleteSipTrunkError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2906,18 +3129,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "sip-trunks")]
     pub struct DeleteSipTrunkErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "sip-trunks")]
     impl ::std::ops::Deref for DeleteSipTrunkErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<DeleteSipTrunkErrorBody> for ::serde_json::Value {
         fn from(value: DeleteSipTrunkErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<::serde_json::Value> for DeleteSipTrunkErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2932,6 +3159,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "tool-templates")]
     pub enum DeleteToolTemplateError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -2949,6 +3177,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<ErrorEnvelope> for DeleteToolTemplateError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -2964,18 +3193,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "tool-templates")]
     pub struct DeleteToolTemplateErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "tool-templates")]
     impl ::std::ops::Deref for DeleteToolTemplateErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<DeleteToolTemplateErrorBody> for ::serde_json::Value {
         fn from(value: DeleteToolTemplateErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<::serde_json::Value> for DeleteToolTemplateErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -2991,7 +3224,9 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "domains")]
     pub struct Domain(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+    #[cfg(feature = "domains")]
     impl ::std::ops::Deref for Domain {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -3000,12 +3235,14 @@ pub mod types {
             &self.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<Domain>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: Domain) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for Domain {
@@ -3024,9 +3261,11 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "domains")]
     pub struct DomainCreate {
         pub domain_name: ::std::string::String,
     }
+    #[cfg(feature = "domains")]
     impl DomainCreate {
         pub fn builder() -> builder::DomainCreate {
             Default::default()
@@ -3042,10 +3281,12 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "domains")]
     pub struct DomainGetResponse {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub domain: ::std::option::Option<Domain>,
     }
+    #[cfg(feature = "domains")]
     impl DomainGetResponse {
         pub fn builder() -> builder::DomainGetResponse {
             Default::default()
@@ -3061,9 +3302,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "domains")]
     pub struct DomainResponse {
         pub domain: Domain,
     }
+    #[cfg(feature = "domains")]
     impl DomainResponse {
         pub fn builder() -> builder::DomainResponse {
             Default::default()
@@ -3078,10 +3321,12 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "domains")]
     pub struct DomainSyncRequest {
         #[serde(rename = "resendDomainId")]
         pub resend_domain_id: ::std::string::String,
     }
+    #[cfg(feature = "domains")]
     impl DomainSyncRequest {
         pub fn builder() -> builder::DomainSyncRequest {
             Default::default()
@@ -3097,11 +3342,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "domains")]
     pub struct DomainSyncResponse {
         pub domain: Domain,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "domains")]
     impl DomainSyncResponse {
         pub fn builder() -> builder::DomainSyncResponse {
             Default::default()
@@ -3116,6 +3363,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "call-control")]
     pub struct EndCallCommand {
         ///Spoken before hanging up.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3123,6 +3371,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: EndCallCommandType,
     }
+    #[cfg(feature = "call-control")]
     impl EndCallCommand {
         pub fn builder() -> builder::EndCallCommand {
             Default::default()
@@ -3142,10 +3391,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "call-control")]
     pub enum EndCallCommandType {
         #[serde(rename = "end-call")]
         EndCall,
     }
+    #[cfg(feature = "call-control")]
     impl ::std::fmt::Display for EndCallCommandType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3153,6 +3404,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::str::FromStr for EndCallCommandType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3164,6 +3416,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::TryFrom<&str> for EndCallCommandType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3172,6 +3425,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::TryFrom<::std::string::String> for EndCallCommandType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3189,10 +3443,12 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct EndCallTool {
         #[serde(rename = "type")]
         pub type_: EndCallToolType,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl EndCallTool {
         pub fn builder() -> builder::EndCallTool {
             Default::default()
@@ -3212,10 +3468,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum EndCallToolType {
         #[serde(rename = "endCall")]
         EndCall,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for EndCallToolType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3223,6 +3481,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for EndCallToolType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3234,6 +3493,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for EndCallToolType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3242,6 +3502,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for EndCallToolType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3260,6 +3521,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct EndOfCallReportMessage {
         ///Structured analysis result; only present when an analysis plan is configured.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -3292,6 +3554,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: WebhookEventType,
     }
+    #[cfg(feature = "other-schemas")]
     impl EndOfCallReportMessage {
         pub fn builder() -> builder::EndOfCallReportMessage {
             Default::default()
@@ -3307,9 +3570,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct EndOfCallReportPayload {
         pub message: EndOfCallReportMessage,
     }
+    #[cfg(feature = "other-schemas")]
     impl EndOfCallReportPayload {
         pub fn builder() -> builder::EndOfCallReportPayload {
             Default::default()
@@ -3325,6 +3590,23 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(
+        any(
+            feature = "agents",
+            feature = "analysis-templates",
+            feature = "byok",
+            feature = "call-control",
+            feature = "calls",
+            feature = "campaigns",
+            feature = "domains",
+            feature = "numbers",
+            feature = "organization",
+            feature = "sip-trunks",
+            feature = "tool-templates",
+            feature = "usage",
+            feature = "voices"
+        )
+    )]
     pub struct Error {
         ///Individual validation problems (sent with some 400 validation errors; newer API revision).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -3337,6 +3619,23 @@ pub mod types {
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    #[cfg(
+        any(
+            feature = "agents",
+            feature = "analysis-templates",
+            feature = "byok",
+            feature = "call-control",
+            feature = "calls",
+            feature = "campaigns",
+            feature = "domains",
+            feature = "numbers",
+            feature = "organization",
+            feature = "sip-trunks",
+            feature = "tool-templates",
+            feature = "usage",
+            feature = "voices"
+        )
+    )]
     impl Error {
         pub fn builder() -> builder::Error {
             Default::default()
@@ -3352,6 +3651,23 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(
+        any(
+            feature = "agents",
+            feature = "analysis-templates",
+            feature = "byok",
+            feature = "call-control",
+            feature = "calls",
+            feature = "campaigns",
+            feature = "domains",
+            feature = "numbers",
+            feature = "organization",
+            feature = "sip-trunks",
+            feature = "tool-templates",
+            feature = "usage",
+            feature = "voices"
+        )
+    )]
     pub struct ErrorDetail {
         ///Machine-readable error code, e.g. `rate_limit_exceeded`.
         pub code: ::std::string::String,
@@ -3364,6 +3680,23 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(
+        any(
+            feature = "agents",
+            feature = "analysis-templates",
+            feature = "byok",
+            feature = "call-control",
+            feature = "calls",
+            feature = "campaigns",
+            feature = "domains",
+            feature = "numbers",
+            feature = "organization",
+            feature = "sip-trunks",
+            feature = "tool-templates",
+            feature = "usage",
+            feature = "voices"
+        )
+    )]
     impl ErrorDetail {
         pub fn builder() -> builder::ErrorDetail {
             Default::default()
@@ -3379,11 +3712,45 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(
+        any(
+            feature = "agents",
+            feature = "analysis-templates",
+            feature = "byok",
+            feature = "call-control",
+            feature = "calls",
+            feature = "campaigns",
+            feature = "domains",
+            feature = "numbers",
+            feature = "organization",
+            feature = "sip-trunks",
+            feature = "tool-templates",
+            feature = "usage",
+            feature = "voices"
+        )
+    )]
     pub struct ErrorEnvelope {
         pub error: ErrorDetail,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    #[cfg(
+        any(
+            feature = "agents",
+            feature = "analysis-templates",
+            feature = "byok",
+            feature = "call-control",
+            feature = "calls",
+            feature = "campaigns",
+            feature = "domains",
+            feature = "numbers",
+            feature = "organization",
+            feature = "sip-trunks",
+            feature = "tool-templates",
+            feature = "usage",
+            feature = "voices"
+        )
+    )]
     impl ErrorEnvelope {
         pub fn builder() -> builder::ErrorEnvelope {
             Default::default()
@@ -3398,6 +3765,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "analysis-templates")]
     pub enum GetAnalysisTemplateError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3415,6 +3783,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<ErrorEnvelope> for GetAnalysisTemplateError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3430,18 +3799,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "analysis-templates")]
     pub struct GetAnalysisTemplateErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "analysis-templates")]
     impl ::std::ops::Deref for GetAnalysisTemplateErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<GetAnalysisTemplateErrorBody> for ::serde_json::Value {
         fn from(value: GetAnalysisTemplateErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<::serde_json::Value> for GetAnalysisTemplateErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3456,6 +3829,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "agents")]
     pub enum GetAssistantError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3473,6 +3847,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<ErrorEnvelope> for GetAssistantError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3488,18 +3863,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "agents")]
     pub struct GetAssistantErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "agents")]
     impl ::std::ops::Deref for GetAssistantErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<GetAssistantErrorBody> for ::serde_json::Value {
         fn from(value: GetAssistantErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<::serde_json::Value> for GetAssistantErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3514,6 +3893,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "byok")]
     pub enum GetByokConfigsError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3528,6 +3908,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<ErrorEnvelope> for GetByokConfigsError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3543,18 +3924,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "byok")]
     pub struct GetByokConfigsErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "byok")]
     impl ::std::ops::Deref for GetByokConfigsErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<GetByokConfigsErrorBody> for ::serde_json::Value {
         fn from(value: GetByokConfigsErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<::serde_json::Value> for GetByokConfigsErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3569,6 +3954,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "byok")]
     pub enum GetByokProviderConfigsError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3583,6 +3969,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<ErrorEnvelope> for GetByokProviderConfigsError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3598,18 +3985,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "byok")]
     pub struct GetByokProviderConfigsErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "byok")]
     impl ::std::ops::Deref for GetByokProviderConfigsErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<GetByokProviderConfigsErrorBody> for ::serde_json::Value {
         fn from(value: GetByokProviderConfigsErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::convert::From<::serde_json::Value> for GetByokProviderConfigsErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3624,6 +4015,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "calls")]
     pub enum GetCallError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3641,6 +4033,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::From<ErrorEnvelope> for GetCallError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3656,18 +4049,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "calls")]
     pub struct GetCallErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "calls")]
     impl ::std::ops::Deref for GetCallErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::From<GetCallErrorBody> for ::serde_json::Value {
         fn from(value: GetCallErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::From<::serde_json::Value> for GetCallErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3682,6 +4079,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub enum GetCampaignError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3699,6 +4097,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ErrorEnvelope> for GetCampaignError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3714,18 +4113,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "campaigns")]
     pub struct GetCampaignErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "campaigns")]
     impl ::std::ops::Deref for GetCampaignErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<GetCampaignErrorBody> for ::serde_json::Value {
         fn from(value: GetCampaignErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<::serde_json::Value> for GetCampaignErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3740,6 +4143,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "domains")]
     pub enum GetDomainError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3754,6 +4158,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<ErrorEnvelope> for GetDomainError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3769,18 +4174,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "domains")]
     pub struct GetDomainErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "domains")]
     impl ::std::ops::Deref for GetDomainErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<GetDomainErrorBody> for ::serde_json::Value {
         fn from(value: GetDomainErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<::serde_json::Value> for GetDomainErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3795,6 +4204,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "numbers")]
     pub enum GetNumberError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3812,6 +4222,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<ErrorEnvelope> for GetNumberError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3827,18 +4238,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "numbers")]
     pub struct GetNumberErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "numbers")]
     impl ::std::ops::Deref for GetNumberErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<GetNumberErrorBody> for ::serde_json::Value {
         fn from(value: GetNumberErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<::serde_json::Value> for GetNumberErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3853,6 +4268,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "organization")]
     pub enum GetOrganizationError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -3870,6 +4286,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "organization")]
     impl ::std::convert::From<ErrorEnvelope> for GetOrganizationError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3885,18 +4302,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "organization")]
     pub struct GetOrganizationErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "organization")]
     impl ::std::ops::Deref for GetOrganizationErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "organization")]
     impl ::std::convert::From<GetOrganizationErrorBody> for ::serde_json::Value {
         fn from(value: GetOrganizationErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "organization")]
     impl ::std::convert::From<::serde_json::Value> for GetOrganizationErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3911,6 +4332,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "organization")]
     pub enum GetOrganizationLegacyError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3925,6 +4347,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "organization")]
     impl ::std::convert::From<ErrorEnvelope> for GetOrganizationLegacyError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3940,18 +4363,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "organization")]
     pub struct GetOrganizationLegacyErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "organization")]
     impl ::std::ops::Deref for GetOrganizationLegacyErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "organization")]
     impl ::std::convert::From<GetOrganizationLegacyErrorBody> for ::serde_json::Value {
         fn from(value: GetOrganizationLegacyErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "organization")]
     impl ::std::convert::From<::serde_json::Value> for GetOrganizationLegacyErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -3966,6 +4393,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "sip-trunks")]
     pub enum GetSipTrunkError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -3983,6 +4411,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<ErrorEnvelope> for GetSipTrunkError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -3998,18 +4427,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "sip-trunks")]
     pub struct GetSipTrunkErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "sip-trunks")]
     impl ::std::ops::Deref for GetSipTrunkErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<GetSipTrunkErrorBody> for ::serde_json::Value {
         fn from(value: GetSipTrunkErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<::serde_json::Value> for GetSipTrunkErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4024,6 +4457,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "tool-templates")]
     pub enum GetToolTemplateError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -4041,6 +4475,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<ErrorEnvelope> for GetToolTemplateError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4056,18 +4491,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "tool-templates")]
     pub struct GetToolTemplateErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "tool-templates")]
     impl ::std::ops::Deref for GetToolTemplateErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<GetToolTemplateErrorBody> for ::serde_json::Value {
         fn from(value: GetToolTemplateErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<::serde_json::Value> for GetToolTemplateErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4082,6 +4521,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "usage")]
     pub enum GetUsageError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -4099,6 +4539,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "usage")]
     impl ::std::convert::From<ErrorEnvelope> for GetUsageError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4114,18 +4555,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "usage")]
     pub struct GetUsageErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "usage")]
     impl ::std::ops::Deref for GetUsageErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "usage")]
     impl ::std::convert::From<GetUsageErrorBody> for ::serde_json::Value {
         fn from(value: GetUsageErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "usage")]
     impl ::std::convert::From<::serde_json::Value> for GetUsageErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4140,6 +4585,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "call-control")]
     pub struct InjectContextCommand {
         pub content: ::std::string::String,
         ///True makes the assistant answer at once.
@@ -4147,6 +4593,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: InjectContextCommandType,
     }
+    #[cfg(feature = "call-control")]
     impl InjectContextCommand {
         pub fn builder() -> builder::InjectContextCommand {
             Default::default()
@@ -4166,10 +4613,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "call-control")]
     pub enum InjectContextCommandType {
         #[serde(rename = "inject-context")]
         InjectContext,
     }
+    #[cfg(feature = "call-control")]
     impl ::std::fmt::Display for InjectContextCommandType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4177,6 +4626,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::str::FromStr for InjectContextCommandType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4188,6 +4638,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::TryFrom<&str> for InjectContextCommandType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4196,6 +4647,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::TryFrom<::std::string::String> for InjectContextCommandType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4213,6 +4665,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "analysis-templates")]
     pub enum ListAnalysisTemplatesError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -4227,6 +4680,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<ErrorEnvelope> for ListAnalysisTemplatesError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4242,18 +4696,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "analysis-templates")]
     pub struct ListAnalysisTemplatesErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "analysis-templates")]
     impl ::std::ops::Deref for ListAnalysisTemplatesErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<ListAnalysisTemplatesErrorBody> for ::serde_json::Value {
         fn from(value: ListAnalysisTemplatesErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<::serde_json::Value> for ListAnalysisTemplatesErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4268,6 +4726,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "agents")]
     pub enum ListAssistantsError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -4282,6 +4741,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<ErrorEnvelope> for ListAssistantsError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4297,18 +4757,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "agents")]
     pub struct ListAssistantsErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "agents")]
     impl ::std::ops::Deref for ListAssistantsErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<ListAssistantsErrorBody> for ::serde_json::Value {
         fn from(value: ListAssistantsErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<::serde_json::Value> for ListAssistantsErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4323,6 +4787,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "calls")]
     pub enum ListCallsError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -4340,6 +4805,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::From<ErrorEnvelope> for ListCallsError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4355,18 +4821,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "calls")]
     pub struct ListCallsErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "calls")]
     impl ::std::ops::Deref for ListCallsErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::From<ListCallsErrorBody> for ::serde_json::Value {
         fn from(value: ListCallsErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::From<::serde_json::Value> for ListCallsErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4381,6 +4851,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub enum ListCampaignLeadsError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -4401,6 +4872,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ErrorEnvelope> for ListCampaignLeadsError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4416,18 +4888,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "campaigns")]
     pub struct ListCampaignLeadsErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "campaigns")]
     impl ::std::ops::Deref for ListCampaignLeadsErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ListCampaignLeadsErrorBody> for ::serde_json::Value {
         fn from(value: ListCampaignLeadsErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<::serde_json::Value> for ListCampaignLeadsErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4442,6 +4918,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub enum ListCampaignsError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -4456,6 +4933,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ErrorEnvelope> for ListCampaignsError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4471,18 +4949,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "campaigns")]
     pub struct ListCampaignsErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "campaigns")]
     impl ::std::ops::Deref for ListCampaignsErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ListCampaignsErrorBody> for ::serde_json::Value {
         fn from(value: ListCampaignsErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<::serde_json::Value> for ListCampaignsErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4497,6 +4979,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "numbers")]
     pub enum ListNumbersError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -4511,6 +4994,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<ErrorEnvelope> for ListNumbersError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4526,18 +5010,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "numbers")]
     pub struct ListNumbersErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "numbers")]
     impl ::std::ops::Deref for ListNumbersErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<ListNumbersErrorBody> for ::serde_json::Value {
         fn from(value: ListNumbersErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<::serde_json::Value> for ListNumbersErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4552,6 +5040,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "domains")]
     pub enum ListResendDomainsError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -4566,6 +5055,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<ErrorEnvelope> for ListResendDomainsError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4581,18 +5071,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "domains")]
     pub struct ListResendDomainsErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "domains")]
     impl ::std::ops::Deref for ListResendDomainsErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<ListResendDomainsErrorBody> for ::serde_json::Value {
         fn from(value: ListResendDomainsErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<::serde_json::Value> for ListResendDomainsErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4607,6 +5101,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "sip-trunks")]
     pub enum ListSipTrunksError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -4621,6 +5116,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<ErrorEnvelope> for ListSipTrunksError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4636,18 +5132,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "sip-trunks")]
     pub struct ListSipTrunksErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "sip-trunks")]
     impl ::std::ops::Deref for ListSipTrunksErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<ListSipTrunksErrorBody> for ::serde_json::Value {
         fn from(value: ListSipTrunksErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::From<::serde_json::Value> for ListSipTrunksErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4662,6 +5162,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "tool-templates")]
     pub enum ListToolTemplatesError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -4676,6 +5177,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<ErrorEnvelope> for ListToolTemplatesError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4691,18 +5193,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "tool-templates")]
     pub struct ListToolTemplatesErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "tool-templates")]
     impl ::std::ops::Deref for ListToolTemplatesErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<ListToolTemplatesErrorBody> for ::serde_json::Value {
         fn from(value: ListToolTemplatesErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<::serde_json::Value> for ListToolTemplatesErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4717,6 +5223,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "voices")]
     pub enum ListVoicesError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -4731,6 +5238,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "voices")]
     impl ::std::convert::From<ErrorEnvelope> for ListVoicesError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -4746,18 +5254,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "voices")]
     pub struct ListVoicesErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "voices")]
     impl ::std::ops::Deref for ListVoicesErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "voices")]
     impl ::std::convert::From<ListVoicesErrorBody> for ::serde_json::Value {
         fn from(value: ListVoicesErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "voices")]
     impl ::std::convert::From<::serde_json::Value> for ListVoicesErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -4772,6 +5284,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "other-schemas"))]
     pub struct LlmConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub delegation: ::std::option::Option<LlmDelegation>,
@@ -4796,6 +5309,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voice: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "agents", feature = "other-schemas"))]
     impl LlmConfig {
         pub fn builder() -> builder::LlmConfig {
             Default::default()
@@ -4811,6 +5325,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     pub struct LlmConfigOverride {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub delegation: ::std::option::Option<LlmDelegation>,
@@ -4831,6 +5346,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voice: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     impl LlmConfigOverride {
         pub fn builder() -> builder::LlmConfigOverride {
             Default::default()
@@ -4846,12 +5362,14 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct LlmDelegation {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub instructions: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl LlmDelegation {
         pub fn builder() -> builder::LlmDelegation {
             Default::default()
@@ -4870,6 +5388,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum LlmProvider {
         #[serde(rename = "openai")]
         Openai,
@@ -4889,6 +5408,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for LlmProvider {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4906,6 +5426,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for LlmProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4914,6 +5435,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for LlmProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4927,6 +5449,7 @@ pub mod types {
     #[serde(untagged)]
     ///
     ///Decoding: decoded by `type` (`function` → `OpenAiFunctionTool`, `endCall` → `EndCallTool`, `transferCall` → `TransferCallTool`); without a `type`, `ToolDefinition` tried (lossless first); an unknown `type` is kept whole in `LlmTool::Unknown`.
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum LlmTool {
         ToolDefinition(ToolDefinition),
         OpenAiFunctionTool(OpenAiFunctionTool),
@@ -4935,21 +5458,25 @@ pub mod types {
         ///A kind this version of the crate does not know: the `type` value matches no member. The whole object is kept as sent and serializes back unchanged.
         Unknown(::serde_json::Value),
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::From<ToolDefinition> for LlmTool {
         fn from(value: ToolDefinition) -> Self {
             Self::ToolDefinition(value)
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::From<OpenAiFunctionTool> for LlmTool {
         fn from(value: OpenAiFunctionTool) -> Self {
             Self::OpenAiFunctionTool(value)
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::From<EndCallTool> for LlmTool {
         fn from(value: EndCallTool) -> Self {
             Self::EndCallTool(value)
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::From<TransferCallTool> for LlmTool {
         fn from(value: TransferCallTool) -> Self {
             Self::TransferCallTool(value)
@@ -4965,6 +5492,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct LlmTurnDetection {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idle_timeout_ms: ::std::option::Option<i64>,
@@ -4978,6 +5506,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub threshold: ::std::option::Option<f64>,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl LlmTurnDetection {
         pub fn builder() -> builder::LlmTurnDetection {
             Default::default()
@@ -4992,6 +5521,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct OpenAiFunctionDefinition {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -5000,6 +5530,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub parameters: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl OpenAiFunctionDefinition {
         pub fn builder() -> builder::OpenAiFunctionDefinition {
             Default::default()
@@ -5014,6 +5545,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct OpenAiFunctionTool {
         #[serde(
             rename = "async",
@@ -5026,6 +5558,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: OpenAiFunctionToolType,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl OpenAiFunctionTool {
         pub fn builder() -> builder::OpenAiFunctionTool {
             Default::default()
@@ -5045,10 +5578,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum OpenAiFunctionToolType {
         #[serde(rename = "function")]
         Function,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for OpenAiFunctionToolType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -5056,6 +5591,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for OpenAiFunctionToolType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5067,6 +5603,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for OpenAiFunctionToolType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5075,6 +5612,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for OpenAiFunctionToolType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5093,6 +5631,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "organization")]
     pub struct Organization {
         pub active_agents: i64,
         pub active_calls: i64,
@@ -5109,6 +5648,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parent_org_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "organization")]
     impl Organization {
         pub fn builder() -> builder::Organization {
             Default::default()
@@ -5124,11 +5664,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "organization")]
     pub struct OrganizationChild {
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub id: ::uuid::Uuid,
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "organization")]
     impl OrganizationChild {
         pub fn builder() -> builder::OrganizationChild {
             Default::default()
@@ -5143,11 +5685,13 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "organization")]
     pub struct OrganizationCreate {
         pub name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parent_org_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "organization")]
     impl OrganizationCreate {
         pub fn builder() -> builder::OrganizationCreate {
             Default::default()
@@ -5163,6 +5707,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "organization")]
     pub struct OrganizationCreated {
         ///The new organization's API key (shown once).
         pub api_key: ::std::string::String,
@@ -5172,6 +5717,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parent_org_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "organization")]
     impl OrganizationCreated {
         pub fn builder() -> builder::OrganizationCreated {
             Default::default()
@@ -5186,6 +5732,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "calls")]
     pub struct OutboundCallRequest {
         ///Deprecated alias of `assistant`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5218,6 +5765,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub number_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "calls")]
     impl OutboundCallRequest {
         pub fn builder() -> builder::OutboundCallRequest {
             Default::default()
@@ -5233,6 +5781,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "calls")]
     pub struct OutboundCallResponse {
         ///Call id (not a UUID).
         pub call_id: ::std::string::String,
@@ -5241,6 +5790,7 @@ pub mod types {
         pub status: OutboundCallStatus,
         pub success: bool,
     }
+    #[cfg(feature = "calls")]
     impl OutboundCallResponse {
         pub fn builder() -> builder::OutboundCallResponse {
             Default::default()
@@ -5260,10 +5810,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "calls")]
     pub enum OutboundCallStatus {
         #[serde(rename = "dialing")]
         Dialing,
     }
+    #[cfg(feature = "calls")]
     impl ::std::fmt::Display for OutboundCallStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -5271,6 +5823,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::str::FromStr for OutboundCallStatus {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5282,6 +5835,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::TryFrom<&str> for OutboundCallStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5290,6 +5844,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::convert::TryFrom<::std::string::String> for OutboundCallStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5308,6 +5863,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(any(feature = "calls", feature = "campaigns", feature = "usage"))]
     pub struct Pagination {
         ///Page size used.
         pub limit: i64,
@@ -5316,6 +5872,7 @@ pub mod types {
         ///Number of items matching the query.
         pub total: i64,
     }
+    #[cfg(any(feature = "calls", feature = "campaigns", feature = "usage"))]
     impl Pagination {
         pub fn builder() -> builder::Pagination {
             Default::default()
@@ -5331,6 +5888,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "numbers")]
     pub struct PhoneNumber {
         ///Assigned assistant; null means inbound calls are not handled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5367,6 +5925,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub workflow_name: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "numbers")]
     impl PhoneNumber {
         pub fn builder() -> builder::PhoneNumber {
             Default::default()
@@ -5381,6 +5940,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "numbers")]
     pub struct PhoneNumberCreate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_id: ::std::option::Option<::uuid::Uuid>,
@@ -5397,6 +5957,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub transfer_trunk_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "numbers")]
     impl PhoneNumberCreate {
         pub fn builder() -> builder::PhoneNumberCreate {
             Default::default()
@@ -5412,9 +5973,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "numbers")]
     pub struct PhoneNumberListResponse {
         pub numbers: ::std::vec::Vec<PhoneNumber>,
     }
+    #[cfg(feature = "numbers")]
     impl PhoneNumberListResponse {
         pub fn builder() -> builder::PhoneNumberListResponse {
             Default::default()
@@ -5430,9 +5993,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "numbers")]
     pub struct PhoneNumberResponse {
         pub number: PhoneNumber,
     }
+    #[cfg(feature = "numbers")]
     impl PhoneNumberResponse {
         pub fn builder() -> builder::PhoneNumberResponse {
             Default::default()
@@ -5448,6 +6013,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(feature = "numbers")]
     pub struct PhoneNumberUpdate {
         ///Null unassigns the assistant (inbound calls are then not handled).
         #[serde(
@@ -5489,6 +6055,7 @@ pub mod types {
         ///`None`: left out; `Some(None)`: sent as `null` (clears the field); `Some(Some(v))`: sent as `v`.
         pub workflow_id: ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
     }
+    #[cfg(feature = "numbers")]
     impl PhoneNumberUpdate {
         pub fn builder() -> builder::PhoneNumberUpdate {
             Default::default()
@@ -5504,12 +6071,14 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(feature = "agents")]
     pub struct RecordingConsent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enabled: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "agents")]
     impl RecordingConsent {
         pub fn builder() -> builder::RecordingConsent {
             Default::default()
@@ -5524,6 +6093,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "domains")]
     pub enum RefreshDomainError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -5538,6 +6108,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<ErrorEnvelope> for RefreshDomainError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -5553,18 +6124,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "domains")]
     pub struct RefreshDomainErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "domains")]
     impl ::std::ops::Deref for RefreshDomainErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<RefreshDomainErrorBody> for ::serde_json::Value {
         fn from(value: RefreshDomainErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<::serde_json::Value> for RefreshDomainErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -5579,6 +6154,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "numbers")]
     pub enum RegisterNumberError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -5599,6 +6175,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<ErrorEnvelope> for RegisterNumberError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -5614,18 +6191,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "numbers")]
     pub struct RegisterNumberErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "numbers")]
     impl ::std::ops::Deref for RegisterNumberErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<RegisterNumberErrorBody> for ::serde_json::Value {
         fn from(value: RegisterNumberErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<::serde_json::Value> for RegisterNumberErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -5640,6 +6221,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub enum RemoveCampaignLeadError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -5657,6 +6239,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ErrorEnvelope> for RemoveCampaignLeadError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -5672,18 +6255,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "campaigns")]
     pub struct RemoveCampaignLeadErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "campaigns")]
     impl ::std::ops::Deref for RemoveCampaignLeadErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<RemoveCampaignLeadErrorBody> for ::serde_json::Value {
         fn from(value: RemoveCampaignLeadErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<::serde_json::Value> for RemoveCampaignLeadErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -5699,9 +6286,11 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "domains")]
     pub struct ResendDomain(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "domains")]
     impl ::std::ops::Deref for ResendDomain {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -5710,12 +6299,14 @@ pub mod types {
             &self.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<ResendDomain>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: ResendDomain) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for ResendDomain {
@@ -5735,11 +6326,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "domains")]
     pub struct ResendDomainListResponse {
         pub domains: ::std::vec::Vec<ResendDomain>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub selected_domain_id: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "domains")]
     impl ResendDomainListResponse {
         pub fn builder() -> builder::ResendDomainListResponse {
             Default::default()
@@ -5754,6 +6347,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "call-control")]
     pub struct SayCommand {
         pub content: ::std::string::String,
         ///Hang up after speaking.
@@ -5761,6 +6355,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: SayCommandType,
     }
+    #[cfg(feature = "call-control")]
     impl SayCommand {
         pub fn builder() -> builder::SayCommand {
             Default::default()
@@ -5780,10 +6375,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "call-control")]
     pub enum SayCommandType {
         #[serde(rename = "say")]
         Say,
     }
+    #[cfg(feature = "call-control")]
     impl ::std::fmt::Display for SayCommandType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -5791,6 +6388,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::str::FromStr for SayCommandType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5802,6 +6400,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::TryFrom<&str> for SayCommandType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5810,6 +6409,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::TryFrom<::std::string::String> for SayCommandType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5831,6 +6431,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "sip-trunks")]
     pub enum SipTransport {
         #[serde(rename = "udp")]
         Udp,
@@ -5842,6 +6443,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::str::FromStr for SipTransport {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5855,6 +6457,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::TryFrom<&str> for SipTransport {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5863,6 +6466,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::convert::TryFrom<::std::string::String> for SipTransport {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5881,6 +6485,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "sip-trunks")]
     pub struct SipTrunk {
         ///SIP server, e.g. `sip.example.com`.
         pub address: ::std::string::String,
@@ -5897,6 +6502,7 @@ pub mod types {
         pub transport: ::std::option::Option<SipTransport>,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
     }
+    #[cfg(feature = "sip-trunks")]
     impl SipTrunk {
         pub fn builder() -> builder::SipTrunk {
             Default::default()
@@ -5911,6 +6517,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "sip-trunks")]
     pub struct SipTrunkCreate {
         ///SIP server, e.g. `sip.example.com`.
         pub address: ::std::string::String,
@@ -5925,6 +6532,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub transport: ::std::option::Option<SipTransport>,
     }
+    #[cfg(feature = "sip-trunks")]
     impl SipTrunkCreate {
         pub fn builder() -> builder::SipTrunkCreate {
             Default::default()
@@ -5940,9 +6548,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "sip-trunks")]
     pub struct SipTrunkListResponse {
         pub trunks: ::std::vec::Vec<SipTrunk>,
     }
+    #[cfg(feature = "sip-trunks")]
     impl SipTrunkListResponse {
         pub fn builder() -> builder::SipTrunkListResponse {
             Default::default()
@@ -5958,9 +6568,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "sip-trunks")]
     pub struct SipTrunkResponse {
         pub trunk: SipTrunk,
     }
+    #[cfg(feature = "sip-trunks")]
     impl SipTrunkResponse {
         pub fn builder() -> builder::SipTrunkResponse {
             Default::default()
@@ -5976,9 +6588,11 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "agents")]
     pub struct SpeechConfig(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "agents")]
     impl ::std::ops::Deref for SpeechConfig {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -5987,12 +6601,14 @@ pub mod types {
             &self.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<SpeechConfig>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: SpeechConfig) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for SpeechConfig {
@@ -6012,6 +6628,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct StatusUpdateMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assistant: ::std::option::Option<::std::boxed::Box<AssistantWebhookObject>>,
@@ -6030,6 +6647,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: WebhookEventType,
     }
+    #[cfg(feature = "other-schemas")]
     impl StatusUpdateMessage {
         pub fn builder() -> builder::StatusUpdateMessage {
             Default::default()
@@ -6045,9 +6663,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct StatusUpdatePayload {
         pub message: StatusUpdateMessage,
     }
+    #[cfg(feature = "other-schemas")]
     impl StatusUpdatePayload {
         pub fn builder() -> builder::StatusUpdatePayload {
             Default::default()
@@ -6062,6 +6682,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct StructuredDataPlan {
         pub enabled: bool,
         ///Prompt messages (roles `system` and `user`).
@@ -6071,6 +6692,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl StructuredDataPlan {
         pub fn builder() -> builder::StructuredDataPlan {
             Default::default()
@@ -6085,6 +6707,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "other-schemas"))]
     pub struct SttConfig {
         ///Gladia only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6123,6 +6746,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub translation_target_languages: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(any(feature = "agents", feature = "other-schemas"))]
     impl SttConfig {
         pub fn builder() -> builder::SttConfig {
             Default::default()
@@ -6138,6 +6762,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     pub struct SttConfigOverride {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code_switching: ::std::option::Option<bool>,
@@ -6168,6 +6793,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub translation_target_languages: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     impl SttConfigOverride {
         pub fn builder() -> builder::SttConfigOverride {
             Default::default()
@@ -6186,6 +6812,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum SttProvider {
         #[serde(rename = "deepgram")]
         Deepgram,
@@ -6201,6 +6828,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for SttProvider {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6216,6 +6844,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for SttProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6224,6 +6853,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for SttProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6245,6 +6875,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum SttRegion {
         #[serde(rename = "eu-west")]
         EuWest,
@@ -6254,6 +6885,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for SttRegion {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6266,6 +6898,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for SttRegion {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6274,6 +6907,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for SttRegion {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6285,18 +6919,22 @@ pub mod types {
     ///Audio sample rate in Hz (ElevenLabs STT only).
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct SttSampleRate(i64);
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::ops::Deref for SttSampleRate {
         type Target = i64;
         fn deref(&self) -> &i64 {
             &self.0
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::From<SttSampleRate> for i64 {
         fn from(value: SttSampleRate) -> Self {
             value.0
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<i64> for SttSampleRate {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6309,6 +6947,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl<'de> ::serde::Deserialize<'de> for SttSampleRate {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6318,6 +6957,7 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::schemars::JsonSchema for SttSampleRate {
         fn schema_name() -> ::std::string::String {
             "SttSampleRate".to_string()
@@ -6348,9 +6988,31 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(
+        any(
+            feature = "agents",
+            feature = "analysis-templates",
+            feature = "campaigns",
+            feature = "domains",
+            feature = "numbers",
+            feature = "sip-trunks",
+            feature = "tool-templates"
+        )
+    )]
     pub struct SuccessResponse {
         pub success: bool,
     }
+    #[cfg(
+        any(
+            feature = "agents",
+            feature = "analysis-templates",
+            feature = "campaigns",
+            feature = "domains",
+            feature = "numbers",
+            feature = "sip-trunks",
+            feature = "tool-templates"
+        )
+    )]
     impl SuccessResponse {
         pub fn builder() -> builder::SuccessResponse {
             Default::default()
@@ -6365,6 +7027,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "domains")]
     pub enum SyncResendDomainError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -6385,6 +7048,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<ErrorEnvelope> for SyncResendDomainError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -6400,18 +7064,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "domains")]
     pub struct SyncResendDomainErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "domains")]
     impl ::std::ops::Deref for SyncResendDomainErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<SyncResendDomainErrorBody> for ::serde_json::Value {
         fn from(value: SyncResendDomainErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<::serde_json::Value> for SyncResendDomainErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -6427,28 +7095,34 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "other-schemas")]
     pub struct Timestamp(pub ::chrono::DateTime<::chrono::offset::Utc>);
+    #[cfg(feature = "other-schemas")]
     impl ::std::ops::Deref for Timestamp {
         type Target = ::chrono::DateTime<::chrono::offset::Utc>;
         fn deref(&self) -> &::chrono::DateTime<::chrono::offset::Utc> {
             &self.0
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::From<Timestamp> for ::chrono::DateTime<::chrono::offset::Utc> {
         fn from(value: Timestamp) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::From<::chrono::DateTime<::chrono::offset::Utc>> for Timestamp {
         fn from(value: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
             Self(value)
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::fmt::Display for Timestamp {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             self.0.fmt(f)
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::str::FromStr for Timestamp {
         type Err = <::chrono::DateTime<
             ::chrono::offset::Utc,
@@ -6457,6 +7131,7 @@ pub mod types {
             Ok(Self(value.parse()?))
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<&str> for Timestamp {
         type Error = <::chrono::DateTime<
             ::chrono::offset::Utc,
@@ -6465,6 +7140,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<String> for Timestamp {
         type Error = <::chrono::DateTime<
             ::chrono::offset::Utc,
@@ -6483,6 +7159,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct ToolCall {
         pub function: ToolCallFunction,
         ///Tool-call id, echoed as `tool_call_id` in the response.
@@ -6490,6 +7167,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: ToolCallType,
     }
+    #[cfg(feature = "other-schemas")]
     impl ToolCall {
         pub fn builder() -> builder::ToolCall {
             Default::default()
@@ -6505,11 +7183,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct ToolCallFunction {
         ///Arguments as parsed JSON (an object, not a string).
         pub arguments: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "other-schemas")]
     impl ToolCallFunction {
         pub fn builder() -> builder::ToolCallFunction {
             Default::default()
@@ -6524,11 +7204,13 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "other-schemas")]
     pub struct ToolCallResult {
         ///Any JSON value returned to the model.
         pub result: ::serde_json::Value,
         pub tool_call_id: ::std::string::String,
     }
+    #[cfg(feature = "other-schemas")]
     impl ToolCallResult {
         pub fn builder() -> builder::ToolCallResult {
             Default::default()
@@ -6548,10 +7230,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "other-schemas")]
     pub enum ToolCallType {
         #[serde(rename = "function")]
         Function,
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::fmt::Display for ToolCallType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -6559,6 +7243,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::str::FromStr for ToolCallType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6570,6 +7255,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<&str> for ToolCallType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6578,6 +7264,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<::std::string::String> for ToolCallType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6596,6 +7283,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct ToolCallsMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assistant: ::std::option::Option<::std::boxed::Box<AssistantWebhookObject>>,
@@ -6609,6 +7297,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: WebhookEventType,
     }
+    #[cfg(feature = "other-schemas")]
     impl ToolCallsMessage {
         pub fn builder() -> builder::ToolCallsMessage {
             Default::default()
@@ -6624,9 +7313,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct ToolCallsPayload {
         pub message: ToolCallsMessage,
     }
+    #[cfg(feature = "other-schemas")]
     impl ToolCallsPayload {
         pub fn builder() -> builder::ToolCallsPayload {
             Default::default()
@@ -6641,6 +7332,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "other-schemas")]
     pub struct ToolCallsResponse {
         ///Error text reported to the model.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6653,6 +7345,7 @@ pub mod types {
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    #[cfg(feature = "other-schemas")]
     impl ToolCallsResponse {
         pub fn builder() -> builder::ToolCallsResponse {
             Default::default()
@@ -6667,6 +7360,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct ToolDefinition {
         ///Fire-and-forget (answer 200 at once); default false.
         #[serde(
@@ -6688,6 +7382,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ToolDefinition {
         pub fn builder() -> builder::ToolDefinition {
             Default::default()
@@ -6704,6 +7399,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct ToolFunctionConfig {
         #[serde(
             rename = "async",
@@ -6722,6 +7418,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "other-schemas")]
     impl ToolFunctionConfig {
         pub fn builder() -> builder::ToolFunctionConfig {
             Default::default()
@@ -6740,18 +7437,22 @@ pub mod types {
         PartialOrd
     )]
     #[serde(transparent)]
+    #[cfg(feature = "other-schemas")]
     pub struct ToolFunctionConfigName(::std::string::String);
+    #[cfg(feature = "other-schemas")]
     impl ::std::ops::Deref for ToolFunctionConfigName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::From<ToolFunctionConfigName> for ::std::string::String {
         fn from(value: ToolFunctionConfigName) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::str::FromStr for ToolFunctionConfigName {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6763,6 +7464,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<&str> for ToolFunctionConfigName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6771,6 +7473,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<::std::string::String> for ToolFunctionConfigName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6779,6 +7482,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl<'de> ::serde::Deserialize<'de> for ToolFunctionConfigName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6800,11 +7504,13 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct ToolServer {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub secret: ::std::option::Option<::std::string::String>,
         pub url: ::std::string::String,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ToolServer {
         pub fn builder() -> builder::ToolServer {
             Default::default()
@@ -6820,6 +7526,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "tool-templates")]
     pub struct ToolTemplate {
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6833,6 +7540,7 @@ pub mod types {
         pub tool_type: ::std::string::String,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
     }
+    #[cfg(feature = "tool-templates")]
     impl ToolTemplate {
         pub fn builder() -> builder::ToolTemplate {
             Default::default()
@@ -6847,6 +7555,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "tool-templates")]
     pub struct ToolTemplateCreate {
         #[serde(
             default,
@@ -6864,6 +7573,7 @@ pub mod types {
         ///`function`, `endCall` or `transferCall`. Not confirmed: the newer SDK uses `end_call`/`transfer_call`.
         pub tool_type: ::std::string::String,
     }
+    #[cfg(feature = "tool-templates")]
     impl ToolTemplateCreate {
         pub fn builder() -> builder::ToolTemplateCreate {
             Default::default()
@@ -6879,9 +7589,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "tool-templates")]
     pub struct ToolTemplateListResponse {
         pub tool_templates: ::std::vec::Vec<ToolTemplate>,
     }
+    #[cfg(feature = "tool-templates")]
     impl ToolTemplateListResponse {
         pub fn builder() -> builder::ToolTemplateListResponse {
             Default::default()
@@ -6897,9 +7609,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "tool-templates")]
     pub struct ToolTemplateResponse {
         pub tool_template: ToolTemplate,
     }
+    #[cfg(feature = "tool-templates")]
     impl ToolTemplateResponse {
         pub fn builder() -> builder::ToolTemplateResponse {
             Default::default()
@@ -6915,6 +7629,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(feature = "tool-templates")]
     pub struct ToolTemplateUpdate {
         #[serde(
             default,
@@ -6934,6 +7649,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tool_type: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "tool-templates")]
     impl ToolTemplateUpdate {
         pub fn builder() -> builder::ToolTemplateUpdate {
             Default::default()
@@ -6949,9 +7665,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct ToolTransferConfig {
         pub destinations: ::std::vec::Vec<TransferDestination>,
     }
+    #[cfg(feature = "other-schemas")]
     impl ToolTransferConfig {
         pub fn builder() -> builder::ToolTransferConfig {
             Default::default()
@@ -6966,11 +7684,13 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct TransferCallTool {
         pub destinations: ::std::vec::Vec<TransferDestination>,
         #[serde(rename = "type")]
         pub type_: TransferCallToolType,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl TransferCallTool {
         pub fn builder() -> builder::TransferCallTool {
             Default::default()
@@ -6990,10 +7710,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum TransferCallToolType {
         #[serde(rename = "transferCall")]
         TransferCall,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for TransferCallToolType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -7001,6 +7723,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for TransferCallToolType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7012,6 +7735,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for TransferCallToolType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7020,6 +7744,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for TransferCallToolType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7037,6 +7762,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "call-control")]
     pub struct TransferCommand {
         ///Phone number or SIP URI.
         pub destination: ::std::string::String,
@@ -7046,6 +7772,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: TransferCommandType,
     }
+    #[cfg(feature = "call-control")]
     impl TransferCommand {
         pub fn builder() -> builder::TransferCommand {
             Default::default()
@@ -7065,10 +7792,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "call-control")]
     pub enum TransferCommandType {
         #[serde(rename = "transfer")]
         Transfer,
     }
+    #[cfg(feature = "call-control")]
     impl ::std::fmt::Display for TransferCommandType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -7076,6 +7805,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::str::FromStr for TransferCommandType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7087,6 +7817,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::TryFrom<&str> for TransferCommandType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7095,6 +7826,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "call-control")]
     impl ::std::convert::TryFrom<::std::string::String> for TransferCommandType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7112,6 +7844,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub struct TransferDestination {
         ///When the assistant should transfer here.
         pub description: ::std::string::String,
@@ -7123,6 +7856,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: TransferDestinationType,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl TransferDestination {
         pub fn builder() -> builder::TransferDestination {
             Default::default()
@@ -7142,10 +7876,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum TransferDestinationType {
         #[serde(rename = "number")]
         Number,
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for TransferDestinationType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -7153,6 +7889,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for TransferDestinationType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7164,6 +7901,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for TransferDestinationType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7172,6 +7910,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for TransferDestinationType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7189,6 +7928,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(any(feature = "agents", feature = "other-schemas"))]
     pub struct TtsConfig {
         ///Inworld only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7217,6 +7957,7 @@ pub mod types {
         ///Voice id, e.g. `ukiwGs47sHyibruHJ1vg`.
         pub voice_id: ::std::string::String,
     }
+    #[cfg(any(feature = "agents", feature = "other-schemas"))]
     impl TtsConfig {
         pub fn builder() -> builder::TtsConfig {
             Default::default()
@@ -7232,6 +7973,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     pub struct TtsConfigOverride {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub language: ::std::option::Option<::std::string::String>,
@@ -7254,6 +7996,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voice_id: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     impl TtsConfigOverride {
         pub fn builder() -> builder::TtsConfigOverride {
             Default::default()
@@ -7272,6 +8015,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     pub enum TtsProvider {
         #[serde(rename = "elevenlabs")]
         Elevenlabs,
@@ -7285,6 +8029,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::str::FromStr for TtsProvider {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7299,6 +8044,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<&str> for TtsProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7307,6 +8053,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::convert::TryFrom<::std::string::String> for TtsProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7325,6 +8072,7 @@ pub mod types {
         Default,
         PartialEq
     )]
+    #[cfg(feature = "analysis-templates")]
     pub struct UpdateAnalysisTemplate {
         #[serde(
             default,
@@ -7345,6 +8093,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_prompt: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "analysis-templates")]
     impl UpdateAnalysisTemplate {
         pub fn builder() -> builder::UpdateAnalysisTemplate {
             Default::default()
@@ -7359,6 +8108,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "analysis-templates")]
     pub enum UpdateAnalysisTemplateError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -7382,6 +8132,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<ErrorEnvelope> for UpdateAnalysisTemplateError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -7397,18 +8148,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "analysis-templates")]
     pub struct UpdateAnalysisTemplateErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "analysis-templates")]
     impl ::std::ops::Deref for UpdateAnalysisTemplateErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<UpdateAnalysisTemplateErrorBody> for ::serde_json::Value {
         fn from(value: UpdateAnalysisTemplateErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "analysis-templates")]
     impl ::std::convert::From<::serde_json::Value> for UpdateAnalysisTemplateErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -7423,6 +8178,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "agents")]
     pub enum UpdateAssistantError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -7446,6 +8202,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<ErrorEnvelope> for UpdateAssistantError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -7461,18 +8218,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "agents")]
     pub struct UpdateAssistantErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "agents")]
     impl ::std::ops::Deref for UpdateAssistantErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<UpdateAssistantErrorBody> for ::serde_json::Value {
         fn from(value: UpdateAssistantErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "agents")]
     impl ::std::convert::From<::serde_json::Value> for UpdateAssistantErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -7487,6 +8248,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "campaigns")]
     pub enum UpdateCampaignError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -7510,6 +8272,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<ErrorEnvelope> for UpdateCampaignError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -7525,18 +8288,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "campaigns")]
     pub struct UpdateCampaignErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "campaigns")]
     impl ::std::ops::Deref for UpdateCampaignErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<UpdateCampaignErrorBody> for ::serde_json::Value {
         fn from(value: UpdateCampaignErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::convert::From<::serde_json::Value> for UpdateCampaignErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -7551,6 +8318,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "numbers")]
     pub enum UpdateNumberError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -7574,6 +8342,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<ErrorEnvelope> for UpdateNumberError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -7589,18 +8358,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "numbers")]
     pub struct UpdateNumberErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "numbers")]
     impl ::std::ops::Deref for UpdateNumberErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<UpdateNumberErrorBody> for ::serde_json::Value {
         fn from(value: UpdateNumberErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "numbers")]
     impl ::std::convert::From<::serde_json::Value> for UpdateNumberErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -7615,6 +8388,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "tool-templates")]
     pub enum UpdateToolTemplateError {
         ///400: Bad request: invalid format or validation error (flat `Error` body, sometimes with `details`). Not confirmed: whether this operation returns this status (per-operation error codes are inferred).
         #[serde(rename = "status400")]
@@ -7638,6 +8412,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<ErrorEnvelope> for UpdateToolTemplateError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -7653,18 +8428,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "tool-templates")]
     pub struct UpdateToolTemplateErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "tool-templates")]
     impl ::std::ops::Deref for UpdateToolTemplateErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<UpdateToolTemplateErrorBody> for ::serde_json::Value {
         fn from(value: UpdateToolTemplateErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tool-templates")]
     impl ::std::convert::From<::serde_json::Value> for UpdateToolTemplateErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -7683,6 +8462,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "usage")]
     pub enum UsageCallType {
         #[serde(rename = "phone")]
         Phone,
@@ -7692,6 +8472,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "usage")]
     impl ::std::str::FromStr for UsageCallType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7704,6 +8485,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usage")]
     impl ::std::convert::TryFrom<&str> for UsageCallType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7712,6 +8494,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "usage")]
     impl ::std::convert::TryFrom<::std::string::String> for UsageCallType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7730,6 +8513,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "usage")]
     pub struct UsageLog {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_name: ::std::option::Option<::std::string::String>,
@@ -7753,6 +8537,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "usage")]
     impl UsageLog {
         pub fn builder() -> builder::UsageLog {
             Default::default()
@@ -7768,11 +8553,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "usage")]
     pub struct UsageLogListResponse {
         pub logs: ::std::vec::Vec<UsageLog>,
         pub pagination: Pagination,
         pub summary: UsageSummary,
     }
+    #[cfg(feature = "usage")]
     impl UsageLogListResponse {
         pub fn builder() -> builder::UsageLogListResponse {
             Default::default()
@@ -7788,11 +8575,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "usage")]
     pub struct UsageSummary {
         pub total_calls: i64,
         pub total_duration_minutes: i64,
         pub total_duration_seconds: i64,
     }
+    #[cfg(feature = "usage")]
     impl UsageSummary {
         pub fn builder() -> builder::UsageSummary {
             Default::default()
@@ -7808,40 +8597,48 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "other-schemas")]
     pub struct Uuid(pub ::uuid::Uuid);
+    #[cfg(feature = "other-schemas")]
     impl ::std::ops::Deref for Uuid {
         type Target = ::uuid::Uuid;
         fn deref(&self) -> &::uuid::Uuid {
             &self.0
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::From<Uuid> for ::uuid::Uuid {
         fn from(value: Uuid) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::From<::uuid::Uuid> for Uuid {
         fn from(value: ::uuid::Uuid) -> Self {
             Self(value)
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::fmt::Display for Uuid {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             self.0.fmt(f)
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::str::FromStr for Uuid {
         type Err = <::uuid::Uuid as ::std::str::FromStr>::Err;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.parse()?))
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<&str> for Uuid {
         type Error = <::uuid::Uuid as ::std::str::FromStr>::Err;
         fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
             value.parse()
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<String> for Uuid {
         type Error = <::uuid::Uuid as ::std::str::FromStr>::Err;
         fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
@@ -7857,6 +8654,7 @@ pub mod types {
         Debug,
         PartialEq
     )]
+    #[cfg(feature = "domains")]
     pub enum VerifyDomainError {
         ///401: Missing, invalid, expired or revoked API key.
         #[serde(rename = "status401")]
@@ -7871,6 +8669,7 @@ pub mod types {
         #[serde(rename = "status500")]
         Status500(Error),
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<ErrorEnvelope> for VerifyDomainError {
         fn from(value: ErrorEnvelope) -> Self {
             Self::Status429(value)
@@ -7886,18 +8685,22 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "domains")]
     pub struct VerifyDomainErrorBody(pub ::serde_json::Value);
+    #[cfg(feature = "domains")]
     impl ::std::ops::Deref for VerifyDomainErrorBody {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<VerifyDomainErrorBody> for ::serde_json::Value {
         fn from(value: VerifyDomainErrorBody) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "domains")]
     impl ::std::convert::From<::serde_json::Value> for VerifyDomainErrorBody {
         fn from(value: ::serde_json::Value) -> Self {
             Self(value)
@@ -7913,6 +8716,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "voices")]
     pub struct Voice {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<VoiceDescription>,
@@ -7921,6 +8725,7 @@ pub mod types {
         pub language: ::std::option::Option<::std::string::String>,
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "voices")]
     impl Voice {
         pub fn builder() -> builder::Voice {
             Default::default()
@@ -7937,12 +8742,14 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "voices")]
     pub struct VoiceDescription {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub en: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nl: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "voices")]
     impl VoiceDescription {
         pub fn builder() -> builder::VoiceDescription {
             Default::default()
@@ -7958,9 +8765,11 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "voices")]
     pub struct VoiceListResponse {
         pub voices: ::std::vec::Vec<Voice>,
     }
+    #[cfg(feature = "voices")]
     impl VoiceListResponse {
         pub fn builder() -> builder::VoiceListResponse {
             Default::default()
@@ -7979,6 +8788,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "other-schemas")]
     pub enum WebhookEventType {
         #[serde(rename = "assistant-request")]
         AssistantRequest,
@@ -7992,6 +8802,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::str::FromStr for WebhookEventType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8006,6 +8817,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<&str> for WebhookEventType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8014,6 +8826,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<::std::string::String> for WebhookEventType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8032,6 +8845,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct WebhookHeaders {
         ///Always `application/json`.
         #[serde(
@@ -8063,6 +8877,7 @@ pub mod types {
         #[serde(rename = "X-Webhook-Timestamp")]
         pub x_webhook_timestamp: ::std::string::String,
     }
+    #[cfg(feature = "other-schemas")]
     impl WebhookHeaders {
         pub fn builder() -> builder::WebhookHeaders {
             Default::default()
@@ -8079,6 +8894,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct WebhookPhoneNumber {
         ///Newer API revision.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8089,6 +8905,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub number: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "other-schemas")]
     impl WebhookPhoneNumber {
         pub fn builder() -> builder::WebhookPhoneNumber {
             Default::default()
@@ -8104,6 +8921,7 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct XaiRealtimeConfig {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub messages: ::std::vec::Vec<ChatMessage>,
@@ -8120,6 +8938,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voice: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "other-schemas")]
     impl XaiRealtimeConfig {
         pub fn builder() -> builder::XaiRealtimeConfig {
             Default::default()
@@ -8139,10 +8958,12 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "other-schemas")]
     pub enum XaiRealtimeConfigProvider {
         #[serde(rename = "xai_realtime")]
         XaiRealtime,
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::fmt::Display for XaiRealtimeConfigProvider {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -8150,6 +8971,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::str::FromStr for XaiRealtimeConfigProvider {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8161,6 +8983,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<&str> for XaiRealtimeConfigProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8169,6 +8992,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<::std::string::String> for XaiRealtimeConfigProvider {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8187,11 +9011,13 @@ pub mod types {
         PartialEq
     )]
     #[non_exhaustive]
+    #[cfg(feature = "other-schemas")]
     pub struct XaiRealtimeVoice {
         pub id: XaiRealtimeVoiceId,
         pub name: ::std::string::String,
         pub style: ::std::string::String,
     }
+    #[cfg(feature = "other-schemas")]
     impl XaiRealtimeVoice {
         pub fn builder() -> builder::XaiRealtimeVoice {
             Default::default()
@@ -8210,6 +9036,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "other-schemas")]
     pub enum XaiRealtimeVoiceId {
         #[serde(rename = "ara")]
         Ara,
@@ -8225,6 +9052,7 @@ pub mod types {
         #[serde(untagged)]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::str::FromStr for XaiRealtimeVoiceId {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8240,6 +9068,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<&str> for XaiRealtimeVoiceId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8248,6 +9077,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::TryFrom<::std::string::String> for XaiRealtimeVoiceId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8266,9 +9096,11 @@ pub mod types {
         PartialEq
     )]
     #[serde(transparent)]
+    #[cfg(feature = "other-schemas")]
     pub struct XaiRealtimeWebhookNotes(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "other-schemas")]
     impl ::std::ops::Deref for XaiRealtimeWebhookNotes {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -8277,12 +9109,14 @@ pub mod types {
             &self.0
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::From<XaiRealtimeWebhookNotes>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: XaiRealtimeWebhookNotes) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for XaiRealtimeWebhookNotes {
@@ -8295,6 +9129,7 @@ pub mod types {
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
+        #[cfg(feature = "organization")]
         pub struct Account {
             active_agents: ::std::result::Result<i64, ::std::string::String>,
             active_calls: ::std::result::Result<i64, ::std::string::String>,
@@ -8327,6 +9162,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "organization")]
         impl ::std::default::Default for Account {
             fn default() -> Self {
                 Self {
@@ -8353,6 +9189,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "organization")]
         impl Account {
             pub fn active_agents<T>(mut self, value: T) -> Self
             where
@@ -8505,6 +9342,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::TryFrom<Account> for super::Account {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8526,6 +9364,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::From<super::Account> for Account {
             fn from(value: super::Account) -> Self {
                 Self {
@@ -8545,6 +9384,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "agents")]
         pub struct Agent {
             analysis_plan: ::std::result::Result<
                 ::std::option::Option<super::AnalysisPlan>,
@@ -8628,6 +9468,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "agents")]
         impl ::std::default::Default for Agent {
             fn default() -> Self {
                 Self {
@@ -8658,6 +9499,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "agents")]
         impl Agent {
             pub fn analysis_plan<T>(mut self, value: T) -> Self
             where
@@ -8972,6 +9814,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::TryFrom<Agent> for super::Agent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9005,6 +9848,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::From<super::Agent> for Agent {
             fn from(value: super::Agent) -> Self {
                 Self {
@@ -9036,6 +9880,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "agents")]
         pub struct AgentCreate {
             analysis_plan: ::std::result::Result<
                 ::std::option::Option<super::AnalysisPlan>,
@@ -9119,6 +9964,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "agents")]
         impl ::std::default::Default for AgentCreate {
             fn default() -> Self {
                 Self {
@@ -9146,6 +9992,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "agents")]
         impl AgentCreate {
             pub fn analysis_plan<T>(mut self, value: T) -> Self
             where
@@ -9423,6 +10270,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::TryFrom<AgentCreate> for super::AgentCreate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9453,6 +10301,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::From<super::AgentCreate> for AgentCreate {
             fn from(value: super::AgentCreate) -> Self {
                 Self {
@@ -9481,12 +10330,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "agents")]
         pub struct AgentListResponse {
             assistants: ::std::result::Result<
                 ::std::vec::Vec<super::Agent>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "agents")]
         impl ::std::default::Default for AgentListResponse {
             fn default() -> Self {
                 Self {
@@ -9494,6 +10345,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "agents")]
         impl AgentListResponse {
             pub fn assistants<T>(mut self, value: T) -> Self
             where
@@ -9508,6 +10360,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::TryFrom<AgentListResponse> for super::AgentListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9518,6 +10371,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::From<super::AgentListResponse> for AgentListResponse {
             fn from(value: super::AgentListResponse) -> Self {
                 Self {
@@ -9526,9 +10380,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "agents")]
         pub struct AgentResponse {
             assistant: ::std::result::Result<super::Agent, ::std::string::String>,
         }
+        #[cfg(feature = "agents")]
         impl ::std::default::Default for AgentResponse {
             fn default() -> Self {
                 Self {
@@ -9536,6 +10392,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "agents")]
         impl AgentResponse {
             pub fn assistant<T>(mut self, value: T) -> Self
             where
@@ -9550,6 +10407,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::TryFrom<AgentResponse> for super::AgentResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9560,6 +10418,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::From<super::AgentResponse> for AgentResponse {
             fn from(value: super::AgentResponse) -> Self {
                 Self {
@@ -9568,6 +10427,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "agents")]
         pub struct AgentUpdate {
             analysis_plan: ::std::result::Result<
                 ::std::option::Option<::std::option::Option<super::AnalysisPlan>>,
@@ -9658,6 +10518,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "agents")]
         impl ::std::default::Default for AgentUpdate {
             fn default() -> Self {
                 Self {
@@ -9685,6 +10546,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "agents")]
         impl AgentUpdate {
             pub fn analysis_plan<T>(mut self, value: T) -> Self
             where
@@ -9992,6 +10854,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::TryFrom<AgentUpdate> for super::AgentUpdate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10022,6 +10885,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::From<super::AgentUpdate> for AgentUpdate {
             fn from(value: super::AgentUpdate) -> Self {
                 Self {
@@ -10050,6 +10914,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct AnalysisPlan {
             min_messages_threshold: ::std::result::Result<
                 ::std::option::Option<i64>,
@@ -10060,6 +10925,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for AnalysisPlan {
             fn default() -> Self {
                 Self {
@@ -10068,6 +10934,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl AnalysisPlan {
             pub fn min_messages_threshold<T>(mut self, value: T) -> Self
             where
@@ -10100,6 +10967,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<AnalysisPlan> for super::AnalysisPlan {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10111,6 +10979,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::AnalysisPlan> for AnalysisPlan {
             fn from(value: super::AnalysisPlan) -> Self {
                 Self {
@@ -10120,6 +10989,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "analysis-templates")]
         pub struct AnalysisTemplate {
             created_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -10149,6 +11019,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::default::Default for AnalysisTemplate {
             fn default() -> Self {
                 Self {
@@ -10166,6 +11037,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl AnalysisTemplate {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -10276,6 +11148,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::TryFrom<AnalysisTemplate> for super::AnalysisTemplate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10294,6 +11167,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::From<super::AnalysisTemplate> for AnalysisTemplate {
             fn from(value: super::AnalysisTemplate) -> Self {
                 Self {
@@ -10310,12 +11184,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "analysis-templates")]
         pub struct AnalysisTemplateListResponse {
             analysis_templates: ::std::result::Result<
                 ::std::vec::Vec<super::AnalysisTemplate>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::default::Default for AnalysisTemplateListResponse {
             fn default() -> Self {
                 Self {
@@ -10325,6 +11201,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl AnalysisTemplateListResponse {
             pub fn analysis_templates<T>(mut self, value: T) -> Self
             where
@@ -10341,6 +11218,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::TryFrom<AnalysisTemplateListResponse>
         for super::AnalysisTemplateListResponse {
             type Error = super::error::ConversionError;
@@ -10352,6 +11230,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::From<super::AnalysisTemplateListResponse>
         for AnalysisTemplateListResponse {
             fn from(value: super::AnalysisTemplateListResponse) -> Self {
@@ -10361,12 +11240,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "analysis-templates")]
         pub struct AnalysisTemplateResponse {
             analysis_template: ::std::result::Result<
                 super::AnalysisTemplate,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::default::Default for AnalysisTemplateResponse {
             fn default() -> Self {
                 Self {
@@ -10376,6 +11257,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl AnalysisTemplateResponse {
             pub fn analysis_template<T>(mut self, value: T) -> Self
             where
@@ -10392,6 +11274,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::TryFrom<AnalysisTemplateResponse>
         for super::AnalysisTemplateResponse {
             type Error = super::error::ConversionError;
@@ -10403,6 +11286,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::From<super::AnalysisTemplateResponse>
         for AnalysisTemplateResponse {
             fn from(value: super::AnalysisTemplateResponse) -> Self {
@@ -10412,6 +11296,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         pub struct AssistantConfigOverride {
             analysis_plan: ::std::result::Result<
                 ::std::option::Option<super::AnalysisPlan>,
@@ -10490,6 +11375,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for AssistantConfigOverride {
             fn default() -> Self {
                 Self {
@@ -10515,6 +11401,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl AssistantConfigOverride {
             pub fn analysis_plan<T>(mut self, value: T) -> Self
             where
@@ -10770,6 +11657,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<AssistantConfigOverride>
         for super::AssistantConfigOverride {
             type Error = super::error::ConversionError;
@@ -10799,6 +11687,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::AssistantConfigOverride>
         for AssistantConfigOverride {
             fn from(value: super::AssistantConfigOverride) -> Self {
@@ -10826,6 +11715,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct AssistantRequestMessage {
             assistant: ::std::result::Result<
                 ::std::option::Option<::std::boxed::Box<super::AssistantWebhookObject>>,
@@ -10846,6 +11736,7 @@ pub mod types {
             >,
             type_: ::std::result::Result<super::WebhookEventType, ::std::string::String>,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for AssistantRequestMessage {
             fn default() -> Self {
                 Self {
@@ -10858,6 +11749,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl AssistantRequestMessage {
             pub fn assistant<T>(mut self, value: T) -> Self
             where
@@ -10937,6 +11829,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<AssistantRequestMessage>
         for super::AssistantRequestMessage {
             type Error = super::error::ConversionError;
@@ -10953,6 +11846,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::AssistantRequestMessage>
         for AssistantRequestMessage {
             fn from(value: super::AssistantRequestMessage) -> Self {
@@ -10967,12 +11861,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct AssistantRequestPayload {
             message: ::std::result::Result<
                 super::AssistantRequestMessage,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for AssistantRequestPayload {
             fn default() -> Self {
                 Self {
@@ -10980,6 +11876,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl AssistantRequestPayload {
             pub fn message<T>(mut self, value: T) -> Self
             where
@@ -10994,6 +11891,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<AssistantRequestPayload>
         for super::AssistantRequestPayload {
             type Error = super::error::ConversionError;
@@ -11003,6 +11901,7 @@ pub mod types {
                 Ok(Self { message: value.message? })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::AssistantRequestPayload>
         for AssistantRequestPayload {
             fn from(value: super::AssistantRequestPayload) -> Self {
@@ -11010,6 +11909,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct AssistantRequestResponse {
             assistant: ::std::result::Result<
                 ::std::option::Option<::std::boxed::Box<super::AssistantConfigOverride>>,
@@ -11032,6 +11932,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for AssistantRequestResponse {
             fn default() -> Self {
                 Self {
@@ -11043,6 +11944,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl AssistantRequestResponse {
             pub fn assistant<T>(mut self, value: T) -> Self
             where
@@ -11115,6 +12017,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<AssistantRequestResponse>
         for super::AssistantRequestResponse {
             type Error = super::error::ConversionError;
@@ -11130,6 +12033,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::AssistantRequestResponse>
         for AssistantRequestResponse {
             fn from(value: super::AssistantRequestResponse) -> Self {
@@ -11143,6 +12047,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct AssistantWebhookObject {
             autonomous_silence_handling: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -11175,6 +12080,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for AssistantWebhookObject {
             fn default() -> Self {
                 Self {
@@ -11188,6 +12094,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl AssistantWebhookObject {
             pub fn autonomous_silence_handling<T>(mut self, value: T) -> Self
             where
@@ -11283,6 +12190,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<AssistantWebhookObject>
         for super::AssistantWebhookObject {
             type Error = super::error::ConversionError;
@@ -11300,6 +12208,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::AssistantWebhookObject>
         for AssistantWebhookObject {
             fn from(value: super::AssistantWebhookObject) -> Self {
@@ -11315,10 +12224,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "byok")]
         pub struct ByokConfigCreate {
             api_key: ::std::result::Result<::std::string::String, ::std::string::String>,
             provider: ::std::result::Result<super::ByokProvider, ::std::string::String>,
         }
+        #[cfg(feature = "byok")]
         impl ::std::default::Default for ByokConfigCreate {
             fn default() -> Self {
                 Self {
@@ -11327,6 +12238,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "byok")]
         impl ByokConfigCreate {
             pub fn api_key<T>(mut self, value: T) -> Self
             where
@@ -11353,6 +12265,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::TryFrom<ByokConfigCreate> for super::ByokConfigCreate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11364,6 +12277,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::From<super::ByokConfigCreate> for ByokConfigCreate {
             fn from(value: super::ByokConfigCreate) -> Self {
                 Self {
@@ -11373,9 +12287,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "byok")]
         pub struct ByokConfigDelete {
             provider: ::std::result::Result<super::ByokProvider, ::std::string::String>,
         }
+        #[cfg(feature = "byok")]
         impl ::std::default::Default for ByokConfigDelete {
             fn default() -> Self {
                 Self {
@@ -11383,6 +12299,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "byok")]
         impl ByokConfigDelete {
             pub fn provider<T>(mut self, value: T) -> Self
             where
@@ -11397,6 +12314,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::TryFrom<ByokConfigDelete> for super::ByokConfigDelete {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11405,6 +12323,7 @@ pub mod types {
                 Ok(Self { provider: value.provider? })
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::From<super::ByokConfigDelete> for ByokConfigDelete {
             fn from(value: super::ByokConfigDelete) -> Self {
                 Self {
@@ -11413,6 +12332,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "byok")]
         pub struct ByokKeys {
             deepgram_secret_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -11439,6 +12359,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "byok")]
         impl ::std::default::Default for ByokKeys {
             fn default() -> Self {
                 Self {
@@ -11451,6 +12372,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "byok")]
         impl ByokKeys {
             pub fn deepgram_secret_id<T>(mut self, value: T) -> Self
             where
@@ -11535,6 +12457,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::TryFrom<ByokKeys> for super::ByokKeys {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11550,6 +12473,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::From<super::ByokKeys> for ByokKeys {
             fn from(value: super::ByokKeys) -> Self {
                 Self {
@@ -11563,9 +12487,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "byok")]
         pub struct ByokKeysResponse {
             byok_keys: ::std::result::Result<super::ByokKeys, ::std::string::String>,
         }
+        #[cfg(feature = "byok")]
         impl ::std::default::Default for ByokKeysResponse {
             fn default() -> Self {
                 Self {
@@ -11573,6 +12499,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "byok")]
         impl ByokKeysResponse {
             pub fn byok_keys<T>(mut self, value: T) -> Self
             where
@@ -11587,6 +12514,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::TryFrom<ByokKeysResponse> for super::ByokKeysResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11597,6 +12525,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::From<super::ByokKeysResponse> for ByokKeysResponse {
             fn from(value: super::ByokKeysResponse) -> Self {
                 Self {
@@ -11605,6 +12534,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "byok")]
         pub struct ByokProviderConfig {
             category: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -11627,6 +12557,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "byok")]
         impl ::std::default::Default for ByokProviderConfig {
             fn default() -> Self {
                 Self {
@@ -11638,6 +12569,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "byok")]
         impl ByokProviderConfig {
             pub fn category<T>(mut self, value: T) -> Self
             where
@@ -11698,6 +12630,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::TryFrom<ByokProviderConfig> for super::ByokProviderConfig {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11712,6 +12645,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::From<super::ByokProviderConfig> for ByokProviderConfig {
             fn from(value: super::ByokProviderConfig) -> Self {
                 Self {
@@ -11724,12 +12658,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "byok")]
         pub struct ByokProviderConfigListResponse {
             providers: ::std::result::Result<
                 ::std::vec::Vec<super::ByokProviderConfig>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "byok")]
         impl ::std::default::Default for ByokProviderConfigListResponse {
             fn default() -> Self {
                 Self {
@@ -11737,6 +12673,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "byok")]
         impl ByokProviderConfigListResponse {
             pub fn providers<T>(mut self, value: T) -> Self
             where
@@ -11751,6 +12688,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::TryFrom<ByokProviderConfigListResponse>
         for super::ByokProviderConfigListResponse {
             type Error = super::error::ConversionError;
@@ -11762,6 +12700,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::From<super::ByokProviderConfigListResponse>
         for ByokProviderConfigListResponse {
             fn from(value: super::ByokProviderConfigListResponse) -> Self {
@@ -11771,6 +12710,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "byok")]
         pub struct ByokProviderModel {
             default: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -11785,6 +12725,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "byok")]
         impl ::std::default::Default for ByokProviderModel {
             fn default() -> Self {
                 Self {
@@ -11794,6 +12735,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "byok")]
         impl ByokProviderModel {
             pub fn default<T>(mut self, value: T) -> Self
             where
@@ -11830,6 +12772,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::TryFrom<ByokProviderModel> for super::ByokProviderModel {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11842,6 +12785,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::From<super::ByokProviderModel> for ByokProviderModel {
             fn from(value: super::ByokProviderModel) -> Self {
                 Self {
@@ -11852,10 +12796,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "byok")]
         pub struct ByokUpdateResponse {
             byok_keys: ::std::result::Result<super::ByokKeys, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
+        #[cfg(feature = "byok")]
         impl ::std::default::Default for ByokUpdateResponse {
             fn default() -> Self {
                 Self {
@@ -11864,6 +12810,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "byok")]
         impl ByokUpdateResponse {
             pub fn byok_keys<T>(mut self, value: T) -> Self
             where
@@ -11890,6 +12837,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::TryFrom<ByokUpdateResponse> for super::ByokUpdateResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11901,6 +12849,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "byok")]
         impl ::std::convert::From<super::ByokUpdateResponse> for ByokUpdateResponse {
             fn from(value: super::ByokUpdateResponse) -> Self {
                 Self {
@@ -11910,6 +12859,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "calls")]
         pub struct Call {
             agent_id: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
@@ -11996,6 +12946,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "calls")]
         impl ::std::default::Default for Call {
             fn default() -> Self {
                 Self {
@@ -12026,6 +12977,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "calls")]
         impl Call {
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
@@ -12306,6 +13258,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "calls")]
         impl ::std::convert::TryFrom<Call> for super::Call {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12337,6 +13290,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "calls")]
         impl ::std::convert::From<super::Call> for Call {
             fn from(value: super::Call) -> Self {
                 Self {
@@ -12366,6 +13320,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "call-control")]
         pub struct CallControlResponse {
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -12373,6 +13328,7 @@ pub mod types {
             >,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
+        #[cfg(feature = "call-control")]
         impl ::std::default::Default for CallControlResponse {
             fn default() -> Self {
                 Self {
@@ -12381,6 +13337,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "call-control")]
         impl CallControlResponse {
             pub fn message<T>(mut self, value: T) -> Self
             where
@@ -12407,6 +13364,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::TryFrom<CallControlResponse>
         for super::CallControlResponse {
             type Error = super::error::ConversionError;
@@ -12419,6 +13377,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::From<super::CallControlResponse> for CallControlResponse {
             fn from(value: super::CallControlResponse) -> Self {
                 Self {
@@ -12428,6 +13387,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "calls")]
         pub struct CallListResponse {
             calls: ::std::result::Result<
                 ::std::vec::Vec<super::Call>,
@@ -12435,6 +13395,7 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
         }
+        #[cfg(feature = "calls")]
         impl ::std::default::Default for CallListResponse {
             fn default() -> Self {
                 Self {
@@ -12443,6 +13404,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "calls")]
         impl CallListResponse {
             pub fn calls<T>(mut self, value: T) -> Self
             where
@@ -12469,6 +13431,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "calls")]
         impl ::std::convert::TryFrom<CallListResponse> for super::CallListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12480,6 +13443,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "calls")]
         impl ::std::convert::From<super::CallListResponse> for CallListResponse {
             fn from(value: super::CallListResponse) -> Self {
                 Self {
@@ -12489,6 +13453,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct CallObject {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             pipeline: ::std::result::Result<
@@ -12498,6 +13463,7 @@ pub mod types {
             status: ::std::result::Result<super::CallStatus, ::std::string::String>,
             type_: ::std::result::Result<super::CallObjectType, ::std::string::String>,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for CallObject {
             fn default() -> Self {
                 Self {
@@ -12508,6 +13474,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl CallObject {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -12556,6 +13523,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<CallObject> for super::CallObject {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12569,6 +13537,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::CallObject> for CallObject {
             fn from(value: super::CallObject) -> Self {
                 Self {
@@ -12580,6 +13549,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "campaigns")]
         pub struct Campaign {
             agent_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
             completed_leads: ::std::result::Result<
@@ -12622,6 +13592,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::default::Default for Campaign {
             fn default() -> Self {
                 Self {
@@ -12641,6 +13612,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "campaigns")]
         impl Campaign {
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
@@ -12809,6 +13781,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::TryFrom<Campaign> for super::Campaign {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12831,6 +13804,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::From<super::Campaign> for Campaign {
             fn from(value: super::Campaign) -> Self {
                 Self {
@@ -12851,6 +13825,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "campaigns")]
         pub struct CampaignCreate {
             agent_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
             leads: ::std::result::Result<
@@ -12879,6 +13854,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::default::Default for CampaignCreate {
             fn default() -> Self {
                 Self {
@@ -12893,6 +13869,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "campaigns")]
         impl CampaignCreate {
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
@@ -12997,6 +13974,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::TryFrom<CampaignCreate> for super::CampaignCreate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13014,6 +13992,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::From<super::CampaignCreate> for CampaignCreate {
             fn from(value: super::CampaignCreate) -> Self {
                 Self {
@@ -13029,6 +14008,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "campaigns")]
         pub struct CampaignLead {
             attempts: ::std::result::Result<i64, ::std::string::String>,
             call_id: ::std::result::Result<
@@ -13066,6 +14046,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::default::Default for CampaignLead {
             fn default() -> Self {
                 Self {
@@ -13083,6 +14064,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "campaigns")]
         impl CampaignLead {
             pub fn attempts<T>(mut self, value: T) -> Self
             where
@@ -13223,6 +14205,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::TryFrom<CampaignLead> for super::CampaignLead {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13243,6 +14226,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::From<super::CampaignLead> for CampaignLead {
             fn from(value: super::CampaignLead) -> Self {
                 Self {
@@ -13261,6 +14245,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "campaigns")]
         pub struct CampaignLeadCreate {
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -13275,6 +14260,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::default::Default for CampaignLeadCreate {
             fn default() -> Self {
                 Self {
@@ -13284,6 +14270,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "campaigns")]
         impl CampaignLeadCreate {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -13324,6 +14311,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::TryFrom<CampaignLeadCreate> for super::CampaignLeadCreate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13336,6 +14324,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::From<super::CampaignLeadCreate> for CampaignLeadCreate {
             fn from(value: super::CampaignLeadCreate) -> Self {
                 Self {
@@ -13346,6 +14335,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "campaigns")]
         pub struct CampaignLeadListResponse {
             leads: ::std::result::Result<
                 ::std::vec::Vec<super::CampaignLead>,
@@ -13356,6 +14346,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::default::Default for CampaignLeadListResponse {
             fn default() -> Self {
                 Self {
@@ -13364,6 +14355,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "campaigns")]
         impl CampaignLeadListResponse {
             pub fn leads<T>(mut self, value: T) -> Self
             where
@@ -13390,6 +14382,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::TryFrom<CampaignLeadListResponse>
         for super::CampaignLeadListResponse {
             type Error = super::error::ConversionError;
@@ -13402,6 +14395,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::From<super::CampaignLeadListResponse>
         for CampaignLeadListResponse {
             fn from(value: super::CampaignLeadListResponse) -> Self {
@@ -13412,9 +14406,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "campaigns")]
         pub struct CampaignLeadResponse {
             lead: ::std::result::Result<super::CampaignLead, ::std::string::String>,
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::default::Default for CampaignLeadResponse {
             fn default() -> Self {
                 Self {
@@ -13422,6 +14418,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "campaigns")]
         impl CampaignLeadResponse {
             pub fn lead<T>(mut self, value: T) -> Self
             where
@@ -13436,6 +14433,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::TryFrom<CampaignLeadResponse>
         for super::CampaignLeadResponse {
             type Error = super::error::ConversionError;
@@ -13445,18 +14443,21 @@ pub mod types {
                 Ok(Self { lead: value.lead? })
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::From<super::CampaignLeadResponse> for CampaignLeadResponse {
             fn from(value: super::CampaignLeadResponse) -> Self {
                 Self { lead: Ok(value.lead) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "campaigns")]
         pub struct CampaignListResponse {
             campaigns: ::std::result::Result<
                 ::std::vec::Vec<super::Campaign>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::default::Default for CampaignListResponse {
             fn default() -> Self {
                 Self {
@@ -13464,6 +14465,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "campaigns")]
         impl CampaignListResponse {
             pub fn campaigns<T>(mut self, value: T) -> Self
             where
@@ -13478,6 +14480,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::TryFrom<CampaignListResponse>
         for super::CampaignListResponse {
             type Error = super::error::ConversionError;
@@ -13489,6 +14492,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::From<super::CampaignListResponse> for CampaignListResponse {
             fn from(value: super::CampaignListResponse) -> Self {
                 Self {
@@ -13497,9 +14501,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "campaigns")]
         pub struct CampaignResponse {
             campaign: ::std::result::Result<super::Campaign, ::std::string::String>,
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::default::Default for CampaignResponse {
             fn default() -> Self {
                 Self {
@@ -13507,6 +14513,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "campaigns")]
         impl CampaignResponse {
             pub fn campaign<T>(mut self, value: T) -> Self
             where
@@ -13521,6 +14528,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::TryFrom<CampaignResponse> for super::CampaignResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13529,6 +14537,7 @@ pub mod types {
                 Ok(Self { campaign: value.campaign? })
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::From<super::CampaignResponse> for CampaignResponse {
             fn from(value: super::CampaignResponse) -> Self {
                 Self {
@@ -13537,6 +14546,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "campaigns")]
         pub struct CampaignUpdate {
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -13563,6 +14573,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::default::Default for CampaignUpdate {
             fn default() -> Self {
                 Self {
@@ -13575,6 +14586,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "campaigns")]
         impl CampaignUpdate {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -13657,6 +14669,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::TryFrom<CampaignUpdate> for super::CampaignUpdate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13672,6 +14685,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "campaigns")]
         impl ::std::convert::From<super::CampaignUpdate> for CampaignUpdate {
             fn from(value: super::CampaignUpdate) -> Self {
                 Self {
@@ -13685,10 +14699,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct ChatMessage {
             content: ::std::result::Result<::std::string::String, ::std::string::String>,
             role: ::std::result::Result<super::ChatMessageRole, ::std::string::String>,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for ChatMessage {
             fn default() -> Self {
                 Self {
@@ -13697,6 +14713,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ChatMessage {
             pub fn content<T>(mut self, value: T) -> Self
             where
@@ -13723,6 +14740,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<ChatMessage> for super::ChatMessage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13734,6 +14752,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::ChatMessage> for ChatMessage {
             fn from(value: super::ChatMessage) -> Self {
                 Self {
@@ -13743,6 +14762,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "analysis-templates")]
         pub struct CreateAnalysisTemplate {
             description: ::std::result::Result<
                 ::std::option::Option<::std::option::Option<::std::string::String>>,
@@ -13762,6 +14782,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::default::Default for CreateAnalysisTemplate {
             fn default() -> Self {
                 Self {
@@ -13775,6 +14796,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl CreateAnalysisTemplate {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -13841,6 +14863,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::TryFrom<CreateAnalysisTemplate>
         for super::CreateAnalysisTemplate {
             type Error = super::error::ConversionError;
@@ -13856,6 +14879,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::From<super::CreateAnalysisTemplate>
         for CreateAnalysisTemplate {
             fn from(value: super::CreateAnalysisTemplate) -> Self {
@@ -13869,12 +14893,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct Customer {
             number: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for Customer {
             fn default() -> Self {
                 Self {
@@ -13882,6 +14908,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl Customer {
             pub fn number<T>(mut self, value: T) -> Self
             where
@@ -13896,6 +14923,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<Customer> for super::Customer {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13904,18 +14932,21 @@ pub mod types {
                 Ok(Self { number: value.number? })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::Customer> for Customer {
             fn from(value: super::Customer) -> Self {
                 Self { number: Ok(value.number) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "domains")]
         pub struct DomainCreate {
             domain_name: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "domains")]
         impl ::std::default::Default for DomainCreate {
             fn default() -> Self {
                 Self {
@@ -13923,6 +14954,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "domains")]
         impl DomainCreate {
             pub fn domain_name<T>(mut self, value: T) -> Self
             where
@@ -13937,6 +14969,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::TryFrom<DomainCreate> for super::DomainCreate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13947,6 +14980,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::From<super::DomainCreate> for DomainCreate {
             fn from(value: super::DomainCreate) -> Self {
                 Self {
@@ -13955,12 +14989,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "domains")]
         pub struct DomainGetResponse {
             domain: ::std::result::Result<
                 ::std::option::Option<super::Domain>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "domains")]
         impl ::std::default::Default for DomainGetResponse {
             fn default() -> Self {
                 Self {
@@ -13968,6 +15004,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "domains")]
         impl DomainGetResponse {
             pub fn domain<T>(mut self, value: T) -> Self
             where
@@ -13982,6 +15019,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::TryFrom<DomainGetResponse> for super::DomainGetResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13990,15 +15028,18 @@ pub mod types {
                 Ok(Self { domain: value.domain? })
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::From<super::DomainGetResponse> for DomainGetResponse {
             fn from(value: super::DomainGetResponse) -> Self {
                 Self { domain: Ok(value.domain) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "domains")]
         pub struct DomainResponse {
             domain: ::std::result::Result<super::Domain, ::std::string::String>,
         }
+        #[cfg(feature = "domains")]
         impl ::std::default::Default for DomainResponse {
             fn default() -> Self {
                 Self {
@@ -14006,6 +15047,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "domains")]
         impl DomainResponse {
             pub fn domain<T>(mut self, value: T) -> Self
             where
@@ -14020,6 +15062,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::TryFrom<DomainResponse> for super::DomainResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14028,18 +15071,21 @@ pub mod types {
                 Ok(Self { domain: value.domain? })
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::From<super::DomainResponse> for DomainResponse {
             fn from(value: super::DomainResponse) -> Self {
                 Self { domain: Ok(value.domain) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "domains")]
         pub struct DomainSyncRequest {
             resend_domain_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "domains")]
         impl ::std::default::Default for DomainSyncRequest {
             fn default() -> Self {
                 Self {
@@ -14049,6 +15095,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "domains")]
         impl DomainSyncRequest {
             pub fn resend_domain_id<T>(mut self, value: T) -> Self
             where
@@ -14065,6 +15112,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::TryFrom<DomainSyncRequest> for super::DomainSyncRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14075,6 +15123,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::From<super::DomainSyncRequest> for DomainSyncRequest {
             fn from(value: super::DomainSyncRequest) -> Self {
                 Self {
@@ -14083,6 +15132,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "domains")]
         pub struct DomainSyncResponse {
             domain: ::std::result::Result<super::Domain, ::std::string::String>,
             message: ::std::result::Result<
@@ -14090,6 +15140,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "domains")]
         impl ::std::default::Default for DomainSyncResponse {
             fn default() -> Self {
                 Self {
@@ -14098,6 +15149,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "domains")]
         impl DomainSyncResponse {
             pub fn domain<T>(mut self, value: T) -> Self
             where
@@ -14124,6 +15176,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::TryFrom<DomainSyncResponse> for super::DomainSyncResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14135,6 +15188,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::From<super::DomainSyncResponse> for DomainSyncResponse {
             fn from(value: super::DomainSyncResponse) -> Self {
                 Self {
@@ -14144,6 +15198,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "call-control")]
         pub struct EndCallCommand {
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -14154,6 +15209,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "call-control")]
         impl ::std::default::Default for EndCallCommand {
             fn default() -> Self {
                 Self {
@@ -14162,6 +15218,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "call-control")]
         impl EndCallCommand {
             pub fn message<T>(mut self, value: T) -> Self
             where
@@ -14188,6 +15245,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::TryFrom<EndCallCommand> for super::EndCallCommand {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14199,6 +15257,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::From<super::EndCallCommand> for EndCallCommand {
             fn from(value: super::EndCallCommand) -> Self {
                 Self {
@@ -14208,9 +15267,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct EndCallTool {
             type_: ::std::result::Result<super::EndCallToolType, ::std::string::String>,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for EndCallTool {
             fn default() -> Self {
                 Self {
@@ -14218,6 +15279,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl EndCallTool {
             pub fn type_<T>(mut self, value: T) -> Self
             where
@@ -14232,6 +15294,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<EndCallTool> for super::EndCallTool {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14240,12 +15303,14 @@ pub mod types {
                 Ok(Self { type_: value.type_? })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::EndCallTool> for EndCallTool {
             fn from(value: super::EndCallTool) -> Self {
                 Self { type_: Ok(value.type_) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct EndOfCallReportMessage {
             analysis: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -14292,6 +15357,7 @@ pub mod types {
             >,
             type_: ::std::result::Result<super::WebhookEventType, ::std::string::String>,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for EndOfCallReportMessage {
             fn default() -> Self {
                 Self {
@@ -14314,6 +15380,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl EndOfCallReportMessage {
             pub fn analysis<T>(mut self, value: T) -> Self
             where
@@ -14497,6 +15564,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<EndOfCallReportMessage>
         for super::EndOfCallReportMessage {
             type Error = super::error::ConversionError;
@@ -14521,6 +15589,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::EndOfCallReportMessage>
         for EndOfCallReportMessage {
             fn from(value: super::EndOfCallReportMessage) -> Self {
@@ -14543,12 +15612,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct EndOfCallReportPayload {
             message: ::std::result::Result<
                 super::EndOfCallReportMessage,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for EndOfCallReportPayload {
             fn default() -> Self {
                 Self {
@@ -14556,6 +15627,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl EndOfCallReportPayload {
             pub fn message<T>(mut self, value: T) -> Self
             where
@@ -14570,6 +15642,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<EndOfCallReportPayload>
         for super::EndOfCallReportPayload {
             type Error = super::error::ConversionError;
@@ -14579,6 +15652,7 @@ pub mod types {
                 Ok(Self { message: value.message? })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::EndOfCallReportPayload>
         for EndOfCallReportPayload {
             fn from(value: super::EndOfCallReportPayload) -> Self {
@@ -14586,6 +15660,23 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         pub struct Error {
             details: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -14601,6 +15692,23 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ::std::default::Default for Error {
             fn default() -> Self {
                 Self {
@@ -14611,6 +15719,23 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl Error {
             pub fn details<T>(mut self, value: T) -> Self
             where
@@ -14663,6 +15788,23 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ::std::convert::TryFrom<Error> for super::Error {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14676,6 +15818,23 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ::std::convert::From<super::Error> for Error {
             fn from(value: super::Error) -> Self {
                 Self {
@@ -14687,6 +15846,23 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         pub struct ErrorDetail {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -14699,6 +15875,23 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ::std::default::Default for ErrorDetail {
             fn default() -> Self {
                 Self {
@@ -14709,6 +15902,23 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ErrorDetail {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -14759,6 +15969,23 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ::std::convert::TryFrom<ErrorDetail> for super::ErrorDetail {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14772,6 +15999,23 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ::std::convert::From<super::ErrorDetail> for ErrorDetail {
             fn from(value: super::ErrorDetail) -> Self {
                 Self {
@@ -14783,6 +16027,23 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         pub struct ErrorEnvelope {
             error: ::std::result::Result<super::ErrorDetail, ::std::string::String>,
             extra: ::std::result::Result<
@@ -14790,6 +16051,23 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ::std::default::Default for ErrorEnvelope {
             fn default() -> Self {
                 Self {
@@ -14798,6 +16076,23 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ErrorEnvelope {
             pub fn error<T>(mut self, value: T) -> Self
             where
@@ -14826,6 +16121,23 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ::std::convert::TryFrom<ErrorEnvelope> for super::ErrorEnvelope {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14837,6 +16149,23 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "byok",
+                feature = "call-control",
+                feature = "calls",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "organization",
+                feature = "sip-trunks",
+                feature = "tool-templates",
+                feature = "usage",
+                feature = "voices"
+            )
+        )]
         impl ::std::convert::From<super::ErrorEnvelope> for ErrorEnvelope {
             fn from(value: super::ErrorEnvelope) -> Self {
                 Self {
@@ -14846,6 +16175,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "call-control")]
         pub struct InjectContextCommand {
             content: ::std::result::Result<::std::string::String, ::std::string::String>,
             trigger_response: ::std::result::Result<bool, ::std::string::String>,
@@ -14854,6 +16184,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "call-control")]
         impl ::std::default::Default for InjectContextCommand {
             fn default() -> Self {
                 Self {
@@ -14865,6 +16196,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "call-control")]
         impl InjectContextCommand {
             pub fn content<T>(mut self, value: T) -> Self
             where
@@ -14905,6 +16237,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::TryFrom<InjectContextCommand>
         for super::InjectContextCommand {
             type Error = super::error::ConversionError;
@@ -14918,6 +16251,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::From<super::InjectContextCommand> for InjectContextCommand {
             fn from(value: super::InjectContextCommand) -> Self {
                 Self {
@@ -14928,6 +16262,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         pub struct LlmConfig {
             delegation: ::std::result::Result<
                 ::std::option::Option<super::LlmDelegation>,
@@ -14960,6 +16295,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl ::std::default::Default for LlmConfig {
             fn default() -> Self {
                 Self {
@@ -14975,6 +16311,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl LlmConfig {
             pub fn delegation<T>(mut self, value: T) -> Self
             where
@@ -15093,6 +16430,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<LlmConfig> for super::LlmConfig {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15111,6 +16449,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl ::std::convert::From<super::LlmConfig> for LlmConfig {
             fn from(value: super::LlmConfig) -> Self {
                 Self {
@@ -15127,6 +16466,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         pub struct LlmConfigOverride {
             delegation: ::std::result::Result<
                 ::std::option::Option<super::LlmDelegation>,
@@ -15165,6 +16505,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for LlmConfigOverride {
             fn default() -> Self {
                 Self {
@@ -15180,6 +16521,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl LlmConfigOverride {
             pub fn delegation<T>(mut self, value: T) -> Self
             where
@@ -15298,6 +16640,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<LlmConfigOverride> for super::LlmConfigOverride {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15316,6 +16659,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::LlmConfigOverride> for LlmConfigOverride {
             fn from(value: super::LlmConfigOverride) -> Self {
                 Self {
@@ -15332,6 +16676,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct LlmDelegation {
             instructions: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -15342,6 +16687,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for LlmDelegation {
             fn default() -> Self {
                 Self {
@@ -15350,6 +16696,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl LlmDelegation {
             pub fn instructions<T>(mut self, value: T) -> Self
             where
@@ -15376,6 +16723,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<LlmDelegation> for super::LlmDelegation {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15387,6 +16735,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::LlmDelegation> for LlmDelegation {
             fn from(value: super::LlmDelegation) -> Self {
                 Self {
@@ -15396,6 +16745,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct LlmTurnDetection {
             idle_timeout_ms: ::std::result::Result<
                 ::std::option::Option<i64>,
@@ -15414,6 +16764,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for LlmTurnDetection {
             fn default() -> Self {
                 Self {
@@ -15424,6 +16775,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl LlmTurnDetection {
             pub fn idle_timeout_ms<T>(mut self, value: T) -> Self
             where
@@ -15480,6 +16832,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<LlmTurnDetection> for super::LlmTurnDetection {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15493,6 +16846,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::LlmTurnDetection> for LlmTurnDetection {
             fn from(value: super::LlmTurnDetection) -> Self {
                 Self {
@@ -15504,6 +16858,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct OpenAiFunctionDefinition {
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -15515,6 +16870,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for OpenAiFunctionDefinition {
             fn default() -> Self {
                 Self {
@@ -15524,6 +16880,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl OpenAiFunctionDefinition {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -15564,6 +16921,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<OpenAiFunctionDefinition>
         for super::OpenAiFunctionDefinition {
             type Error = super::error::ConversionError;
@@ -15577,6 +16935,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::OpenAiFunctionDefinition>
         for OpenAiFunctionDefinition {
             fn from(value: super::OpenAiFunctionDefinition) -> Self {
@@ -15588,6 +16947,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct OpenAiFunctionTool {
             async_: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -15606,6 +16966,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for OpenAiFunctionTool {
             fn default() -> Self {
                 Self {
@@ -15616,6 +16977,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl OpenAiFunctionTool {
             pub fn async_<T>(mut self, value: T) -> Self
             where
@@ -15666,6 +17028,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<OpenAiFunctionTool> for super::OpenAiFunctionTool {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15679,6 +17042,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::OpenAiFunctionTool> for OpenAiFunctionTool {
             fn from(value: super::OpenAiFunctionTool) -> Self {
                 Self {
@@ -15690,6 +17054,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "organization")]
         pub struct Organization {
             active_agents: ::std::result::Result<i64, ::std::string::String>,
             active_calls: ::std::result::Result<i64, ::std::string::String>,
@@ -15711,6 +17076,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "organization")]
         impl ::std::default::Default for Organization {
             fn default() -> Self {
                 Self {
@@ -15735,6 +17101,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "organization")]
         impl Organization {
             pub fn active_agents<T>(mut self, value: T) -> Self
             where
@@ -15863,6 +17230,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::TryFrom<Organization> for super::Organization {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15882,6 +17250,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::From<super::Organization> for Organization {
             fn from(value: super::Organization) -> Self {
                 Self {
@@ -15899,6 +17268,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "organization")]
         pub struct OrganizationChild {
             created_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -15907,6 +17277,7 @@ pub mod types {
             id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "organization")]
         impl ::std::default::Default for OrganizationChild {
             fn default() -> Self {
                 Self {
@@ -15916,6 +17287,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "organization")]
         impl OrganizationChild {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -15952,6 +17324,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::TryFrom<OrganizationChild> for super::OrganizationChild {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15964,6 +17337,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::From<super::OrganizationChild> for OrganizationChild {
             fn from(value: super::OrganizationChild) -> Self {
                 Self {
@@ -15974,6 +17348,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "organization")]
         pub struct OrganizationCreate {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             parent_org_id: ::std::result::Result<
@@ -15981,6 +17356,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "organization")]
         impl ::std::default::Default for OrganizationCreate {
             fn default() -> Self {
                 Self {
@@ -15989,6 +17365,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "organization")]
         impl OrganizationCreate {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -16015,6 +17392,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::TryFrom<OrganizationCreate> for super::OrganizationCreate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16026,6 +17404,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::From<super::OrganizationCreate> for OrganizationCreate {
             fn from(value: super::OrganizationCreate) -> Self {
                 Self {
@@ -16035,6 +17414,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "organization")]
         pub struct OrganizationCreated {
             api_key: ::std::result::Result<::std::string::String, ::std::string::String>,
             created_at: ::std::result::Result<
@@ -16048,6 +17428,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "organization")]
         impl ::std::default::Default for OrganizationCreated {
             fn default() -> Self {
                 Self {
@@ -16059,6 +17440,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "organization")]
         impl OrganizationCreated {
             pub fn api_key<T>(mut self, value: T) -> Self
             where
@@ -16119,6 +17501,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::TryFrom<OrganizationCreated>
         for super::OrganizationCreated {
             type Error = super::error::ConversionError;
@@ -16134,6 +17517,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "organization")]
         impl ::std::convert::From<super::OrganizationCreated> for OrganizationCreated {
             fn from(value: super::OrganizationCreated) -> Self {
                 Self {
@@ -16146,6 +17530,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "calls")]
         pub struct OutboundCallRequest {
             agent: ::std::result::Result<
                 ::std::option::Option<::std::boxed::Box<super::AssistantConfigOverride>>,
@@ -16184,6 +17569,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "calls")]
         impl ::std::default::Default for OutboundCallRequest {
             fn default() -> Self {
                 Self {
@@ -16199,6 +17585,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "calls")]
         impl OutboundCallRequest {
             pub fn agent<T>(mut self, value: T) -> Self
             where
@@ -16323,6 +17710,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "calls")]
         impl ::std::convert::TryFrom<OutboundCallRequest>
         for super::OutboundCallRequest {
             type Error = super::error::ConversionError;
@@ -16342,6 +17730,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "calls")]
         impl ::std::convert::From<super::OutboundCallRequest> for OutboundCallRequest {
             fn from(value: super::OutboundCallRequest) -> Self {
                 Self {
@@ -16358,6 +17747,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "calls")]
         pub struct OutboundCallResponse {
             call_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             room_name: ::std::result::Result<
@@ -16370,6 +17760,7 @@ pub mod types {
             >,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
+        #[cfg(feature = "calls")]
         impl ::std::default::Default for OutboundCallResponse {
             fn default() -> Self {
                 Self {
@@ -16380,6 +17771,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "calls")]
         impl OutboundCallResponse {
             pub fn call_id<T>(mut self, value: T) -> Self
             where
@@ -16430,6 +17822,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "calls")]
         impl ::std::convert::TryFrom<OutboundCallResponse>
         for super::OutboundCallResponse {
             type Error = super::error::ConversionError;
@@ -16444,6 +17837,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "calls")]
         impl ::std::convert::From<super::OutboundCallResponse> for OutboundCallResponse {
             fn from(value: super::OutboundCallResponse) -> Self {
                 Self {
@@ -16455,11 +17849,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "calls", feature = "campaigns", feature = "usage"))]
         pub struct Pagination {
             limit: ::std::result::Result<i64, ::std::string::String>,
             offset: ::std::result::Result<i64, ::std::string::String>,
             total: ::std::result::Result<i64, ::std::string::String>,
         }
+        #[cfg(any(feature = "calls", feature = "campaigns", feature = "usage"))]
         impl ::std::default::Default for Pagination {
             fn default() -> Self {
                 Self {
@@ -16469,6 +17865,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "calls", feature = "campaigns", feature = "usage"))]
         impl Pagination {
             pub fn limit<T>(mut self, value: T) -> Self
             where
@@ -16507,6 +17904,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "calls", feature = "campaigns", feature = "usage"))]
         impl ::std::convert::TryFrom<Pagination> for super::Pagination {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16519,6 +17917,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "calls", feature = "campaigns", feature = "usage"))]
         impl ::std::convert::From<super::Pagination> for Pagination {
             fn from(value: super::Pagination) -> Self {
                 Self {
@@ -16529,6 +17928,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "numbers")]
         pub struct PhoneNumber {
             agent_id: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
@@ -16588,6 +17988,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "numbers")]
         impl ::std::default::Default for PhoneNumber {
             fn default() -> Self {
                 Self {
@@ -16609,6 +18010,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "numbers")]
         impl PhoneNumber {
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
@@ -16793,6 +18195,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::TryFrom<PhoneNumber> for super::PhoneNumber {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16817,6 +18220,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::From<super::PhoneNumber> for PhoneNumber {
             fn from(value: super::PhoneNumber) -> Self {
                 Self {
@@ -16839,6 +18243,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "numbers")]
         pub struct PhoneNumberCreate {
             agent_id: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
@@ -16865,6 +18270,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "numbers")]
         impl ::std::default::Default for PhoneNumberCreate {
             fn default() -> Self {
                 Self {
@@ -16877,6 +18283,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "numbers")]
         impl PhoneNumberCreate {
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
@@ -16953,6 +18360,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::TryFrom<PhoneNumberCreate> for super::PhoneNumberCreate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16968,6 +18376,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::From<super::PhoneNumberCreate> for PhoneNumberCreate {
             fn from(value: super::PhoneNumberCreate) -> Self {
                 Self {
@@ -16981,12 +18390,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "numbers")]
         pub struct PhoneNumberListResponse {
             numbers: ::std::result::Result<
                 ::std::vec::Vec<super::PhoneNumber>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "numbers")]
         impl ::std::default::Default for PhoneNumberListResponse {
             fn default() -> Self {
                 Self {
@@ -16994,6 +18405,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "numbers")]
         impl PhoneNumberListResponse {
             pub fn numbers<T>(mut self, value: T) -> Self
             where
@@ -17008,6 +18420,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::TryFrom<PhoneNumberListResponse>
         for super::PhoneNumberListResponse {
             type Error = super::error::ConversionError;
@@ -17017,6 +18430,7 @@ pub mod types {
                 Ok(Self { numbers: value.numbers? })
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::From<super::PhoneNumberListResponse>
         for PhoneNumberListResponse {
             fn from(value: super::PhoneNumberListResponse) -> Self {
@@ -17024,9 +18438,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "numbers")]
         pub struct PhoneNumberResponse {
             number: ::std::result::Result<super::PhoneNumber, ::std::string::String>,
         }
+        #[cfg(feature = "numbers")]
         impl ::std::default::Default for PhoneNumberResponse {
             fn default() -> Self {
                 Self {
@@ -17034,6 +18450,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "numbers")]
         impl PhoneNumberResponse {
             pub fn number<T>(mut self, value: T) -> Self
             where
@@ -17048,6 +18465,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::TryFrom<PhoneNumberResponse>
         for super::PhoneNumberResponse {
             type Error = super::error::ConversionError;
@@ -17057,12 +18475,14 @@ pub mod types {
                 Ok(Self { number: value.number? })
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::From<super::PhoneNumberResponse> for PhoneNumberResponse {
             fn from(value: super::PhoneNumberResponse) -> Self {
                 Self { number: Ok(value.number) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "numbers")]
         pub struct PhoneNumberUpdate {
             agent_id: ::std::result::Result<
                 ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
@@ -17085,6 +18505,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "numbers")]
         impl ::std::default::Default for PhoneNumberUpdate {
             fn default() -> Self {
                 Self {
@@ -17096,6 +18517,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "numbers")]
         impl PhoneNumberUpdate {
             pub fn agent_id<T>(mut self, value: T) -> Self
             where
@@ -17168,6 +18590,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::TryFrom<PhoneNumberUpdate> for super::PhoneNumberUpdate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17182,6 +18605,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "numbers")]
         impl ::std::convert::From<super::PhoneNumberUpdate> for PhoneNumberUpdate {
             fn from(value: super::PhoneNumberUpdate) -> Self {
                 Self {
@@ -17194,6 +18618,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "agents")]
         pub struct RecordingConsent {
             enabled: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -17204,6 +18629,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "agents")]
         impl ::std::default::Default for RecordingConsent {
             fn default() -> Self {
                 Self {
@@ -17212,6 +18638,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "agents")]
         impl RecordingConsent {
             pub fn enabled<T>(mut self, value: T) -> Self
             where
@@ -17238,6 +18665,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::TryFrom<RecordingConsent> for super::RecordingConsent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17249,6 +18677,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "agents")]
         impl ::std::convert::From<super::RecordingConsent> for RecordingConsent {
             fn from(value: super::RecordingConsent) -> Self {
                 Self {
@@ -17258,6 +18687,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "domains")]
         pub struct ResendDomainListResponse {
             domains: ::std::result::Result<
                 ::std::vec::Vec<super::ResendDomain>,
@@ -17268,6 +18698,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "domains")]
         impl ::std::default::Default for ResendDomainListResponse {
             fn default() -> Self {
                 Self {
@@ -17278,6 +18709,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "domains")]
         impl ResendDomainListResponse {
             pub fn domains<T>(mut self, value: T) -> Self
             where
@@ -17306,6 +18738,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::TryFrom<ResendDomainListResponse>
         for super::ResendDomainListResponse {
             type Error = super::error::ConversionError;
@@ -17318,6 +18751,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "domains")]
         impl ::std::convert::From<super::ResendDomainListResponse>
         for ResendDomainListResponse {
             fn from(value: super::ResendDomainListResponse) -> Self {
@@ -17328,11 +18762,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "call-control")]
         pub struct SayCommand {
             content: ::std::result::Result<::std::string::String, ::std::string::String>,
             end_after: ::std::result::Result<bool, ::std::string::String>,
             type_: ::std::result::Result<super::SayCommandType, ::std::string::String>,
         }
+        #[cfg(feature = "call-control")]
         impl ::std::default::Default for SayCommand {
             fn default() -> Self {
                 Self {
@@ -17342,6 +18778,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "call-control")]
         impl SayCommand {
             pub fn content<T>(mut self, value: T) -> Self
             where
@@ -17380,6 +18817,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::TryFrom<SayCommand> for super::SayCommand {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17392,6 +18830,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::From<super::SayCommand> for SayCommand {
             fn from(value: super::SayCommand) -> Self {
                 Self {
@@ -17402,6 +18841,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sip-trunks")]
         pub struct SipTrunk {
             address: ::std::result::Result<::std::string::String, ::std::string::String>,
             auth_username: ::std::result::Result<
@@ -17429,6 +18869,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::default::Default for SipTrunk {
             fn default() -> Self {
                 Self {
@@ -17447,6 +18888,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl SipTrunk {
             pub fn address<T>(mut self, value: T) -> Self
             where
@@ -17567,6 +19009,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::convert::TryFrom<SipTrunk> for super::SipTrunk {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17586,6 +19029,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::convert::From<super::SipTrunk> for SipTrunk {
             fn from(value: super::SipTrunk) -> Self {
                 Self {
@@ -17603,6 +19047,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sip-trunks")]
         pub struct SipTrunkCreate {
             address: ::std::result::Result<::std::string::String, ::std::string::String>,
             auth_password: ::std::result::Result<
@@ -17623,6 +19068,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::default::Default for SipTrunkCreate {
             fn default() -> Self {
                 Self {
@@ -17635,6 +19081,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl SipTrunkCreate {
             pub fn address<T>(mut self, value: T) -> Self
             where
@@ -17709,6 +19156,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::convert::TryFrom<SipTrunkCreate> for super::SipTrunkCreate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17724,6 +19172,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::convert::From<super::SipTrunkCreate> for SipTrunkCreate {
             fn from(value: super::SipTrunkCreate) -> Self {
                 Self {
@@ -17737,12 +19186,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sip-trunks")]
         pub struct SipTrunkListResponse {
             trunks: ::std::result::Result<
                 ::std::vec::Vec<super::SipTrunk>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::default::Default for SipTrunkListResponse {
             fn default() -> Self {
                 Self {
@@ -17750,6 +19201,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl SipTrunkListResponse {
             pub fn trunks<T>(mut self, value: T) -> Self
             where
@@ -17764,6 +19216,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::convert::TryFrom<SipTrunkListResponse>
         for super::SipTrunkListResponse {
             type Error = super::error::ConversionError;
@@ -17773,15 +19226,18 @@ pub mod types {
                 Ok(Self { trunks: value.trunks? })
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::convert::From<super::SipTrunkListResponse> for SipTrunkListResponse {
             fn from(value: super::SipTrunkListResponse) -> Self {
                 Self { trunks: Ok(value.trunks) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sip-trunks")]
         pub struct SipTrunkResponse {
             trunk: ::std::result::Result<super::SipTrunk, ::std::string::String>,
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::default::Default for SipTrunkResponse {
             fn default() -> Self {
                 Self {
@@ -17789,6 +19245,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl SipTrunkResponse {
             pub fn trunk<T>(mut self, value: T) -> Self
             where
@@ -17803,6 +19260,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::convert::TryFrom<SipTrunkResponse> for super::SipTrunkResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17811,12 +19269,14 @@ pub mod types {
                 Ok(Self { trunk: value.trunk? })
             }
         }
+        #[cfg(feature = "sip-trunks")]
         impl ::std::convert::From<super::SipTrunkResponse> for SipTrunkResponse {
             fn from(value: super::SipTrunkResponse) -> Self {
                 Self { trunk: Ok(value.trunk) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct StatusUpdateMessage {
             assistant: ::std::result::Result<
                 ::std::option::Option<::std::boxed::Box<super::AssistantWebhookObject>>,
@@ -17845,6 +19305,7 @@ pub mod types {
             >,
             type_: ::std::result::Result<super::WebhookEventType, ::std::string::String>,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for StatusUpdateMessage {
             fn default() -> Self {
                 Self {
@@ -17859,6 +19320,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl StatusUpdateMessage {
             pub fn assistant<T>(mut self, value: T) -> Self
             where
@@ -17962,6 +19424,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<StatusUpdateMessage>
         for super::StatusUpdateMessage {
             type Error = super::error::ConversionError;
@@ -17980,6 +19443,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::StatusUpdateMessage> for StatusUpdateMessage {
             fn from(value: super::StatusUpdateMessage) -> Self {
                 Self {
@@ -17995,12 +19459,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct StatusUpdatePayload {
             message: ::std::result::Result<
                 super::StatusUpdateMessage,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for StatusUpdatePayload {
             fn default() -> Self {
                 Self {
@@ -18008,6 +19474,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl StatusUpdatePayload {
             pub fn message<T>(mut self, value: T) -> Self
             where
@@ -18022,6 +19489,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<StatusUpdatePayload>
         for super::StatusUpdatePayload {
             type Error = super::error::ConversionError;
@@ -18031,12 +19499,14 @@ pub mod types {
                 Ok(Self { message: value.message? })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::StatusUpdatePayload> for StatusUpdatePayload {
             fn from(value: super::StatusUpdatePayload) -> Self {
                 Self { message: Ok(value.message) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct StructuredDataPlan {
             enabled: ::std::result::Result<bool, ::std::string::String>,
             messages: ::std::result::Result<
@@ -18048,6 +19518,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for StructuredDataPlan {
             fn default() -> Self {
                 Self {
@@ -18057,6 +19528,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl StructuredDataPlan {
             pub fn enabled<T>(mut self, value: T) -> Self
             where
@@ -18097,6 +19569,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<StructuredDataPlan> for super::StructuredDataPlan {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18109,6 +19582,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::StructuredDataPlan> for StructuredDataPlan {
             fn from(value: super::StructuredDataPlan) -> Self {
                 Self {
@@ -18119,6 +19593,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         pub struct SttConfig {
             code_switching: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -18171,6 +19646,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl ::std::default::Default for SttConfig {
             fn default() -> Self {
                 Self {
@@ -18191,6 +19667,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl SttConfig {
             pub fn code_switching<T>(mut self, value: T) -> Self
             where
@@ -18373,6 +19850,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<SttConfig> for super::SttConfig {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18396,6 +19874,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl ::std::convert::From<super::SttConfig> for SttConfig {
             fn from(value: super::SttConfig) -> Self {
                 Self {
@@ -18417,6 +19896,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         pub struct SttConfigOverride {
             code_switching: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -18475,6 +19955,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for SttConfigOverride {
             fn default() -> Self {
                 Self {
@@ -18495,6 +19976,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl SttConfigOverride {
             pub fn code_switching<T>(mut self, value: T) -> Self
             where
@@ -18677,6 +20159,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<SttConfigOverride> for super::SttConfigOverride {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18700,6 +20183,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::SttConfigOverride> for SttConfigOverride {
             fn from(value: super::SttConfigOverride) -> Self {
                 Self {
@@ -18721,9 +20205,31 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "sip-trunks",
+                feature = "tool-templates"
+            )
+        )]
         pub struct SuccessResponse {
             success: ::std::result::Result<bool, ::std::string::String>,
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "sip-trunks",
+                feature = "tool-templates"
+            )
+        )]
         impl ::std::default::Default for SuccessResponse {
             fn default() -> Self {
                 Self {
@@ -18731,6 +20237,17 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "sip-trunks",
+                feature = "tool-templates"
+            )
+        )]
         impl SuccessResponse {
             pub fn success<T>(mut self, value: T) -> Self
             where
@@ -18745,6 +20262,17 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "sip-trunks",
+                feature = "tool-templates"
+            )
+        )]
         impl ::std::convert::TryFrom<SuccessResponse> for super::SuccessResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18753,12 +20281,24 @@ pub mod types {
                 Ok(Self { success: value.success? })
             }
         }
+        #[cfg(
+            any(
+                feature = "agents",
+                feature = "analysis-templates",
+                feature = "campaigns",
+                feature = "domains",
+                feature = "numbers",
+                feature = "sip-trunks",
+                feature = "tool-templates"
+            )
+        )]
         impl ::std::convert::From<super::SuccessResponse> for SuccessResponse {
             fn from(value: super::SuccessResponse) -> Self {
                 Self { success: Ok(value.success) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct ToolCall {
             function: ::std::result::Result<
                 super::ToolCallFunction,
@@ -18767,6 +20307,7 @@ pub mod types {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             type_: ::std::result::Result<super::ToolCallType, ::std::string::String>,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for ToolCall {
             fn default() -> Self {
                 Self {
@@ -18776,6 +20317,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ToolCall {
             pub fn function<T>(mut self, value: T) -> Self
             where
@@ -18812,6 +20354,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<ToolCall> for super::ToolCall {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18824,6 +20367,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::ToolCall> for ToolCall {
             fn from(value: super::ToolCall) -> Self {
                 Self {
@@ -18834,6 +20378,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct ToolCallFunction {
             arguments: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -18841,6 +20386,7 @@ pub mod types {
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for ToolCallFunction {
             fn default() -> Self {
                 Self {
@@ -18849,6 +20395,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ToolCallFunction {
             pub fn arguments<T>(mut self, value: T) -> Self
             where
@@ -18877,6 +20424,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<ToolCallFunction> for super::ToolCallFunction {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18888,6 +20436,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::ToolCallFunction> for ToolCallFunction {
             fn from(value: super::ToolCallFunction) -> Self {
                 Self {
@@ -18897,6 +20446,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct ToolCallResult {
             result: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             tool_call_id: ::std::result::Result<
@@ -18904,6 +20454,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for ToolCallResult {
             fn default() -> Self {
                 Self {
@@ -18912,6 +20463,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ToolCallResult {
             pub fn result<T>(mut self, value: T) -> Self
             where
@@ -18938,6 +20490,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<ToolCallResult> for super::ToolCallResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18949,6 +20502,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::ToolCallResult> for ToolCallResult {
             fn from(value: super::ToolCallResult) -> Self {
                 Self {
@@ -18958,6 +20512,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct ToolCallsMessage {
             assistant: ::std::result::Result<
                 ::std::option::Option<::std::boxed::Box<super::AssistantWebhookObject>>,
@@ -18982,6 +20537,7 @@ pub mod types {
             >,
             type_: ::std::result::Result<super::WebhookEventType, ::std::string::String>,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for ToolCallsMessage {
             fn default() -> Self {
                 Self {
@@ -18997,6 +20553,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ToolCallsMessage {
             pub fn assistant<T>(mut self, value: T) -> Self
             where
@@ -19090,6 +20647,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<ToolCallsMessage> for super::ToolCallsMessage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19106,6 +20664,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::ToolCallsMessage> for ToolCallsMessage {
             fn from(value: super::ToolCallsMessage) -> Self {
                 Self {
@@ -19120,12 +20679,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct ToolCallsPayload {
             message: ::std::result::Result<
                 super::ToolCallsMessage,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for ToolCallsPayload {
             fn default() -> Self {
                 Self {
@@ -19133,6 +20694,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ToolCallsPayload {
             pub fn message<T>(mut self, value: T) -> Self
             where
@@ -19147,6 +20709,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<ToolCallsPayload> for super::ToolCallsPayload {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19155,12 +20718,14 @@ pub mod types {
                 Ok(Self { message: value.message? })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::ToolCallsPayload> for ToolCallsPayload {
             fn from(value: super::ToolCallsPayload) -> Self {
                 Self { message: Ok(value.message) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct ToolCallsResponse {
             error: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -19179,6 +20744,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for ToolCallsResponse {
             fn default() -> Self {
                 Self {
@@ -19189,6 +20755,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ToolCallsResponse {
             pub fn error<T>(mut self, value: T) -> Self
             where
@@ -19241,6 +20808,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<ToolCallsResponse> for super::ToolCallsResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19254,6 +20822,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::ToolCallsResponse> for ToolCallsResponse {
             fn from(value: super::ToolCallsResponse) -> Self {
                 Self {
@@ -19265,6 +20834,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct ToolDefinition {
             async_: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -19288,6 +20858,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for ToolDefinition {
             fn default() -> Self {
                 Self {
@@ -19300,6 +20871,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ToolDefinition {
             pub fn async_<T>(mut self, value: T) -> Self
             where
@@ -19378,6 +20950,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<ToolDefinition> for super::ToolDefinition {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19393,6 +20966,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::ToolDefinition> for ToolDefinition {
             fn from(value: super::ToolDefinition) -> Self {
                 Self {
@@ -19406,6 +20980,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct ToolFunctionConfig {
             async_: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -19428,6 +21003,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for ToolFunctionConfig {
             fn default() -> Self {
                 Self {
@@ -19439,6 +21015,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ToolFunctionConfig {
             pub fn async_<T>(mut self, value: T) -> Self
             where
@@ -19505,6 +21082,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<ToolFunctionConfig> for super::ToolFunctionConfig {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19519,6 +21097,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::ToolFunctionConfig> for ToolFunctionConfig {
             fn from(value: super::ToolFunctionConfig) -> Self {
                 Self {
@@ -19531,6 +21110,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct ToolServer {
             secret: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -19538,6 +21118,7 @@ pub mod types {
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for ToolServer {
             fn default() -> Self {
                 Self {
@@ -19546,6 +21127,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ToolServer {
             pub fn secret<T>(mut self, value: T) -> Self
             where
@@ -19572,6 +21154,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<ToolServer> for super::ToolServer {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19583,6 +21166,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::ToolServer> for ToolServer {
             fn from(value: super::ToolServer) -> Self {
                 Self {
@@ -19592,6 +21176,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tool-templates")]
         pub struct ToolTemplate {
             created_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -19617,6 +21202,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::default::Default for ToolTemplate {
             fn default() -> Self {
                 Self {
@@ -19631,6 +21217,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ToolTemplate {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -19729,6 +21316,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::TryFrom<ToolTemplate> for super::ToolTemplate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19746,6 +21334,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::From<super::ToolTemplate> for ToolTemplate {
             fn from(value: super::ToolTemplate) -> Self {
                 Self {
@@ -19761,6 +21350,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tool-templates")]
         pub struct ToolTemplateCreate {
             description: ::std::result::Result<
                 ::std::option::Option<::std::option::Option<::std::string::String>>,
@@ -19776,6 +21366,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::default::Default for ToolTemplateCreate {
             fn default() -> Self {
                 Self {
@@ -19786,6 +21377,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ToolTemplateCreate {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -19840,6 +21432,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::TryFrom<ToolTemplateCreate> for super::ToolTemplateCreate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19853,6 +21446,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::From<super::ToolTemplateCreate> for ToolTemplateCreate {
             fn from(value: super::ToolTemplateCreate) -> Self {
                 Self {
@@ -19864,12 +21458,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tool-templates")]
         pub struct ToolTemplateListResponse {
             tool_templates: ::std::result::Result<
                 ::std::vec::Vec<super::ToolTemplate>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::default::Default for ToolTemplateListResponse {
             fn default() -> Self {
                 Self {
@@ -19879,6 +21475,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ToolTemplateListResponse {
             pub fn tool_templates<T>(mut self, value: T) -> Self
             where
@@ -19895,6 +21492,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::TryFrom<ToolTemplateListResponse>
         for super::ToolTemplateListResponse {
             type Error = super::error::ConversionError;
@@ -19906,6 +21504,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::From<super::ToolTemplateListResponse>
         for ToolTemplateListResponse {
             fn from(value: super::ToolTemplateListResponse) -> Self {
@@ -19915,12 +21514,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tool-templates")]
         pub struct ToolTemplateResponse {
             tool_template: ::std::result::Result<
                 super::ToolTemplate,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::default::Default for ToolTemplateResponse {
             fn default() -> Self {
                 Self {
@@ -19928,6 +21529,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ToolTemplateResponse {
             pub fn tool_template<T>(mut self, value: T) -> Self
             where
@@ -19942,6 +21544,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::TryFrom<ToolTemplateResponse>
         for super::ToolTemplateResponse {
             type Error = super::error::ConversionError;
@@ -19953,6 +21556,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::From<super::ToolTemplateResponse> for ToolTemplateResponse {
             fn from(value: super::ToolTemplateResponse) -> Self {
                 Self {
@@ -19961,6 +21565,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tool-templates")]
         pub struct ToolTemplateUpdate {
             description: ::std::result::Result<
                 ::std::option::Option<::std::option::Option<::std::string::String>>,
@@ -19979,6 +21584,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::default::Default for ToolTemplateUpdate {
             fn default() -> Self {
                 Self {
@@ -19989,6 +21595,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ToolTemplateUpdate {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -20043,6 +21650,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::TryFrom<ToolTemplateUpdate> for super::ToolTemplateUpdate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20056,6 +21664,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tool-templates")]
         impl ::std::convert::From<super::ToolTemplateUpdate> for ToolTemplateUpdate {
             fn from(value: super::ToolTemplateUpdate) -> Self {
                 Self {
@@ -20067,12 +21676,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct ToolTransferConfig {
             destinations: ::std::result::Result<
                 ::std::vec::Vec<super::TransferDestination>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for ToolTransferConfig {
             fn default() -> Self {
                 Self {
@@ -20080,6 +21691,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ToolTransferConfig {
             pub fn destinations<T>(mut self, value: T) -> Self
             where
@@ -20094,6 +21706,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<ToolTransferConfig> for super::ToolTransferConfig {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20104,6 +21717,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::ToolTransferConfig> for ToolTransferConfig {
             fn from(value: super::ToolTransferConfig) -> Self {
                 Self {
@@ -20112,6 +21726,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct TransferCallTool {
             destinations: ::std::result::Result<
                 ::std::vec::Vec<super::TransferDestination>,
@@ -20122,6 +21737,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for TransferCallTool {
             fn default() -> Self {
                 Self {
@@ -20130,6 +21746,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl TransferCallTool {
             pub fn destinations<T>(mut self, value: T) -> Self
             where
@@ -20156,6 +21773,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<TransferCallTool> for super::TransferCallTool {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20167,6 +21785,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::TransferCallTool> for TransferCallTool {
             fn from(value: super::TransferCallTool) -> Self {
                 Self {
@@ -20176,6 +21795,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "call-control")]
         pub struct TransferCommand {
             destination: ::std::result::Result<
                 ::std::string::String,
@@ -20190,6 +21810,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "call-control")]
         impl ::std::default::Default for TransferCommand {
             fn default() -> Self {
                 Self {
@@ -20199,6 +21820,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "call-control")]
         impl TransferCommand {
             pub fn destination<T>(mut self, value: T) -> Self
             where
@@ -20237,6 +21859,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::TryFrom<TransferCommand> for super::TransferCommand {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20249,6 +21872,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "call-control")]
         impl ::std::convert::From<super::TransferCommand> for TransferCommand {
             fn from(value: super::TransferCommand) -> Self {
                 Self {
@@ -20259,6 +21883,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         pub struct TransferDestination {
             description: ::std::result::Result<
                 ::std::string::String,
@@ -20274,6 +21899,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for TransferDestination {
             fn default() -> Self {
                 Self {
@@ -20284,6 +21910,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl TransferDestination {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -20334,6 +21961,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<TransferDestination>
         for super::TransferDestination {
             type Error = super::error::ConversionError;
@@ -20348,6 +21976,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::TransferDestination> for TransferDestination {
             fn from(value: super::TransferDestination) -> Self {
                 Self {
@@ -20359,6 +21988,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         pub struct TtsConfig {
             language: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -20398,6 +22028,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl ::std::default::Default for TtsConfig {
             fn default() -> Self {
                 Self {
@@ -20414,6 +22045,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl TtsConfig {
             pub fn language<T>(mut self, value: T) -> Self
             where
@@ -20540,6 +22172,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<TtsConfig> for super::TtsConfig {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20559,6 +22192,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "agents", feature = "other-schemas"))]
         impl ::std::convert::From<super::TtsConfig> for TtsConfig {
             fn from(value: super::TtsConfig) -> Self {
                 Self {
@@ -20576,6 +22210,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         pub struct TtsConfigOverride {
             language: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -20618,6 +22253,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::default::Default for TtsConfigOverride {
             fn default() -> Self {
                 Self {
@@ -20634,6 +22270,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl TtsConfigOverride {
             pub fn language<T>(mut self, value: T) -> Self
             where
@@ -20760,6 +22397,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::TryFrom<TtsConfigOverride> for super::TtsConfigOverride {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20779,6 +22417,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "calls", feature = "other-schemas"))]
         impl ::std::convert::From<super::TtsConfigOverride> for TtsConfigOverride {
             fn from(value: super::TtsConfigOverride) -> Self {
                 Self {
@@ -20796,6 +22435,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "analysis-templates")]
         pub struct UpdateAnalysisTemplate {
             description: ::std::result::Result<
                 ::std::option::Option<::std::option::Option<::std::string::String>>,
@@ -20818,6 +22458,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::default::Default for UpdateAnalysisTemplate {
             fn default() -> Self {
                 Self {
@@ -20829,6 +22470,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl UpdateAnalysisTemplate {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -20895,6 +22537,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::TryFrom<UpdateAnalysisTemplate>
         for super::UpdateAnalysisTemplate {
             type Error = super::error::ConversionError;
@@ -20910,6 +22553,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "analysis-templates")]
         impl ::std::convert::From<super::UpdateAnalysisTemplate>
         for UpdateAnalysisTemplate {
             fn from(value: super::UpdateAnalysisTemplate) -> Self {
@@ -20923,6 +22567,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "usage")]
         pub struct UsageLog {
             agent_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -20959,6 +22604,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "usage")]
         impl ::std::default::Default for UsageLog {
             fn default() -> Self {
                 Self {
@@ -20975,6 +22621,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usage")]
         impl UsageLog {
             pub fn agent_name<T>(mut self, value: T) -> Self
             where
@@ -21095,6 +22742,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usage")]
         impl ::std::convert::TryFrom<UsageLog> for super::UsageLog {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21114,6 +22762,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usage")]
         impl ::std::convert::From<super::UsageLog> for UsageLog {
             fn from(value: super::UsageLog) -> Self {
                 Self {
@@ -21131,6 +22780,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "usage")]
         pub struct UsageLogListResponse {
             logs: ::std::result::Result<
                 ::std::vec::Vec<super::UsageLog>,
@@ -21139,6 +22789,7 @@ pub mod types {
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             summary: ::std::result::Result<super::UsageSummary, ::std::string::String>,
         }
+        #[cfg(feature = "usage")]
         impl ::std::default::Default for UsageLogListResponse {
             fn default() -> Self {
                 Self {
@@ -21148,6 +22799,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usage")]
         impl UsageLogListResponse {
             pub fn logs<T>(mut self, value: T) -> Self
             where
@@ -21186,6 +22838,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usage")]
         impl ::std::convert::TryFrom<UsageLogListResponse>
         for super::UsageLogListResponse {
             type Error = super::error::ConversionError;
@@ -21199,6 +22852,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usage")]
         impl ::std::convert::From<super::UsageLogListResponse> for UsageLogListResponse {
             fn from(value: super::UsageLogListResponse) -> Self {
                 Self {
@@ -21209,11 +22863,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "usage")]
         pub struct UsageSummary {
             total_calls: ::std::result::Result<i64, ::std::string::String>,
             total_duration_minutes: ::std::result::Result<i64, ::std::string::String>,
             total_duration_seconds: ::std::result::Result<i64, ::std::string::String>,
         }
+        #[cfg(feature = "usage")]
         impl ::std::default::Default for UsageSummary {
             fn default() -> Self {
                 Self {
@@ -21227,6 +22883,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usage")]
         impl UsageSummary {
             pub fn total_calls<T>(mut self, value: T) -> Self
             where
@@ -21269,6 +22926,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usage")]
         impl ::std::convert::TryFrom<UsageSummary> for super::UsageSummary {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21281,6 +22939,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usage")]
         impl ::std::convert::From<super::UsageSummary> for UsageSummary {
             fn from(value: super::UsageSummary) -> Self {
                 Self {
@@ -21291,6 +22950,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "voices")]
         pub struct Voice {
             description: ::std::result::Result<
                 ::std::option::Option<super::VoiceDescription>,
@@ -21303,6 +22963,7 @@ pub mod types {
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "voices")]
         impl ::std::default::Default for Voice {
             fn default() -> Self {
                 Self {
@@ -21313,6 +22974,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "voices")]
         impl Voice {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -21363,6 +23025,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "voices")]
         impl ::std::convert::TryFrom<Voice> for super::Voice {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21376,6 +23039,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "voices")]
         impl ::std::convert::From<super::Voice> for Voice {
             fn from(value: super::Voice) -> Self {
                 Self {
@@ -21387,6 +23051,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "voices")]
         pub struct VoiceDescription {
             en: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -21397,6 +23062,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "voices")]
         impl ::std::default::Default for VoiceDescription {
             fn default() -> Self {
                 Self {
@@ -21405,6 +23071,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "voices")]
         impl VoiceDescription {
             pub fn en<T>(mut self, value: T) -> Self
             where
@@ -21427,6 +23094,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "voices")]
         impl ::std::convert::TryFrom<VoiceDescription> for super::VoiceDescription {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21438,6 +23106,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "voices")]
         impl ::std::convert::From<super::VoiceDescription> for VoiceDescription {
             fn from(value: super::VoiceDescription) -> Self {
                 Self {
@@ -21447,12 +23116,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "voices")]
         pub struct VoiceListResponse {
             voices: ::std::result::Result<
                 ::std::vec::Vec<super::Voice>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "voices")]
         impl ::std::default::Default for VoiceListResponse {
             fn default() -> Self {
                 Self {
@@ -21460,6 +23131,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "voices")]
         impl VoiceListResponse {
             pub fn voices<T>(mut self, value: T) -> Self
             where
@@ -21474,6 +23146,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "voices")]
         impl ::std::convert::TryFrom<VoiceListResponse> for super::VoiceListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21482,12 +23155,14 @@ pub mod types {
                 Ok(Self { voices: value.voices? })
             }
         }
+        #[cfg(feature = "voices")]
         impl ::std::convert::From<super::VoiceListResponse> for VoiceListResponse {
             fn from(value: super::VoiceListResponse) -> Self {
                 Self { voices: Ok(value.voices) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct WebhookHeaders {
             content_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -21514,6 +23189,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for WebhookHeaders {
             fn default() -> Self {
                 Self {
@@ -21530,6 +23206,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl WebhookHeaders {
             pub fn content_type<T>(mut self, value: T) -> Self
             where
@@ -21612,6 +23289,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<WebhookHeaders> for super::WebhookHeaders {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21627,6 +23305,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::WebhookHeaders> for WebhookHeaders {
             fn from(value: super::WebhookHeaders) -> Self {
                 Self {
@@ -21640,6 +23319,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct WebhookPhoneNumber {
             id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -21654,6 +23334,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for WebhookPhoneNumber {
             fn default() -> Self {
                 Self {
@@ -21663,6 +23344,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl WebhookPhoneNumber {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -21699,6 +23381,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<WebhookPhoneNumber> for super::WebhookPhoneNumber {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21711,6 +23394,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::WebhookPhoneNumber> for WebhookPhoneNumber {
             fn from(value: super::WebhookPhoneNumber) -> Self {
                 Self {
@@ -21721,6 +23405,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct XaiRealtimeConfig {
             messages: ::std::result::Result<
                 ::std::vec::Vec<super::ChatMessage>,
@@ -21748,6 +23433,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for XaiRealtimeConfig {
             fn default() -> Self {
                 Self {
@@ -21761,6 +23447,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl XaiRealtimeConfig {
             pub fn messages<T>(mut self, value: T) -> Self
             where
@@ -21851,6 +23538,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<XaiRealtimeConfig> for super::XaiRealtimeConfig {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21867,6 +23555,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::XaiRealtimeConfig> for XaiRealtimeConfig {
             fn from(value: super::XaiRealtimeConfig) -> Self {
                 Self {
@@ -21881,11 +23570,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "other-schemas")]
         pub struct XaiRealtimeVoice {
             id: ::std::result::Result<super::XaiRealtimeVoiceId, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             style: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::default::Default for XaiRealtimeVoice {
             fn default() -> Self {
                 Self {
@@ -21895,6 +23586,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl XaiRealtimeVoice {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -21931,6 +23623,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::TryFrom<XaiRealtimeVoice> for super::XaiRealtimeVoice {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21943,6 +23636,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "other-schemas")]
         impl ::std::convert::From<super::XaiRealtimeVoice> for XaiRealtimeVoice {
             fn from(value: super::XaiRealtimeVoice) -> Self {
                 Self {
@@ -21985,6 +23679,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "byok")]
     impl ::std::fmt::Display for ByokProvider {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22002,6 +23697,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::fmt::Display for CallDirection {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22012,6 +23708,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::fmt::Display for CallObjectType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22022,6 +23719,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for CallStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22038,6 +23736,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "calls")]
     impl ::std::fmt::Display for CallStatusFilter {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22049,6 +23748,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::fmt::Display for CampaignLeadStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22062,6 +23762,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::fmt::Display for CampaignStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22074,6 +23775,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "campaigns")]
     impl ::std::fmt::Display for CampaignUpdateStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22085,6 +23787,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for ChatMessageRole {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22095,6 +23798,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for LlmProvider {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22109,6 +23813,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "sip-trunks")]
     impl ::std::fmt::Display for SipTransport {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22119,6 +23824,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for SttProvider {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22131,6 +23837,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for SttRegion {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22140,6 +23847,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl ::std::fmt::Display for TtsProvider {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22151,6 +23859,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usage")]
     impl ::std::fmt::Display for UsageCallType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22160,6 +23869,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::fmt::Display for WebhookEventType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22171,6 +23881,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "other-schemas")]
     impl ::std::fmt::Display for XaiRealtimeVoiceId {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -22183,6 +23894,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "call-control")]
     impl<'de> ::serde::Deserialize<'de> for CallControlCommand {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -22227,6 +23939,7 @@ pub mod types {
                 .deserialize(deserializer)
         }
     }
+    #[cfg(any(feature = "agents", feature = "calls", feature = "other-schemas"))]
     impl<'de> ::serde::Deserialize<'de> for LlmTool {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -22354,6 +24067,7 @@ let response = client.list_assistants()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "agents")]
     pub fn list_assistants(&self) -> builder::ListAssistants<'_> {
         builder::ListAssistants::new(self)
     }
@@ -22369,6 +24083,7 @@ let response = client.create_assistant()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "agents")]
     pub fn create_assistant(&self) -> builder::CreateAssistant<'_> {
         builder::CreateAssistant::new(self)
     }
@@ -22386,6 +24101,7 @@ let response = client.get_assistant()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "agents")]
     pub fn get_assistant(&self) -> builder::GetAssistant<'_> {
         builder::GetAssistant::new(self)
     }
@@ -22403,6 +24119,7 @@ let response = client.delete_assistant()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "agents")]
     pub fn delete_assistant(&self) -> builder::DeleteAssistant<'_> {
         builder::DeleteAssistant::new(self)
     }
@@ -22422,6 +24139,7 @@ let response = client.update_assistant()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "agents")]
     pub fn update_assistant(&self) -> builder::UpdateAssistant<'_> {
         builder::UpdateAssistant::new(self)
     }
@@ -22436,6 +24154,7 @@ let response = client.list_tool_templates()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "tool-templates")]
     pub fn list_tool_templates(&self) -> builder::ListToolTemplates<'_> {
         builder::ListToolTemplates::new(self)
     }
@@ -22451,6 +24170,7 @@ let response = client.create_tool_template()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "tool-templates")]
     pub fn create_tool_template(&self) -> builder::CreateToolTemplate<'_> {
         builder::CreateToolTemplate::new(self)
     }
@@ -22468,6 +24188,7 @@ let response = client.get_tool_template()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "tool-templates")]
     pub fn get_tool_template(&self) -> builder::GetToolTemplate<'_> {
         builder::GetToolTemplate::new(self)
     }
@@ -22485,6 +24206,7 @@ let response = client.delete_tool_template()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "tool-templates")]
     pub fn delete_tool_template(&self) -> builder::DeleteToolTemplate<'_> {
         builder::DeleteToolTemplate::new(self)
     }
@@ -22504,6 +24226,7 @@ let response = client.update_tool_template()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "tool-templates")]
     pub fn update_tool_template(&self) -> builder::UpdateToolTemplate<'_> {
         builder::UpdateToolTemplate::new(self)
     }
@@ -22518,6 +24241,7 @@ let response = client.list_numbers()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "numbers")]
     pub fn list_numbers(&self) -> builder::ListNumbers<'_> {
         builder::ListNumbers::new(self)
     }
@@ -22533,6 +24257,7 @@ let response = client.register_number()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "numbers")]
     pub fn register_number(&self) -> builder::RegisterNumber<'_> {
         builder::RegisterNumber::new(self)
     }
@@ -22550,6 +24275,7 @@ let response = client.get_number()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "numbers")]
     pub fn get_number(&self) -> builder::GetNumber<'_> {
         builder::GetNumber::new(self)
     }
@@ -22567,6 +24293,7 @@ let response = client.delete_number()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "numbers")]
     pub fn delete_number(&self) -> builder::DeleteNumber<'_> {
         builder::DeleteNumber::new(self)
     }
@@ -22586,6 +24313,7 @@ let response = client.update_number()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "numbers")]
     pub fn update_number(&self) -> builder::UpdateNumber<'_> {
         builder::UpdateNumber::new(self)
     }
@@ -22611,6 +24339,7 @@ let response = client.list_calls()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "calls")]
     pub fn list_calls(&self) -> builder::ListCalls<'_> {
         builder::ListCalls::new(self)
     }
@@ -22628,6 +24357,7 @@ let response = client.get_call()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "calls")]
     pub fn get_call(&self) -> builder::GetCall<'_> {
         builder::GetCall::new(self)
     }
@@ -22643,6 +24373,7 @@ let response = client.create_outbound_call()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "calls")]
     pub fn create_outbound_call(&self) -> builder::CreateOutboundCall<'_> {
         builder::CreateOutboundCall::new(self)
     }
@@ -22662,6 +24393,7 @@ let response = client.control_call()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "call-control")]
     pub fn control_call(&self) -> builder::ControlCall<'_> {
         builder::ControlCall::new(self)
     }
@@ -22685,6 +24417,7 @@ let response = client.get_usage()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "usage")]
     pub fn get_usage(&self) -> builder::GetUsage<'_> {
         builder::GetUsage::new(self)
     }
@@ -22699,6 +24432,7 @@ let response = client.list_sip_trunks()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "sip-trunks")]
     pub fn list_sip_trunks(&self) -> builder::ListSipTrunks<'_> {
         builder::ListSipTrunks::new(self)
     }
@@ -22714,6 +24448,7 @@ let response = client.create_sip_trunk()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "sip-trunks")]
     pub fn create_sip_trunk(&self) -> builder::CreateSipTrunk<'_> {
         builder::CreateSipTrunk::new(self)
     }
@@ -22731,6 +24466,7 @@ let response = client.get_sip_trunk()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "sip-trunks")]
     pub fn get_sip_trunk(&self) -> builder::GetSipTrunk<'_> {
         builder::GetSipTrunk::new(self)
     }
@@ -22748,6 +24484,7 @@ let response = client.delete_sip_trunk()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "sip-trunks")]
     pub fn delete_sip_trunk(&self) -> builder::DeleteSipTrunk<'_> {
         builder::DeleteSipTrunk::new(self)
     }
@@ -22762,6 +24499,7 @@ let response = client.list_voices()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "voices")]
     pub fn list_voices(&self) -> builder::ListVoices<'_> {
         builder::ListVoices::new(self)
     }
@@ -22776,6 +24514,7 @@ let response = client.get_byok_configs()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "byok")]
     pub fn get_byok_configs(&self) -> builder::GetByokConfigs<'_> {
         builder::GetByokConfigs::new(self)
     }
@@ -22791,6 +24530,7 @@ let response = client.add_byok_config()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "byok")]
     pub fn add_byok_config(&self) -> builder::AddByokConfig<'_> {
         builder::AddByokConfig::new(self)
     }
@@ -22806,6 +24546,7 @@ let response = client.delete_byok_config()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "byok")]
     pub fn delete_byok_config(&self) -> builder::DeleteByokConfig<'_> {
         builder::DeleteByokConfig::new(self)
     }
@@ -22820,6 +24561,7 @@ let response = client.get_byok_provider_configs()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "byok")]
     pub fn get_byok_provider_configs(&self) -> builder::GetByokProviderConfigs<'_> {
         builder::GetByokProviderConfigs::new(self)
     }
@@ -22834,6 +24576,7 @@ let response = client.get_domain()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "domains")]
     pub fn get_domain(&self) -> builder::GetDomain<'_> {
         builder::GetDomain::new(self)
     }
@@ -22849,6 +24592,7 @@ let response = client.add_domain()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "domains")]
     pub fn add_domain(&self) -> builder::AddDomain<'_> {
         builder::AddDomain::new(self)
     }
@@ -22863,6 +24607,7 @@ let response = client.delete_domain()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "domains")]
     pub fn delete_domain(&self) -> builder::DeleteDomain<'_> {
         builder::DeleteDomain::new(self)
     }
@@ -22877,6 +24622,7 @@ let response = client.list_resend_domains()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "domains")]
     pub fn list_resend_domains(&self) -> builder::ListResendDomains<'_> {
         builder::ListResendDomains::new(self)
     }
@@ -22892,6 +24638,7 @@ let response = client.sync_resend_domain()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "domains")]
     pub fn sync_resend_domain(&self) -> builder::SyncResendDomain<'_> {
         builder::SyncResendDomain::new(self)
     }
@@ -22906,6 +24653,7 @@ let response = client.verify_domain()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "domains")]
     pub fn verify_domain(&self) -> builder::VerifyDomain<'_> {
         builder::VerifyDomain::new(self)
     }
@@ -22920,6 +24668,7 @@ let response = client.refresh_domain()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "domains")]
     pub fn refresh_domain(&self) -> builder::RefreshDomain<'_> {
         builder::RefreshDomain::new(self)
     }
@@ -22934,6 +24683,7 @@ let response = client.list_analysis_templates()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "analysis-templates")]
     pub fn list_analysis_templates(&self) -> builder::ListAnalysisTemplates<'_> {
         builder::ListAnalysisTemplates::new(self)
     }
@@ -22949,6 +24699,7 @@ let response = client.create_analysis_template()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "analysis-templates")]
     pub fn create_analysis_template(&self) -> builder::CreateAnalysisTemplate<'_> {
         builder::CreateAnalysisTemplate::new(self)
     }
@@ -22966,6 +24717,7 @@ let response = client.get_analysis_template()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "analysis-templates")]
     pub fn get_analysis_template(&self) -> builder::GetAnalysisTemplate<'_> {
         builder::GetAnalysisTemplate::new(self)
     }
@@ -22983,6 +24735,7 @@ let response = client.delete_analysis_template()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "analysis-templates")]
     pub fn delete_analysis_template(&self) -> builder::DeleteAnalysisTemplate<'_> {
         builder::DeleteAnalysisTemplate::new(self)
     }
@@ -23002,6 +24755,7 @@ let response = client.update_analysis_template()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "analysis-templates")]
     pub fn update_analysis_template(&self) -> builder::UpdateAnalysisTemplate<'_> {
         builder::UpdateAnalysisTemplate::new(self)
     }
@@ -23019,6 +24773,7 @@ let response = client.get_organization()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "organization")]
     pub fn get_organization(&self) -> builder::GetOrganization<'_> {
         builder::GetOrganization::new(self)
     }
@@ -23034,6 +24789,7 @@ let response = client.create_organization()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "organization")]
     pub fn create_organization(&self) -> builder::CreateOrganization<'_> {
         builder::CreateOrganization::new(self)
     }
@@ -23048,6 +24804,7 @@ let response = client.get_organization_legacy()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "organization")]
     pub fn get_organization_legacy(&self) -> builder::GetOrganizationLegacy<'_> {
         builder::GetOrganizationLegacy::new(self)
     }
@@ -23062,6 +24819,7 @@ let response = client.list_campaigns()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "campaigns")]
     pub fn list_campaigns(&self) -> builder::ListCampaigns<'_> {
         builder::ListCampaigns::new(self)
     }
@@ -23077,6 +24835,7 @@ let response = client.create_campaign()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "campaigns")]
     pub fn create_campaign(&self) -> builder::CreateCampaign<'_> {
         builder::CreateCampaign::new(self)
     }
@@ -23094,6 +24853,7 @@ let response = client.get_campaign()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "campaigns")]
     pub fn get_campaign(&self) -> builder::GetCampaign<'_> {
         builder::GetCampaign::new(self)
     }
@@ -23111,6 +24871,7 @@ let response = client.delete_campaign()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "campaigns")]
     pub fn delete_campaign(&self) -> builder::DeleteCampaign<'_> {
         builder::DeleteCampaign::new(self)
     }
@@ -23130,6 +24891,7 @@ let response = client.update_campaign()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "campaigns")]
     pub fn update_campaign(&self) -> builder::UpdateCampaign<'_> {
         builder::UpdateCampaign::new(self)
     }
@@ -23151,6 +24913,7 @@ let response = client.list_campaign_leads()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "campaigns")]
     pub fn list_campaign_leads(&self) -> builder::ListCampaignLeads<'_> {
         builder::ListCampaignLeads::new(self)
     }
@@ -23170,6 +24933,7 @@ let response = client.add_campaign_lead()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "campaigns")]
     pub fn add_campaign_lead(&self) -> builder::AddCampaignLead<'_> {
         builder::AddCampaignLead::new(self)
     }
@@ -23189,6 +24953,7 @@ let response = client.remove_campaign_lead()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "campaigns")]
     pub fn remove_campaign_lead(&self) -> builder::RemoveCampaignLead<'_> {
         builder::RemoveCampaignLead::new(self)
     }
@@ -23206,9 +24971,11 @@ pub mod builder {
 
 [`Client::list_assistants`]: super::Client::list_assistants*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "agents")]
     pub struct ListAssistants<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "agents")]
     impl<'a> ListAssistants<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -23280,10 +25047,12 @@ pub mod builder {
 
 [`Client::create_assistant`]: super::Client::create_assistant*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "agents")]
     pub struct CreateAssistant<'a> {
         client: &'a super::Client,
         body: Result<types::builder::AgentCreate, String>,
     }
+    #[cfg(feature = "agents")]
     impl<'a> CreateAssistant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -23398,10 +25167,12 @@ pub mod builder {
 
 [`Client::get_assistant`]: super::Client::get_assistant*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "agents")]
     pub struct GetAssistant<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "agents")]
     impl<'a> GetAssistant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -23497,10 +25268,12 @@ pub mod builder {
 
 [`Client::delete_assistant`]: super::Client::delete_assistant*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "agents")]
     pub struct DeleteAssistant<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "agents")]
     impl<'a> DeleteAssistant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -23596,11 +25369,13 @@ pub mod builder {
 
 [`Client::update_assistant`]: super::Client::update_assistant*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "agents")]
     pub struct UpdateAssistant<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::AgentUpdate, String>,
     }
+    #[cfg(feature = "agents")]
     impl<'a> UpdateAssistant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -23737,9 +25512,11 @@ pub mod builder {
 
 [`Client::list_tool_templates`]: super::Client::list_tool_templates*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "tool-templates")]
     pub struct ListToolTemplates<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "tool-templates")]
     impl<'a> ListToolTemplates<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -23811,10 +25588,12 @@ pub mod builder {
 
 [`Client::create_tool_template`]: super::Client::create_tool_template*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "tool-templates")]
     pub struct CreateToolTemplate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ToolTemplateCreate, String>,
     }
+    #[cfg(feature = "tool-templates")]
     impl<'a> CreateToolTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -23933,10 +25712,12 @@ pub mod builder {
 
 [`Client::get_tool_template`]: super::Client::get_tool_template*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "tool-templates")]
     pub struct GetToolTemplate<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "tool-templates")]
     impl<'a> GetToolTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24032,10 +25813,12 @@ pub mod builder {
 
 [`Client::delete_tool_template`]: super::Client::delete_tool_template*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "tool-templates")]
     pub struct DeleteToolTemplate<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "tool-templates")]
     impl<'a> DeleteToolTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24131,11 +25914,13 @@ pub mod builder {
 
 [`Client::update_tool_template`]: super::Client::update_tool_template*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "tool-templates")]
     pub struct UpdateToolTemplate<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::ToolTemplateUpdate, String>,
     }
+    #[cfg(feature = "tool-templates")]
     impl<'a> UpdateToolTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24276,9 +26061,11 @@ pub mod builder {
 
 [`Client::list_numbers`]: super::Client::list_numbers*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "numbers")]
     pub struct ListNumbers<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "numbers")]
     impl<'a> ListNumbers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -24350,10 +26137,12 @@ pub mod builder {
 
 [`Client::register_number`]: super::Client::register_number*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "numbers")]
     pub struct RegisterNumber<'a> {
         client: &'a super::Client,
         body: Result<types::builder::PhoneNumberCreate, String>,
     }
+    #[cfg(feature = "numbers")]
     impl<'a> RegisterNumber<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24472,10 +26261,12 @@ pub mod builder {
 
 [`Client::get_number`]: super::Client::get_number*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "numbers")]
     pub struct GetNumber<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "numbers")]
     impl<'a> GetNumber<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24571,10 +26362,12 @@ pub mod builder {
 
 [`Client::delete_number`]: super::Client::delete_number*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "numbers")]
     pub struct DeleteNumber<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "numbers")]
     impl<'a> DeleteNumber<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24670,11 +26463,13 @@ pub mod builder {
 
 [`Client::update_number`]: super::Client::update_number*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "numbers")]
     pub struct UpdateNumber<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::PhoneNumberUpdate, String>,
     }
+    #[cfg(feature = "numbers")]
     impl<'a> UpdateNumber<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24815,6 +26610,7 @@ pub mod builder {
 
 [`Client::list_calls`]: super::Client::list_calls*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "calls")]
     pub struct ListCalls<'a> {
         client: &'a super::Client,
         end_date: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
@@ -24823,6 +26619,7 @@ pub mod builder {
         start_date: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
         status: Result<Option<types::CallStatusFilter>, String>,
     }
+    #[cfg(feature = "calls")]
     impl<'a> ListCalls<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24976,10 +26773,12 @@ pub mod builder {
 
 [`Client::get_call`]: super::Client::get_call*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "calls")]
     pub struct GetCall<'a> {
         client: &'a super::Client,
         id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "calls")]
     impl<'a> GetCall<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25073,10 +26872,12 @@ pub mod builder {
 
 [`Client::create_outbound_call`]: super::Client::create_outbound_call*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "calls")]
     pub struct CreateOutboundCall<'a> {
         client: &'a super::Client,
         body: Result<types::builder::OutboundCallRequest, String>,
     }
+    #[cfg(feature = "calls")]
     impl<'a> CreateOutboundCall<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25210,11 +27011,13 @@ pub mod builder {
 
 [`Client::control_call`]: super::Client::control_call*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "call-control")]
     pub struct ControlCall<'a> {
         client: &'a super::Client,
         id: Result<::std::string::String, String>,
         body: Result<types::CallControlCommand, String>,
     }
+    #[cfg(feature = "call-control")]
     impl<'a> ControlCall<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25339,6 +27142,7 @@ pub mod builder {
 
 [`Client::get_usage`]: super::Client::get_usage*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "usage")]
     pub struct GetUsage<'a> {
         client: &'a super::Client,
         end_date: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
@@ -25346,6 +27150,7 @@ pub mod builder {
         offset: Result<Option<i64>, String>,
         start_date: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
     }
+    #[cfg(feature = "usage")]
     impl<'a> GetUsage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25484,9 +27289,11 @@ pub mod builder {
 
 [`Client::list_sip_trunks`]: super::Client::list_sip_trunks*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "sip-trunks")]
     pub struct ListSipTrunks<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "sip-trunks")]
     impl<'a> ListSipTrunks<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -25558,10 +27365,12 @@ pub mod builder {
 
 [`Client::create_sip_trunk`]: super::Client::create_sip_trunk*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "sip-trunks")]
     pub struct CreateSipTrunk<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SipTrunkCreate, String>,
     }
+    #[cfg(feature = "sip-trunks")]
     impl<'a> CreateSipTrunk<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25680,10 +27489,12 @@ pub mod builder {
 
 [`Client::get_sip_trunk`]: super::Client::get_sip_trunk*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "sip-trunks")]
     pub struct GetSipTrunk<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "sip-trunks")]
     impl<'a> GetSipTrunk<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25779,10 +27590,12 @@ pub mod builder {
 
 [`Client::delete_sip_trunk`]: super::Client::delete_sip_trunk*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "sip-trunks")]
     pub struct DeleteSipTrunk<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "sip-trunks")]
     impl<'a> DeleteSipTrunk<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25878,9 +27691,11 @@ pub mod builder {
 
 [`Client::list_voices`]: super::Client::list_voices*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "voices")]
     pub struct ListVoices<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "voices")]
     impl<'a> ListVoices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -25952,9 +27767,11 @@ pub mod builder {
 
 [`Client::get_byok_configs`]: super::Client::get_byok_configs*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "byok")]
     pub struct GetByokConfigs<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "byok")]
     impl<'a> GetByokConfigs<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -26026,10 +27843,12 @@ pub mod builder {
 
 [`Client::add_byok_config`]: super::Client::add_byok_config*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "byok")]
     pub struct AddByokConfig<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ByokConfigCreate, String>,
     }
+    #[cfg(feature = "byok")]
     impl<'a> AddByokConfig<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26149,10 +27968,12 @@ pub mod builder {
 
 [`Client::delete_byok_config`]: super::Client::delete_byok_config*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "byok")]
     pub struct DeleteByokConfig<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ByokConfigDelete, String>,
     }
+    #[cfg(feature = "byok")]
     impl<'a> DeleteByokConfig<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26278,9 +28099,11 @@ pub mod builder {
 
 [`Client::get_byok_provider_configs`]: super::Client::get_byok_provider_configs*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "byok")]
     pub struct GetByokProviderConfigs<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "byok")]
     impl<'a> GetByokProviderConfigs<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -26352,9 +28175,11 @@ pub mod builder {
 
 [`Client::get_domain`]: super::Client::get_domain*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "domains")]
     pub struct GetDomain<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "domains")]
     impl<'a> GetDomain<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -26426,10 +28251,12 @@ pub mod builder {
 
 [`Client::add_domain`]: super::Client::add_domain*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "domains")]
     pub struct AddDomain<'a> {
         client: &'a super::Client,
         body: Result<types::builder::DomainCreate, String>,
     }
+    #[cfg(feature = "domains")]
     impl<'a> AddDomain<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26546,9 +28373,11 @@ pub mod builder {
 
 [`Client::delete_domain`]: super::Client::delete_domain*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "domains")]
     pub struct DeleteDomain<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "domains")]
     impl<'a> DeleteDomain<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -26620,9 +28449,11 @@ pub mod builder {
 
 [`Client::list_resend_domains`]: super::Client::list_resend_domains*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "domains")]
     pub struct ListResendDomains<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "domains")]
     impl<'a> ListResendDomains<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -26694,10 +28525,12 @@ pub mod builder {
 
 [`Client::sync_resend_domain`]: super::Client::sync_resend_domain*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "domains")]
     pub struct SyncResendDomain<'a> {
         client: &'a super::Client,
         body: Result<types::builder::DomainSyncRequest, String>,
     }
+    #[cfg(feature = "domains")]
     impl<'a> SyncResendDomain<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26816,9 +28649,11 @@ pub mod builder {
 
 [`Client::verify_domain`]: super::Client::verify_domain*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "domains")]
     pub struct VerifyDomain<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "domains")]
     impl<'a> VerifyDomain<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -26890,9 +28725,11 @@ pub mod builder {
 
 [`Client::refresh_domain`]: super::Client::refresh_domain*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "domains")]
     pub struct RefreshDomain<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "domains")]
     impl<'a> RefreshDomain<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -26964,9 +28801,11 @@ pub mod builder {
 
 [`Client::list_analysis_templates`]: super::Client::list_analysis_templates*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "analysis-templates")]
     pub struct ListAnalysisTemplates<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "analysis-templates")]
     impl<'a> ListAnalysisTemplates<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -27038,10 +28877,12 @@ pub mod builder {
 
 [`Client::create_analysis_template`]: super::Client::create_analysis_template*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "analysis-templates")]
     pub struct CreateAnalysisTemplate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateAnalysisTemplate, String>,
     }
+    #[cfg(feature = "analysis-templates")]
     impl<'a> CreateAnalysisTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27162,10 +29003,12 @@ pub mod builder {
 
 [`Client::get_analysis_template`]: super::Client::get_analysis_template*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "analysis-templates")]
     pub struct GetAnalysisTemplate<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "analysis-templates")]
     impl<'a> GetAnalysisTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27262,10 +29105,12 @@ pub mod builder {
 
 [`Client::delete_analysis_template`]: super::Client::delete_analysis_template*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "analysis-templates")]
     pub struct DeleteAnalysisTemplate<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "analysis-templates")]
     impl<'a> DeleteAnalysisTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27362,11 +29207,13 @@ pub mod builder {
 
 [`Client::update_analysis_template`]: super::Client::update_analysis_template*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "analysis-templates")]
     pub struct UpdateAnalysisTemplate<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::UpdateAnalysisTemplate, String>,
     }
+    #[cfg(feature = "analysis-templates")]
     impl<'a> UpdateAnalysisTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27510,10 +29357,12 @@ pub mod builder {
 
 [`Client::get_organization`]: super::Client::get_organization*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "organization")]
     pub struct GetOrganization<'a> {
         client: &'a super::Client,
         include_children: Result<Option<bool>, String>,
     }
+    #[cfg(feature = "organization")]
     impl<'a> GetOrganization<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27614,10 +29463,12 @@ pub mod builder {
 
 [`Client::create_organization`]: super::Client::create_organization*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "organization")]
     pub struct CreateOrganization<'a> {
         client: &'a super::Client,
         body: Result<types::builder::OrganizationCreate, String>,
     }
+    #[cfg(feature = "organization")]
     impl<'a> CreateOrganization<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27736,9 +29587,11 @@ pub mod builder {
 
 [`Client::get_organization_legacy`]: super::Client::get_organization_legacy*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "organization")]
     pub struct GetOrganizationLegacy<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "organization")]
     impl<'a> GetOrganizationLegacy<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -27810,9 +29663,11 @@ pub mod builder {
 
 [`Client::list_campaigns`]: super::Client::list_campaigns*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "campaigns")]
     pub struct ListCampaigns<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "campaigns")]
     impl<'a> ListCampaigns<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -27884,10 +29739,12 @@ pub mod builder {
 
 [`Client::create_campaign`]: super::Client::create_campaign*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "campaigns")]
     pub struct CreateCampaign<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CampaignCreate, String>,
     }
+    #[cfg(feature = "campaigns")]
     impl<'a> CreateCampaign<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28006,10 +29863,12 @@ pub mod builder {
 
 [`Client::get_campaign`]: super::Client::get_campaign*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "campaigns")]
     pub struct GetCampaign<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "campaigns")]
     impl<'a> GetCampaign<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28105,10 +29964,12 @@ pub mod builder {
 
 [`Client::delete_campaign`]: super::Client::delete_campaign*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "campaigns")]
     pub struct DeleteCampaign<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "campaigns")]
     impl<'a> DeleteCampaign<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28204,11 +30065,13 @@ pub mod builder {
 
 [`Client::update_campaign`]: super::Client::update_campaign*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "campaigns")]
     pub struct UpdateCampaign<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::CampaignUpdate, String>,
     }
+    #[cfg(feature = "campaigns")]
     impl<'a> UpdateCampaign<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28349,12 +30212,14 @@ pub mod builder {
 
 [`Client::list_campaign_leads`]: super::Client::list_campaign_leads*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "campaigns")]
     pub struct ListCampaignLeads<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
         limit: Result<Option<i64>, String>,
         offset: Result<Option<i64>, String>,
     }
+    #[cfg(feature = "campaigns")]
     impl<'a> ListCampaignLeads<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28483,11 +30348,13 @@ pub mod builder {
 
 [`Client::add_campaign_lead`]: super::Client::add_campaign_lead*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "campaigns")]
     pub struct AddCampaignLead<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::CampaignLeadCreate, String>,
     }
+    #[cfg(feature = "campaigns")]
     impl<'a> AddCampaignLead<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28628,11 +30495,13 @@ pub mod builder {
 
 [`Client::remove_campaign_lead`]: super::Client::remove_campaign_lead*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "campaigns")]
     pub struct RemoveCampaignLead<'a> {
         client: &'a super::Client,
         id: Result<::uuid::Uuid, String>,
         lead_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "campaigns")]
     impl<'a> RemoveCampaignLead<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28738,6 +30607,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "calls")]
     impl<'a> ListCalls<'a> {
         ///Every item (`calls`) of every page, as a stream that sends a request only when the items already received run out. offset/limit: `offset` advances by the items received; the last page is the one reaching `pagination.total`, an empty page, or (without a total) a page shorter than the page size.
         ///
@@ -28799,6 +30669,7 @@ pub mod builder {
             )
         }
     }
+    #[cfg(feature = "usage")]
     impl<'a> GetUsage<'a> {
         ///Every item (`logs`) of every page, as a stream that sends a request only when the items already received run out. offset/limit: `offset` advances by the items received; the last page is the one reaching `pagination.total`, an empty page, or (without a total) a page shorter than the page size.
         ///
@@ -28866,6 +30737,7 @@ pub mod builder {
             )
         }
     }
+    #[cfg(feature = "campaigns")]
     impl<'a> ListCampaignLeads<'a> {
         ///Every item (`leads`) of every page, as a stream that sends a request only when the items already received run out. offset/limit: `offset` advances by the items received; the last page is the one reaching `pagination.total`, an empty page, or (without a total) a page shorter than the page size.
         ///
@@ -28936,6 +30808,7 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+#[cfg(feature = "agents")]
 impl types::ListAssistantsErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -28962,6 +30835,7 @@ impl types::ListAssistantsErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "agents")]
 impl types::CreateAssistantErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -28990,6 +30864,7 @@ impl types::CreateAssistantErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "agents")]
 impl types::GetAssistantErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29017,6 +30892,7 @@ impl types::GetAssistantErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "agents")]
 impl types::UpdateAssistantErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 404, 422, 429, 500).
     pub fn typed(
@@ -29046,6 +30922,7 @@ impl types::UpdateAssistantErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "agents")]
 impl types::DeleteAssistantErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29073,6 +30950,7 @@ impl types::DeleteAssistantErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "tool-templates")]
 impl types::ListToolTemplatesErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29099,6 +30977,7 @@ impl types::ListToolTemplatesErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "tool-templates")]
 impl types::CreateToolTemplateErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -29127,6 +31006,7 @@ impl types::CreateToolTemplateErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "tool-templates")]
 impl types::GetToolTemplateErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29154,6 +31034,7 @@ impl types::GetToolTemplateErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "tool-templates")]
 impl types::UpdateToolTemplateErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 404, 422, 429, 500).
     pub fn typed(
@@ -29183,6 +31064,7 @@ impl types::UpdateToolTemplateErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "tool-templates")]
 impl types::DeleteToolTemplateErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29210,6 +31092,7 @@ impl types::DeleteToolTemplateErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "numbers")]
 impl types::ListNumbersErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29236,6 +31119,7 @@ impl types::ListNumbersErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "numbers")]
 impl types::RegisterNumberErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -29264,6 +31148,7 @@ impl types::RegisterNumberErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "numbers")]
 impl types::GetNumberErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29291,6 +31176,7 @@ impl types::GetNumberErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "numbers")]
 impl types::UpdateNumberErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 404, 422, 429, 500).
     pub fn typed(
@@ -29320,6 +31206,7 @@ impl types::UpdateNumberErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "numbers")]
 impl types::DeleteNumberErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29347,6 +31234,7 @@ impl types::DeleteNumberErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "calls")]
 impl types::ListCallsErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 429, 500).
     pub fn typed(
@@ -29374,6 +31262,7 @@ impl types::ListCallsErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "calls")]
 impl types::GetCallErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29401,6 +31290,7 @@ impl types::GetCallErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "calls")]
 impl types::CreateOutboundCallErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 402, 403, 404, 422, 429, 500).
     pub fn typed(
@@ -29431,6 +31321,7 @@ impl types::CreateOutboundCallErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "call-control")]
 impl types::ControlCallErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 404, 422, 429, 500).
     pub fn typed(
@@ -29460,6 +31351,7 @@ impl types::ControlCallErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "usage")]
 impl types::GetUsageErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 429, 500).
     pub fn typed(
@@ -29487,6 +31379,7 @@ impl types::GetUsageErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "sip-trunks")]
 impl types::ListSipTrunksErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29513,6 +31406,7 @@ impl types::ListSipTrunksErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "sip-trunks")]
 impl types::CreateSipTrunkErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -29541,6 +31435,7 @@ impl types::CreateSipTrunkErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "sip-trunks")]
 impl types::GetSipTrunkErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29568,6 +31463,7 @@ impl types::GetSipTrunkErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "sip-trunks")]
 impl types::DeleteSipTrunkErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29595,6 +31491,7 @@ impl types::DeleteSipTrunkErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "voices")]
 impl types::ListVoicesErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29621,6 +31518,7 @@ impl types::ListVoicesErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "byok")]
 impl types::GetByokConfigsErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29647,6 +31545,7 @@ impl types::GetByokConfigsErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "byok")]
 impl types::AddByokConfigErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -29675,6 +31574,7 @@ impl types::AddByokConfigErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "byok")]
 impl types::DeleteByokConfigErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 404, 422, 429, 500).
     pub fn typed(
@@ -29704,6 +31604,7 @@ impl types::DeleteByokConfigErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "byok")]
 impl types::GetByokProviderConfigsErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29730,6 +31631,7 @@ impl types::GetByokProviderConfigsErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "domains")]
 impl types::GetDomainErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29756,6 +31658,7 @@ impl types::GetDomainErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "domains")]
 impl types::AddDomainErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -29784,6 +31687,7 @@ impl types::AddDomainErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "domains")]
 impl types::DeleteDomainErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29810,6 +31714,7 @@ impl types::DeleteDomainErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "domains")]
 impl types::ListResendDomainsErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29836,6 +31741,7 @@ impl types::ListResendDomainsErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "domains")]
 impl types::SyncResendDomainErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -29864,6 +31770,7 @@ impl types::SyncResendDomainErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "domains")]
 impl types::VerifyDomainErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29890,6 +31797,7 @@ impl types::VerifyDomainErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "domains")]
 impl types::RefreshDomainErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29916,6 +31824,7 @@ impl types::RefreshDomainErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "analysis-templates")]
 impl types::ListAnalysisTemplatesErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -29942,6 +31851,7 @@ impl types::ListAnalysisTemplatesErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "analysis-templates")]
 impl types::CreateAnalysisTemplateErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -29970,6 +31880,7 @@ impl types::CreateAnalysisTemplateErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "analysis-templates")]
 impl types::GetAnalysisTemplateErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -29997,6 +31908,7 @@ impl types::GetAnalysisTemplateErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "analysis-templates")]
 impl types::UpdateAnalysisTemplateErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 404, 422, 429, 500).
     pub fn typed(
@@ -30026,6 +31938,7 @@ impl types::UpdateAnalysisTemplateErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "analysis-templates")]
 impl types::DeleteAnalysisTemplateErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -30053,6 +31966,7 @@ impl types::DeleteAnalysisTemplateErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "organization")]
 impl types::GetOrganizationErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 429, 500).
     pub fn typed(
@@ -30080,6 +31994,7 @@ impl types::GetOrganizationErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "organization")]
 impl types::CreateOrganizationErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -30108,6 +32023,7 @@ impl types::CreateOrganizationErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "organization")]
 impl types::GetOrganizationLegacyErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -30134,6 +32050,7 @@ impl types::GetOrganizationLegacyErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "campaigns")]
 impl types::ListCampaignsErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 429, 500).
     pub fn typed(
@@ -30160,6 +32077,7 @@ impl types::ListCampaignsErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "campaigns")]
 impl types::CreateCampaignErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 422, 429, 500).
     pub fn typed(
@@ -30188,6 +32106,7 @@ impl types::CreateCampaignErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "campaigns")]
 impl types::GetCampaignErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -30215,6 +32134,7 @@ impl types::GetCampaignErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "campaigns")]
 impl types::UpdateCampaignErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 404, 422, 429, 500).
     pub fn typed(
@@ -30244,6 +32164,7 @@ impl types::UpdateCampaignErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "campaigns")]
 impl types::DeleteCampaignErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -30271,6 +32192,7 @@ impl types::DeleteCampaignErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "campaigns")]
 impl types::ListCampaignLeadsErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 404, 429, 500).
     pub fn typed(
@@ -30299,6 +32221,7 @@ impl types::ListCampaignLeadsErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "campaigns")]
 impl types::AddCampaignLeadErrorBody {
     ///Decodes this error body into the type the document gives for `status` (400, 401, 403, 404, 422, 429, 500).
     pub fn typed(
@@ -30328,6 +32251,7 @@ impl types::AddCampaignLeadErrorBody {
         ::serde_json::from_value(::serde_json::Value::Object(tagged))
     }
 }
+#[cfg(feature = "campaigns")]
 impl types::RemoveCampaignLeadErrorBody {
     ///Decodes this error body into the type the document gives for `status` (401, 403, 404, 429, 500).
     pub fn typed(
@@ -30680,6 +32604,7 @@ pub mod spec {
     /// Deserializes `value` as the type generated for the component schema `name` and serializes
     /// it back; `None` if the document has no schema of that name. For tools and tests that work
     /// from schema names (documented examples, recorded payloads).
+    #[allow(unreachable_code, unused_variables)]
     pub fn decode_schema(
         name: &str,
         value: ::serde_json::Value,
@@ -30688,1130 +32613,1470 @@ pub mod spec {
     > {
         ::std::option::Option::Some(
             match name {
+                #[cfg(
+                    any(
+                        feature = "agents",
+                        feature = "analysis-templates",
+                        feature = "byok",
+                        feature = "call-control",
+                        feature = "calls",
+                        feature = "campaigns",
+                        feature = "domains",
+                        feature = "numbers",
+                        feature = "organization",
+                        feature = "sip-trunks",
+                        feature = "tool-templates",
+                        feature = "usage",
+                        feature = "voices"
+                    )
+                )]
                 "Error" => {
                     ::serde_json::from_value::<super::types::Error>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(
+                        feature = "agents",
+                        feature = "analysis-templates",
+                        feature = "byok",
+                        feature = "call-control",
+                        feature = "calls",
+                        feature = "campaigns",
+                        feature = "domains",
+                        feature = "numbers",
+                        feature = "organization",
+                        feature = "sip-trunks",
+                        feature = "tool-templates",
+                        feature = "usage",
+                        feature = "voices"
+                    )
+                )]
                 "ErrorEnvelope" => {
                     ::serde_json::from_value::<super::types::ErrorEnvelope>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(
+                        feature = "agents",
+                        feature = "analysis-templates",
+                        feature = "byok",
+                        feature = "call-control",
+                        feature = "calls",
+                        feature = "campaigns",
+                        feature = "domains",
+                        feature = "numbers",
+                        feature = "organization",
+                        feature = "sip-trunks",
+                        feature = "tool-templates",
+                        feature = "usage",
+                        feature = "voices"
+                    )
+                )]
                 "ErrorDetail" => {
                     ::serde_json::from_value::<super::types::ErrorDetail>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(any(feature = "calls", feature = "campaigns", feature = "usage"))]
                 "Pagination" => {
                     ::serde_json::from_value::<super::types::Pagination>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "UUID" => {
                     ::serde_json::from_value::<super::types::Uuid>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "Timestamp" => {
                     ::serde_json::from_value::<super::types::Timestamp>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(
+                        feature = "agents",
+                        feature = "analysis-templates",
+                        feature = "campaigns",
+                        feature = "domains",
+                        feature = "numbers",
+                        feature = "sip-trunks",
+                        feature = "tool-templates"
+                    )
+                )]
                 "SuccessResponse" => {
                     ::serde_json::from_value::<super::types::SuccessResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "ChatMessage" => {
                     ::serde_json::from_value::<super::types::ChatMessage>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "ChatMessageRole" => {
                     ::serde_json::from_value::<super::types::ChatMessageRole>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "STTProvider" => {
                     ::serde_json::from_value::<super::types::SttProvider>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "STTSampleRate" => {
                     ::serde_json::from_value::<super::types::SttSampleRate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "STTRegion" => {
                     ::serde_json::from_value::<super::types::SttRegion>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(any(feature = "agents", feature = "other-schemas"))]
                 "STTConfig" => {
                     ::serde_json::from_value::<super::types::SttConfig>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(any(feature = "calls", feature = "other-schemas"))]
                 "STTConfigOverride" => {
                     ::serde_json::from_value::<super::types::SttConfigOverride>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "LLMProvider" => {
                     ::serde_json::from_value::<super::types::LlmProvider>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "LLMDelegation" => {
                     ::serde_json::from_value::<super::types::LlmDelegation>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "LLMTurnDetection" => {
                     ::serde_json::from_value::<super::types::LlmTurnDetection>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(any(feature = "agents", feature = "other-schemas"))]
                 "LLMConfig" => {
                     ::serde_json::from_value::<super::types::LlmConfig>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(any(feature = "calls", feature = "other-schemas"))]
                 "LLMConfigOverride" => {
                     ::serde_json::from_value::<super::types::LlmConfigOverride>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "TTSProvider" => {
                     ::serde_json::from_value::<super::types::TtsProvider>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(any(feature = "agents", feature = "other-schemas"))]
                 "TTSConfig" => {
                     ::serde_json::from_value::<super::types::TtsConfig>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(any(feature = "calls", feature = "other-schemas"))]
                 "TTSConfigOverride" => {
                     ::serde_json::from_value::<super::types::TtsConfigOverride>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "XAIRealtimeConfig" => {
                     ::serde_json::from_value::<super::types::XaiRealtimeConfig>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "XAIRealtimeVoice" => {
                     ::serde_json::from_value::<super::types::XaiRealtimeVoice>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "voices")]
                 "Voice" => {
                     ::serde_json::from_value::<super::types::Voice>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "voices")]
                 "VoiceDescription" => {
                     ::serde_json::from_value::<super::types::VoiceDescription>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "LLMTool" => {
                     ::serde_json::from_value::<super::types::LlmTool>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "ToolDefinition" => {
                     ::serde_json::from_value::<super::types::ToolDefinition>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "OpenAIFunctionTool" => {
                     ::serde_json::from_value::<super::types::OpenAiFunctionTool>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "OpenAIFunctionDefinition" => {
                     ::serde_json::from_value::<
                         super::types::OpenAiFunctionDefinition,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "ToolServer" => {
                     ::serde_json::from_value::<super::types::ToolServer>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "EndCallTool" => {
                     ::serde_json::from_value::<super::types::EndCallTool>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "TransferCallTool" => {
                     ::serde_json::from_value::<super::types::TransferCallTool>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "TransferDestination" => {
                     ::serde_json::from_value::<super::types::TransferDestination>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "ToolFunctionConfig" => {
                     ::serde_json::from_value::<super::types::ToolFunctionConfig>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "ToolTransferConfig" => {
                     ::serde_json::from_value::<super::types::ToolTransferConfig>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "AnalysisPlan" => {
                     ::serde_json::from_value::<super::types::AnalysisPlan>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(
+                    any(feature = "agents", feature = "calls", feature = "other-schemas")
+                )]
                 "StructuredDataPlan" => {
                     ::serde_json::from_value::<super::types::StructuredDataPlan>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "RecordingConsent" => {
                     ::serde_json::from_value::<super::types::RecordingConsent>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "SpeechConfig" => {
                     ::serde_json::from_value::<super::types::SpeechConfig>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "Agent" => {
                     ::serde_json::from_value::<super::types::Agent>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "AgentCreate" => {
                     ::serde_json::from_value::<super::types::AgentCreate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "AgentUpdate" => {
                     ::serde_json::from_value::<super::types::AgentUpdate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "AgentListResponse" => {
                     ::serde_json::from_value::<super::types::AgentListResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "AgentResponse" => {
                     ::serde_json::from_value::<super::types::AgentResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(any(feature = "calls", feature = "other-schemas"))]
                 "AssistantConfigOverride" => {
                     ::serde_json::from_value::<
                         super::types::AssistantConfigOverride,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "ToolTemplate" => {
                     ::serde_json::from_value::<super::types::ToolTemplate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "ToolTemplateCreate" => {
                     ::serde_json::from_value::<super::types::ToolTemplateCreate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "ToolTemplateUpdate" => {
                     ::serde_json::from_value::<super::types::ToolTemplateUpdate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "ToolTemplateListResponse" => {
                     ::serde_json::from_value::<
                         super::types::ToolTemplateListResponse,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "ToolTemplateResponse" => {
                     ::serde_json::from_value::<super::types::ToolTemplateResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "PhoneNumber" => {
                     ::serde_json::from_value::<super::types::PhoneNumber>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "PhoneNumberCreate" => {
                     ::serde_json::from_value::<super::types::PhoneNumberCreate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "PhoneNumberUpdate" => {
                     ::serde_json::from_value::<super::types::PhoneNumberUpdate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "PhoneNumberListResponse" => {
                     ::serde_json::from_value::<
                         super::types::PhoneNumberListResponse,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "PhoneNumberResponse" => {
                     ::serde_json::from_value::<super::types::PhoneNumberResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(any(feature = "calls", feature = "other-schemas"))]
                 "CallStatus" => {
                     ::serde_json::from_value::<super::types::CallStatus>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "CallStatusFilter" => {
                     ::serde_json::from_value::<super::types::CallStatusFilter>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "CallDirection" => {
                     ::serde_json::from_value::<super::types::CallDirection>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "Call" => {
                     ::serde_json::from_value::<super::types::Call>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "CallListResponse" => {
                     ::serde_json::from_value::<super::types::CallListResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "OutboundCallRequest" => {
                     ::serde_json::from_value::<super::types::OutboundCallRequest>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "OutboundCallStatus" => {
                     ::serde_json::from_value::<super::types::OutboundCallStatus>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "OutboundCallResponse" => {
                     ::serde_json::from_value::<super::types::OutboundCallResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "call-control")]
                 "CallControlCommand" => {
                     ::serde_json::from_value::<super::types::CallControlCommand>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "call-control")]
                 "InjectContextCommand" => {
                     ::serde_json::from_value::<super::types::InjectContextCommand>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "call-control")]
                 "SayCommand" => {
                     ::serde_json::from_value::<super::types::SayCommand>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "call-control")]
                 "EndCallCommand" => {
                     ::serde_json::from_value::<super::types::EndCallCommand>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "call-control")]
                 "TransferCommand" => {
                     ::serde_json::from_value::<super::types::TransferCommand>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "call-control")]
                 "CallControlResponse" => {
                     ::serde_json::from_value::<super::types::CallControlResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "usage")]
                 "UsageCallType" => {
                     ::serde_json::from_value::<super::types::UsageCallType>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "usage")]
                 "UsageLog" => {
                     ::serde_json::from_value::<super::types::UsageLog>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "usage")]
                 "UsageSummary" => {
                     ::serde_json::from_value::<super::types::UsageSummary>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "usage")]
                 "UsageLogListResponse" => {
                     ::serde_json::from_value::<super::types::UsageLogListResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "Organization" => {
                     ::serde_json::from_value::<super::types::Organization>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "OrganizationChild" => {
                     ::serde_json::from_value::<super::types::OrganizationChild>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "Account" => {
                     ::serde_json::from_value::<super::types::Account>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "OrganizationCreate" => {
                     ::serde_json::from_value::<super::types::OrganizationCreate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "OrganizationCreated" => {
                     ::serde_json::from_value::<super::types::OrganizationCreated>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "SipTransport" => {
                     ::serde_json::from_value::<super::types::SipTransport>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "SipTrunk" => {
                     ::serde_json::from_value::<super::types::SipTrunk>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "SipTrunkCreate" => {
                     ::serde_json::from_value::<super::types::SipTrunkCreate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "SipTrunkListResponse" => {
                     ::serde_json::from_value::<super::types::SipTrunkListResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "SipTrunkResponse" => {
                     ::serde_json::from_value::<super::types::SipTrunkResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "voices")]
                 "VoiceListResponse" => {
                     ::serde_json::from_value::<super::types::VoiceListResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "BYOKProvider" => {
                     ::serde_json::from_value::<super::types::ByokProvider>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "BYOKKeys" => {
                     ::serde_json::from_value::<super::types::ByokKeys>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "BYOKKeysResponse" => {
                     ::serde_json::from_value::<super::types::ByokKeysResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "BYOKConfigCreate" => {
                     ::serde_json::from_value::<super::types::ByokConfigCreate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "BYOKConfigDelete" => {
                     ::serde_json::from_value::<super::types::ByokConfigDelete>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "BYOKUpdateResponse" => {
                     ::serde_json::from_value::<super::types::ByokUpdateResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "BYOKProviderModel" => {
                     ::serde_json::from_value::<super::types::ByokProviderModel>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "BYOKProviderConfig" => {
                     ::serde_json::from_value::<super::types::ByokProviderConfig>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "BYOKProviderConfigListResponse" => {
                     ::serde_json::from_value::<
                         super::types::ByokProviderConfigListResponse,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "Domain" => {
                     ::serde_json::from_value::<super::types::Domain>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "ResendDomain" => {
                     ::serde_json::from_value::<super::types::ResendDomain>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "DomainCreate" => {
                     ::serde_json::from_value::<super::types::DomainCreate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "DomainSyncRequest" => {
                     ::serde_json::from_value::<super::types::DomainSyncRequest>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "DomainGetResponse" => {
                     ::serde_json::from_value::<super::types::DomainGetResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "DomainResponse" => {
                     ::serde_json::from_value::<super::types::DomainResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "DomainSyncResponse" => {
                     ::serde_json::from_value::<super::types::DomainSyncResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "ResendDomainListResponse" => {
                     ::serde_json::from_value::<
                         super::types::ResendDomainListResponse,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "AnalysisTemplate" => {
                     ::serde_json::from_value::<super::types::AnalysisTemplate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "CreateAnalysisTemplate" => {
                     ::serde_json::from_value::<
                         super::types::CreateAnalysisTemplate,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "UpdateAnalysisTemplate" => {
                     ::serde_json::from_value::<
                         super::types::UpdateAnalysisTemplate,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "AnalysisTemplateListResponse" => {
                     ::serde_json::from_value::<
                         super::types::AnalysisTemplateListResponse,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "AnalysisTemplateResponse" => {
                     ::serde_json::from_value::<
                         super::types::AnalysisTemplateResponse,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignStatus" => {
                     ::serde_json::from_value::<super::types::CampaignStatus>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignUpdateStatus" => {
                     ::serde_json::from_value::<super::types::CampaignUpdateStatus>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "Campaign" => {
                     ::serde_json::from_value::<super::types::Campaign>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignCreate" => {
                     ::serde_json::from_value::<super::types::CampaignCreate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignUpdate" => {
                     ::serde_json::from_value::<super::types::CampaignUpdate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignListResponse" => {
                     ::serde_json::from_value::<super::types::CampaignListResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignResponse" => {
                     ::serde_json::from_value::<super::types::CampaignResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignLeadStatus" => {
                     ::serde_json::from_value::<super::types::CampaignLeadStatus>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignLead" => {
                     ::serde_json::from_value::<super::types::CampaignLead>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignLeadCreate" => {
                     ::serde_json::from_value::<super::types::CampaignLeadCreate>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignLeadListResponse" => {
                     ::serde_json::from_value::<
                         super::types::CampaignLeadListResponse,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CampaignLeadResponse" => {
                     ::serde_json::from_value::<super::types::CampaignLeadResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "WebhookEventType" => {
                     ::serde_json::from_value::<super::types::WebhookEventType>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "WebhookHeaders" => {
                     ::serde_json::from_value::<super::types::WebhookHeaders>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "XAIRealtimeWebhookNotes" => {
                     ::serde_json::from_value::<
                         super::types::XaiRealtimeWebhookNotes,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "CallObjectType" => {
                     ::serde_json::from_value::<super::types::CallObjectType>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "CallObject" => {
                     ::serde_json::from_value::<super::types::CallObject>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "Customer" => {
                     ::serde_json::from_value::<super::types::Customer>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "WebhookPhoneNumber" => {
                     ::serde_json::from_value::<super::types::WebhookPhoneNumber>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "AssistantWebhookObject" => {
                     ::serde_json::from_value::<
                         super::types::AssistantWebhookObject,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "AssistantRequestPayload" => {
                     ::serde_json::from_value::<
                         super::types::AssistantRequestPayload,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "AssistantRequestMessage" => {
                     ::serde_json::from_value::<
                         super::types::AssistantRequestMessage,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "AssistantRequestResponse" => {
                     ::serde_json::from_value::<
                         super::types::AssistantRequestResponse,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "ToolCallsPayload" => {
                     ::serde_json::from_value::<super::types::ToolCallsPayload>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "ToolCallsMessage" => {
                     ::serde_json::from_value::<super::types::ToolCallsMessage>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "ToolCall" => {
                     ::serde_json::from_value::<super::types::ToolCall>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "ToolCallFunction" => {
                     ::serde_json::from_value::<super::types::ToolCallFunction>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "ToolCallsResponse" => {
                     ::serde_json::from_value::<super::types::ToolCallsResponse>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "ToolCallResult" => {
                     ::serde_json::from_value::<super::types::ToolCallResult>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "StatusUpdatePayload" => {
                     ::serde_json::from_value::<super::types::StatusUpdatePayload>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "StatusUpdateMessage" => {
                     ::serde_json::from_value::<super::types::StatusUpdateMessage>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "EndOfCallReportPayload" => {
                     ::serde_json::from_value::<
                         super::types::EndOfCallReportPayload,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "other-schemas")]
                 "EndOfCallReportMessage" => {
                     ::serde_json::from_value::<
                         super::types::EndOfCallReportMessage,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "ListAssistantsErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::ListAssistantsErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "ListAssistantsError" => {
                     ::serde_json::from_value::<super::types::ListAssistantsError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "CreateAssistantErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::CreateAssistantErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "CreateAssistantError" => {
                     ::serde_json::from_value::<super::types::CreateAssistantError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "GetAssistantErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::GetAssistantErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "GetAssistantError" => {
                     ::serde_json::from_value::<super::types::GetAssistantError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "UpdateAssistantErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::UpdateAssistantErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "UpdateAssistantError" => {
                     ::serde_json::from_value::<super::types::UpdateAssistantError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "DeleteAssistantErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::DeleteAssistantErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "agents")]
                 "DeleteAssistantError" => {
                     ::serde_json::from_value::<super::types::DeleteAssistantError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "ListToolTemplatesErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::ListToolTemplatesErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "ListToolTemplatesError" => {
                     ::serde_json::from_value::<
                         super::types::ListToolTemplatesError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "CreateToolTemplateErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::CreateToolTemplateErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "CreateToolTemplateError" => {
                     ::serde_json::from_value::<
                         super::types::CreateToolTemplateError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "GetToolTemplateErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::GetToolTemplateErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "GetToolTemplateError" => {
                     ::serde_json::from_value::<super::types::GetToolTemplateError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "UpdateToolTemplateErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::UpdateToolTemplateErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "UpdateToolTemplateError" => {
                     ::serde_json::from_value::<
                         super::types::UpdateToolTemplateError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "DeleteToolTemplateErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::DeleteToolTemplateErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "tool-templates")]
                 "DeleteToolTemplateError" => {
                     ::serde_json::from_value::<
                         super::types::DeleteToolTemplateError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "ListNumbersErrorBody" => {
                     ::serde_json::from_value::<super::types::ListNumbersErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "ListNumbersError" => {
                     ::serde_json::from_value::<super::types::ListNumbersError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "RegisterNumberErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::RegisterNumberErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "RegisterNumberError" => {
                     ::serde_json::from_value::<super::types::RegisterNumberError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "GetNumberErrorBody" => {
                     ::serde_json::from_value::<super::types::GetNumberErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "GetNumberError" => {
                     ::serde_json::from_value::<super::types::GetNumberError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "UpdateNumberErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::UpdateNumberErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "UpdateNumberError" => {
                     ::serde_json::from_value::<super::types::UpdateNumberError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "DeleteNumberErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::DeleteNumberErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "numbers")]
                 "DeleteNumberError" => {
                     ::serde_json::from_value::<super::types::DeleteNumberError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "ListCallsErrorBody" => {
                     ::serde_json::from_value::<super::types::ListCallsErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "ListCallsError" => {
                     ::serde_json::from_value::<super::types::ListCallsError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "GetCallErrorBody" => {
                     ::serde_json::from_value::<super::types::GetCallErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "GetCallError" => {
                     ::serde_json::from_value::<super::types::GetCallError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "CreateOutboundCallErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::CreateOutboundCallErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "calls")]
                 "CreateOutboundCallError" => {
                     ::serde_json::from_value::<
                         super::types::CreateOutboundCallError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "call-control")]
                 "ControlCallErrorBody" => {
                     ::serde_json::from_value::<super::types::ControlCallErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "call-control")]
                 "ControlCallError" => {
                     ::serde_json::from_value::<super::types::ControlCallError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "usage")]
                 "GetUsageErrorBody" => {
                     ::serde_json::from_value::<super::types::GetUsageErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "usage")]
                 "GetUsageError" => {
                     ::serde_json::from_value::<super::types::GetUsageError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "ListSipTrunksErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::ListSipTrunksErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "ListSipTrunksError" => {
                     ::serde_json::from_value::<super::types::ListSipTrunksError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "CreateSipTrunkErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::CreateSipTrunkErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "CreateSipTrunkError" => {
                     ::serde_json::from_value::<super::types::CreateSipTrunkError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "GetSipTrunkErrorBody" => {
                     ::serde_json::from_value::<super::types::GetSipTrunkErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "GetSipTrunkError" => {
                     ::serde_json::from_value::<super::types::GetSipTrunkError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "DeleteSipTrunkErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::DeleteSipTrunkErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "sip-trunks")]
                 "DeleteSipTrunkError" => {
                     ::serde_json::from_value::<super::types::DeleteSipTrunkError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "voices")]
                 "ListVoicesErrorBody" => {
                     ::serde_json::from_value::<super::types::ListVoicesErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "voices")]
                 "ListVoicesError" => {
                     ::serde_json::from_value::<super::types::ListVoicesError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "GetByokConfigsErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::GetByokConfigsErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "GetByokConfigsError" => {
                     ::serde_json::from_value::<super::types::GetByokConfigsError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "AddByokConfigErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::AddByokConfigErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "AddByokConfigError" => {
                     ::serde_json::from_value::<super::types::AddByokConfigError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "DeleteByokConfigErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::DeleteByokConfigErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "DeleteByokConfigError" => {
                     ::serde_json::from_value::<
                         super::types::DeleteByokConfigError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "GetByokProviderConfigsErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::GetByokProviderConfigsErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "byok")]
                 "GetByokProviderConfigsError" => {
                     ::serde_json::from_value::<
                         super::types::GetByokProviderConfigsError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "GetDomainErrorBody" => {
                     ::serde_json::from_value::<super::types::GetDomainErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "GetDomainError" => {
                     ::serde_json::from_value::<super::types::GetDomainError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "AddDomainErrorBody" => {
                     ::serde_json::from_value::<super::types::AddDomainErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "AddDomainError" => {
                     ::serde_json::from_value::<super::types::AddDomainError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "DeleteDomainErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::DeleteDomainErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "DeleteDomainError" => {
                     ::serde_json::from_value::<super::types::DeleteDomainError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "ListResendDomainsErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::ListResendDomainsErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "ListResendDomainsError" => {
                     ::serde_json::from_value::<
                         super::types::ListResendDomainsError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "SyncResendDomainErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::SyncResendDomainErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "SyncResendDomainError" => {
                     ::serde_json::from_value::<
                         super::types::SyncResendDomainError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "VerifyDomainErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::VerifyDomainErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "VerifyDomainError" => {
                     ::serde_json::from_value::<super::types::VerifyDomainError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "RefreshDomainErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::RefreshDomainErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "domains")]
                 "RefreshDomainError" => {
                     ::serde_json::from_value::<super::types::RefreshDomainError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "ListAnalysisTemplatesErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::ListAnalysisTemplatesErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "ListAnalysisTemplatesError" => {
                     ::serde_json::from_value::<
                         super::types::ListAnalysisTemplatesError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "CreateAnalysisTemplateErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::CreateAnalysisTemplateErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "CreateAnalysisTemplateError" => {
                     ::serde_json::from_value::<
                         super::types::CreateAnalysisTemplateError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "GetAnalysisTemplateErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::GetAnalysisTemplateErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "GetAnalysisTemplateError" => {
                     ::serde_json::from_value::<
                         super::types::GetAnalysisTemplateError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "UpdateAnalysisTemplateErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::UpdateAnalysisTemplateErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "UpdateAnalysisTemplateError" => {
                     ::serde_json::from_value::<
                         super::types::UpdateAnalysisTemplateError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "DeleteAnalysisTemplateErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::DeleteAnalysisTemplateErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "analysis-templates")]
                 "DeleteAnalysisTemplateError" => {
                     ::serde_json::from_value::<
                         super::types::DeleteAnalysisTemplateError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "GetOrganizationErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::GetOrganizationErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "GetOrganizationError" => {
                     ::serde_json::from_value::<super::types::GetOrganizationError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "CreateOrganizationErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::CreateOrganizationErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "CreateOrganizationError" => {
                     ::serde_json::from_value::<
                         super::types::CreateOrganizationError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "GetOrganizationLegacyErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::GetOrganizationLegacyErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "organization")]
                 "GetOrganizationLegacyError" => {
                     ::serde_json::from_value::<
                         super::types::GetOrganizationLegacyError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "ListCampaignsErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::ListCampaignsErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "ListCampaignsError" => {
                     ::serde_json::from_value::<super::types::ListCampaignsError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CreateCampaignErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::CreateCampaignErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "CreateCampaignError" => {
                     ::serde_json::from_value::<super::types::CreateCampaignError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "GetCampaignErrorBody" => {
                     ::serde_json::from_value::<super::types::GetCampaignErrorBody>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "GetCampaignError" => {
                     ::serde_json::from_value::<super::types::GetCampaignError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "UpdateCampaignErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::UpdateCampaignErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "UpdateCampaignError" => {
                     ::serde_json::from_value::<super::types::UpdateCampaignError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "DeleteCampaignErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::DeleteCampaignErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "DeleteCampaignError" => {
                     ::serde_json::from_value::<super::types::DeleteCampaignError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "ListCampaignLeadsErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::ListCampaignLeadsErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "ListCampaignLeadsError" => {
                     ::serde_json::from_value::<
                         super::types::ListCampaignLeadsError,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "AddCampaignLeadErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::AddCampaignLeadErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "AddCampaignLeadError" => {
                     ::serde_json::from_value::<super::types::AddCampaignLeadError>(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "RemoveCampaignLeadErrorBody" => {
                     ::serde_json::from_value::<
                         super::types::RemoveCampaignLeadErrorBody,
                     >(value)
                         .and_then(::serde_json::to_value)
                 }
+                #[cfg(feature = "campaigns")]
                 "RemoveCampaignLeadError" => {
                     ::serde_json::from_value::<
                         super::types::RemoveCampaignLeadError,

@@ -39,6 +39,9 @@
 #[allow(clippy::all, unused_imports, rustdoc::all)]
 mod generated;
 
+/// The webhook payloads are schemas no operation uses: the `other-schemas` feature (on by default).
+#[cfg(feature = "other-schemas")]
+#[cfg_attr(docsrs, doc(cfg(feature = "other-schemas")))]
 pub mod webhooks;
 
 pub use agentdial_core::{self, retry_after, ApiKey, BuildError, ClientOptions};
