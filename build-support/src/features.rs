@@ -179,10 +179,11 @@ fn document_roots(document: &Value) -> BTreeMap<(String, String), BTreeSet<Strin
                 if let Some(target) = map.get("$ref").and_then(Value::as_str) {
                     if let Some(schema) = target.strip_prefix("#/components/schemas/") {
                         out.insert(schema.replace("~1", "/").replace("~0", "~").to_upper_camel_case());
-                    } else if target.starts_with("#/components/") && seen.insert(target.to_owned()) {
-                        if let Some(component) = document.pointer(&target[1..]) {
-                            refs(component, document, seen, out);
-                        }
+                    } else if target.starts_with("#/components/")
+                        && seen.insert(target.to_owned())
+                        && let Some(component) = document.pointer(&target[1..])
+                    {
+                        refs(component, document, seen, out);
                     }
                 }
                 for v in map.values() {

@@ -34,12 +34,13 @@
 //! println!("{} schemas; default server {}", spec::SCHEMAS.len(), spec::DEFAULT_BASE_URL);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(clippy::all, unused_imports, rustdoc::all)]
 mod generated;
 
-/// The webhook payloads are schemas no operation uses: the `other-schemas` feature (on by default).
+// The webhook payloads are schemas no operation uses: the `other-schemas` feature (on by default).
 #[cfg(feature = "other-schemas")]
 #[cfg_attr(docsrs, doc(cfg(feature = "other-schemas")))]
 pub mod webhooks;
