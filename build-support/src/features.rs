@@ -501,6 +501,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The line before `needle` in `text` (its `cfg`, if it has one).
+    fn gate_of(text: &str, needle: &str) -> String {
+        let at = text.find(needle).unwrap_or_else(|| panic!("{needle} missing:\n{text}"));
+        let before = &text[..at];
+        let line_start = before.trim_end().rfind('\n').map_or(0, |i| i + 1);
+        before[line_start..].trim().to_owned()
+    }
+
     fn sample() -> syn::File {
         syn::parse_quote! {
             pub mod types {
@@ -566,12 +574,7 @@ mod tests {
         let split = gate_by_tag(&mut file, &document).unwrap();
         assert_eq!(split.features.keys().collect::<Vec<_>>(), ["calls", "other-schemas", "phone-numbers"]);
         let text = prettyplease::unparse(&file);
-        let gate_of = |needle: &str| -> String {
-            let at = text.find(needle).unwrap_or_else(|| panic!("{needle} missing:\n{text}"));
-            let before = &text[..at];
-            let line_start = before.trim_end().rfind('\n').map_or(0, |i| i + 1);
-            before[line_start..].trim().to_owned()
-        };
+        let gate_of = |needle: &str| gate_of(&text, needle);
         // Calls reach Call, Assistant and Status; the Webhook (no operation) reaches Call too.
         assert_eq!(
             gate_of("pub struct Call "),
@@ -623,12 +626,7 @@ mod tests {
         let split = gate_by_tag(&mut file, &document).unwrap();
         assert_eq!(split.features.keys().collect::<Vec<_>>(), ["calls", "numbers", "other-schemas"]);
         let text = prettyplease::unparse(&file);
-        let gate_of = |needle: &str| -> String {
-            let at = text.find(needle).unwrap_or_else(|| panic!("{needle} missing:\n{text}"));
-            let before = &text[..at];
-            let line_start = before.trim_end().rfind('\n').map_or(0, |i| i + 1);
-            before[line_start..].trim().to_owned()
-        };
+        let gate_of = |needle: &str| gate_of(&text, needle);
         // The operation builder goes with its operation's tag ...
         assert_eq!(gate_of("pub struct GetNumber<'a>"), r#"#[cfg(feature = "numbers")]"#);
         assert_eq!(gate_of("impl<'a> GetNumber<'a>"), r#"#[cfg(feature = "numbers")]"#);
