@@ -39,6 +39,57 @@ pub fn drop_misplaced_formats(doc: &mut Value, report: &mut Report) -> Result<()
     })
 }
 
+/// The string formats typify gives a Rust type of their own (anything else stays a `String`).
+const TYPED_STRING_FORMATS: &[&str] = &["uuid", "date", "date-time", "ip", "ipv4", "ipv6"];
+
+/// Whether `value` is what the generated code's type for `format` accepts: the same parsers the
+/// generated types deserialize with (`uuid::Uuid`, chrono's `NaiveDate` and `DateTime`,
+/// `std::net`).
+fn parses_as(format: &str, value: &str) -> bool {
+    match format {
+        "uuid" => uuid::Uuid::parse_str(value).is_ok(),
+        "date" => value.parse::<chrono::NaiveDate>().is_ok(),
+        "date-time" => value.parse::<chrono::DateTime<chrono::FixedOffset>>().is_ok(),
+        "ip" => value.parse::<std::net::IpAddr>().is_ok(),
+        "ipv4" => value.parse::<std::net::Ipv4Addr>().is_ok(),
+        "ipv6" => value.parse::<std::net::Ipv6Addr>().is_ok(),
+        _ => true,
+    }
+}
+
+/// A string `format` that the schema's own `example`, `examples` or `default` does not satisfy
+/// (`format: uuid` with example `CON-f972836a-…`, `format: date-time` with example
+/// `2020-01-01 12:00:00`).
+///
+/// typify makes such a field `uuid::Uuid`, `chrono` or `std::net` typed, so the values the
+/// provider documents would fail to decode. The document's own values are the evidence of what is
+/// sent: the format is dropped (the field is a `String` and keeps the value exactly), with the
+/// value that contradicts it in the report. Formats typify leaves as strings are not touched.
+pub fn drop_contradicted_formats(doc: &mut Value, report: &mut Report) -> Result<()> {
+    for_each_schema(doc, &mut |ptr, schema| {
+        let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+        let Some(format) = obj.get("format").and_then(Value::as_str) else { return Ok(()) };
+        if !TYPED_STRING_FORMATS.contains(&format) {
+            return Ok(());
+        }
+        let examples = obj.get("examples").and_then(Value::as_array).into_iter().flatten();
+        let evidence = ["example", "default"].iter().filter_map(|k| obj.get(*k)).chain(examples);
+        let Some(contradiction) =
+            evidence.filter_map(Value::as_str).find(|v| !parses_as(format, v)).map(str::to_owned)
+        else {
+            return Ok(());
+        };
+        let format = format.to_owned();
+        obj.remove("format");
+        report.record(
+            "drop_contradicted_formats",
+            format!("{ptr}/format"),
+            format!("`format: {format}` dropped: the schema's own value {contradiction:?} is not a {format}; the field is a string"),
+        );
+        Ok(())
+    })
+}
+
 /// Lower bounds of zero on lengths and counts (`minLength: 0`, `minItems: 0`, `minProperties: 0`).
 ///
 /// They assert nothing, and typify turns `minLength: 0` into `if value.chars().count() < 0usize`,
@@ -189,6 +240,42 @@ mod tests {
     }
     use crate::transform::yaml;
     use serde_json::json;
+
+    #[test]
+    fn drops_formats_its_own_values_contradict() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\ncomponents:\n  schemas:\n    Conv: {type: string, format: uuid, example: CON-f972836a-550f-45fa-956c-12a2ab5b7d22}\n    Leg: {type: string, format: uuid, example: 63f61863-4a51-4f6b-86e1-46edebcf9356}\n    A:\n      type: object\n      properties:\n        start: {type: string, format: date-time, example: '2020-01-01 12:00:00'}\n        at: {type: string, format: date-time, example: '2016-11-14T07:45:14Z'}\n        day: {type: string, format: date, default: today}\n        ip: {type: string, format: ipv4, examples: ['10.0.0.1', 'localhost']}\n        link: {type: string, format: uri, example: not a uri}\n        n: {type: integer, format: int64, example: 3}\n        bare: {type: string, format: uuid}\n",
+        );
+        let mut report = Report::default();
+        drop_contradicted_formats(&mut doc, &mut report).unwrap();
+        let s = &doc["components"]["schemas"];
+        assert_eq!(
+            s["Conv"],
+            json!({"type": "string", "example": "CON-f972836a-550f-45fa-956c-12a2ab5b7d22"})
+        );
+        assert_eq!(s["Leg"]["format"], "uuid");
+        let p = &s["A"]["properties"];
+        assert_eq!(p["start"].get("format"), None);
+        assert_eq!(p["at"]["format"], "date-time");
+        assert_eq!(p["day"].get("format"), None);
+        assert_eq!(p["ip"].get("format"), None);
+        assert_eq!(p["link"]["format"], "uri", "typify keeps a `uri` a String anyway");
+        assert_eq!(p["n"]["format"], "int64");
+        assert_eq!(p["bare"]["format"], "uuid", "no value of its own: the format stands");
+        let pointers: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            [
+                "/components/schemas/Conv/format",
+                "/components/schemas/A/properties/start/format",
+                "/components/schemas/A/properties/day/format",
+                "/components/schemas/A/properties/ip/format",
+            ]
+        );
+        assert!(
+            report.entries[0].change.contains("\"CON-f972836a-550f-45fa-956c-12a2ab5b7d22\" is not a uuid")
+        );
+    }
 
     #[test]
     fn drops_formats_of_objects_and_arrays_only() {

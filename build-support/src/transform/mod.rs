@@ -24,7 +24,7 @@ pub use descriptions::sanitize_descriptions;
 pub use enums::{deduplicate_enum_values, retype_contradicted_enums, widen_unnameable_enums};
 pub use examples::widen_contradicted_types;
 pub use formats::{
-    drop_misplaced_formats, drop_vacuous_bounds, merge_single_member_compositions,
+    drop_contradicted_formats, drop_misplaced_formats, drop_vacuous_bounds, merge_single_member_compositions,
     split_combined_compositions,
 };
 pub use media_types::{
@@ -93,6 +93,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "drop_misplaced_formats",
         drop_misplaced_formats,
         "typify panics on `format` next to a type other than string or number (`type: object, format: uri-map`), where it asserts nothing",
+    ),
+    (
+        "drop_contradicted_formats",
+        drop_contradicted_formats,
+        "typify gives `uuid`, `date`, `date-time` and `ip*` strings Rust types of their own, so a field whose own example or default is not such a value (`format: uuid`, example `CON-f972836a-…`) could not decode what the provider documents; the format is dropped and the field stays a string",
     ),
     (
         "drop_vacuous_bounds",
