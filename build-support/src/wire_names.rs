@@ -2,6 +2,9 @@
 //! transformation. A parameter renamed so its Rust identifier is distinct is sent under its
 //! original name: the key progenitor writes into the request (`QueryParam::new("…", …)`,
 //! `header_map.append("…", …)`) is replaced by the `x-agentdial-wire-name` the transformation kept.
+//!
+//! `restore_property_wire_names`: the same for `distinct_property_identifiers`: the renamed
+//! property key (`Ok~2`) in the field's `#[serde(rename = "…")]` becomes the original name again.
 
 use crate::transform::WIRE_NAME_EXTENSION;
 use anyhow::{Result, bail};
@@ -85,6 +88,47 @@ pub fn restore_parameter_wire_names(file: &mut syn::File, document: &Value) -> R
     Ok(())
 }
 
+/// Renamed property key → wire name, from every object schema of the transformed document.
+pub fn renamed_properties(document: &Value) -> BTreeMap<String, String> {
+    fn walk(v: &Value, out: &mut BTreeMap<String, String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Object(names)) = m.get(crate::transform::PROPERTY_WIRE_NAMES_EXTENSION) {
+                    for (renamed, wire) in names {
+                        if let Some(wire) = wire.as_str() {
+                            out.insert(renamed.clone(), wire.to_owned());
+                        }
+                    }
+                }
+                m.values().for_each(|c| walk(c, out));
+            }
+            Value::Array(l) => l.iter().for_each(|c| walk(c, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(document, &mut out);
+    out
+}
+
+/// Puts the original name of every renamed property back where the generated code spells the
+/// renamed key as a string literal (`#[serde(rename = "Ok~2")]`, which serde and schemars read).
+/// The renamed keys are unique in the document (`distinct_property_identifiers` skips any key the
+/// document uses), so the literal cannot be anything else. Returns the renamed keys that the code
+/// does not contain (a schema that generated no type).
+pub fn restore_property_wire_names(body: &mut String, document: &Value) -> Vec<String> {
+    let mut absent = Vec::new();
+    for (renamed, wire) in renamed_properties(document) {
+        let literal = format!("{renamed:?}");
+        if body.contains(&literal) {
+            *body = body.replace(&literal, &format!("{wire:?}"));
+        } else {
+            absent.push(renamed);
+        }
+    }
+    absent
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +158,19 @@ mod tests {
         assert!(text.contains(r#"header_map.append("x-key>""#), "{text}");
         // Only request keys: an unrelated call with the same string is left alone.
         assert!(text.contains(r#"other.append("StartTimeLt", 1)"#), "{text}");
+    }
+
+    #[test]
+    fn renamed_properties_are_read_and_written_under_their_wire_name() {
+        let document = json!({"components": {"schemas": {"R": {"properties": {"ok": {}, "Ok~2": {}},
+            crate::transform::PROPERTY_WIRE_NAMES_EXTENSION: {"Ok~2": "Ok", "gone~2": "gone"}}}}});
+        let mut body =
+            "pub struct R {\n    pub ok: bool,\n    #[serde(rename = \"Ok~2\")]\n    pub ok_2: String,\n}\n"
+                .to_owned();
+        let absent = restore_property_wire_names(&mut body, &document);
+        assert!(body.contains(r#"#[serde(rename = "Ok")]"#), "{body}");
+        assert!(!body.contains("Ok~2"), "{body}");
+        assert_eq!(absent, ["gone~2"]);
     }
 
     #[test]

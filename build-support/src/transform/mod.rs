@@ -14,6 +14,7 @@ mod numbers;
 mod openapi31;
 mod operation_ids;
 mod parameters;
+mod properties;
 mod refs;
 mod required;
 mod responses;
@@ -39,6 +40,7 @@ pub use parameters::{
     WIRE_NAME_EXTENSION, complete_path_parameters, distinct_parameter_identifiers, non_nullable_parameters,
     strip_auth_header_parameters,
 };
+pub use properties::{PROPERTY_WIRE_NAMES_EXTENSION, distinct_property_identifiers};
 pub use refs::{inline_unfollowed_refs, wrap_ref_siblings};
 pub use required::drop_undefined_required;
 pub use responses::{
@@ -160,9 +162,14 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "progenitor names arguments after parameters, and names that differ only in punctuation (`StartTime`, `StartTime<`) become the same Rust identifier; the later ones are renamed in the client and sent under their original name",
     ),
     (
+        "distinct_property_identifiers",
+        distinct_property_identifiers,
+        "typify names a field after its property, and names that differ only in case or punctuation (`ok` and `Ok`, `_links` and `links`) become one Rust field declared twice; the later ones get a distinct field that is still read and written under the original name",
+    ),
+    (
         "non_nullable_parameters",
         non_nullable_parameters,
-        "a parameter cannot carry JSON null (absent already means none), and progenitor's header code does not compile for a nullable optional parameter; `nullable` is dropped from parameter schemas",
+        "a parameter cannot carry JSON null (absent already means none), and progenitor's header code does not compile for a nullable optional parameter; `nullable` is dropped from parameter schemas (a reference to a nullable component becomes a copy of it without `nullable`)",
     ),
     (
         "choose_request_media_type",

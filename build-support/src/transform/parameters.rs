@@ -165,8 +165,12 @@ fn mark_required(ptr: &str, list: &mut [Value], report: &mut Report) {
 /// parameter already means "none". typify makes the schema `Option<T>` and progenitor wraps an
 /// optional parameter in another `Option`, then formats a header from the inner `Option`, which
 /// does not compile. `nullable` is dropped from parameter schemas (inline, in `components`, and at
-/// the top of a wrapped `$ref`); the parameter stays optional unless the document requires it.
+/// the top of a wrapped `$ref`); the parameter stays optional unless the document requires it. A
+/// parameter schema that is a reference (bare or wrapped in a one-member `allOf`) to a nullable
+/// component schema becomes a copy of that schema without `nullable` (the component stays as it is
+/// for the bodies that use it).
 pub fn non_nullable_parameters(doc: &mut Value, report: &mut Report) -> Result<()> {
+    let schemas = doc.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
     let fix = |ptr: &str, params: &mut Value, report: &mut Report| {
         for (i, param) in params.as_array_mut().into_iter().flatten().enumerate() {
             let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else { continue };
@@ -175,6 +179,21 @@ pub fn non_nullable_parameters(doc: &mut Value, report: &mut Report) -> Result<(
                     "non_nullable_parameters",
                     format!("{ptr}/{i}/schema"),
                     "`nullable` dropped: a parameter cannot carry JSON null (absent means none)",
+                );
+            }
+            if let Some((name, mut target)) = nullable_target(&schemas, schema) {
+                if let Some(t) = target.as_object_mut() {
+                    t.remove("nullable");
+                    schema.remove("$ref");
+                    schema.remove("allOf");
+                    for (k, v) in std::mem::take(t) {
+                        schema.entry(k).or_insert(v);
+                    }
+                }
+                report.record(
+                    "non_nullable_parameters",
+                    format!("{ptr}/{i}/schema"),
+                    format!("the referenced schema `{name}` is nullable: the parameter takes a copy of it without `nullable`"),
                 );
             }
         }
@@ -193,6 +212,25 @@ pub fn non_nullable_parameters(doc: &mut Value, report: &mut Report) -> Result<(
         }
     }
     Ok(())
+}
+
+/// The component schema a parameter schema refers to (`$ref`, or `allOf` with that one member),
+/// when it is nullable (following references between components): its name and a copy.
+fn nullable_target(schemas: &Value, schema: &serde_json::Map<String, Value>) -> Option<(String, Value)> {
+    let reference = match schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+        Some([only]) => only.get("$ref"),
+        Some(_) => None,
+        None => schema.get("$ref"),
+    }?;
+    let mut name = reference.as_str()?.strip_prefix("#/components/schemas/")?.to_owned();
+    for _ in 0..32 {
+        let target = schemas.get(&name)?;
+        if target.get("nullable") == Some(&Value::Bool(true)) {
+            return Some((name, target.clone()));
+        }
+        name = target.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/")?.to_owned();
+    }
+    None
 }
 
 /// Extension on a parameter renamed by [`distinct_parameter_identifiers`]: its name on the wire.
@@ -386,7 +424,8 @@ mod tests {
         non_nullable_parameters(&mut doc, &mut report).unwrap();
         let params = &doc["paths"]["/a/{id}"]["get"]["parameters"];
         assert_eq!(params[0]["schema"], json!({"type": "string"}));
-        assert_eq!(params[1]["schema"], json!({"allOf": [{"$ref": "#/components/schemas/P"}]}));
+        // `P` itself is nullable: the parameter takes a copy of it without `nullable`.
+        assert_eq!(params[1]["schema"], json!({"type": "integer"}));
         assert_eq!(params[2]["schema"], json!({"type": "string"}));
         assert_eq!(doc["paths"]["/a/{id}"]["parameters"][0]["schema"], json!({"type": "string"}));
         assert_eq!(doc["components"]["parameters"]["C"]["schema"], json!({"type": "integer"}));
@@ -399,9 +438,30 @@ mod tests {
                 "/paths/~1a~1{id}/parameters/0/schema",
                 "/paths/~1a~1{id}/get/parameters/0/schema",
                 "/paths/~1a~1{id}/get/parameters/1/schema",
+                "/paths/~1a~1{id}/get/parameters/1/schema",
                 "/components/parameters/C/schema"
             ]
         );
+    }
+
+    #[test]
+    fn a_reference_to_a_nullable_schema_becomes_a_copy_without_nullable() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: x-trace, in: header, schema: {$ref: '#/components/schemas/Id'}}\n        - {name: kind, in: query, schema: {description: d, allOf: [{$ref: '#/components/schemas/Alias'}]}}\n        - {name: plain, in: query, schema: {$ref: '#/components/schemas/Plain'}}\n      responses: {'200': {description: ok}}\ncomponents:\n  schemas:\n    Id: {type: string, nullable: true, maxLength: 9}\n    Alias: {$ref: '#/components/schemas/Kind'}\n    Kind: {type: string, enum: [a, b], nullable: true}\n    Plain: {type: string}\n",
+        );
+        let mut report = Report::default();
+        non_nullable_parameters(&mut doc, &mut report).unwrap();
+        let params = &doc["paths"]["/a"]["get"]["parameters"];
+        assert_eq!(params[0]["schema"], json!({"type": "string", "maxLength": 9}));
+        assert_eq!(params[1]["schema"], json!({"description": "d", "type": "string", "enum": ["a", "b"]}));
+        assert_eq!(params[2]["schema"], json!({"$ref": "#/components/schemas/Plain"}));
+        // The components keep `nullable` for the bodies that use them.
+        assert_eq!(doc["components"]["schemas"]["Id"]["nullable"], json!(true));
+        assert_eq!(doc["components"]["schemas"]["Kind"]["nullable"], json!(true));
+        let changes: Vec<&str> = report.entries.iter().map(|e| e.change.as_str()).collect();
+        assert_eq!(changes.len(), 2);
+        assert!(changes[0].contains("`Id` is nullable"), "{changes:?}");
+        assert!(changes[1].contains("`Kind` is nullable"), "{changes:?}");
     }
 
     #[test]
