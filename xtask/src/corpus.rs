@@ -1,4 +1,5 @@
-//! `cargo xtask corpus`: every document of `tests/corpus/corpus.toml` generated into a scratch
+//! `cargo xtask corpus`: every document of `tests/corpus/corpus.toml` (or of `--set DIR`'s
+//! `corpus.toml`) generated into a scratch
 //! crate of one scratch workspace (one shared target directory, dependencies resolved offline from
 //! this workspace's Cargo.lock) and checked with `cargo check`.
 
@@ -20,6 +21,12 @@ pub struct Options {
     pub no_check: bool,
     /// The scratch directory (default: `<target>/corpus`).
     pub dir: Option<PathBuf>,
+    /// The set of documents: a directory, relative to the workspace root, holding `corpus.toml`
+    /// and the documents it lists (default: `tests/corpus`).
+    pub set: Option<PathBuf>,
+    /// Fail when any operation is skipped or any schema untyped (not only when a document does not
+    /// generate or check).
+    pub complete: bool,
 }
 
 /// What happened to one document.
@@ -100,7 +107,9 @@ fn summarize(generated: &GeneratedProvider, report: &Report) -> Generated {
 }
 
 pub fn run(root: &Path, options: &Options) -> Result<bool> {
-    let manifest = Manifest::load_file(&Manifest::corpus_path(root))?;
+    let set = options.set.clone().unwrap_or_else(|| PathBuf::from("tests").join("corpus"));
+    let manifest_path = set.join("corpus.toml");
+    let manifest = Manifest::load_file(&root.join(&manifest_path))?;
     let docs: Vec<Provider> = if options.docs.is_empty() {
         manifest.providers.clone()
     } else {
@@ -111,7 +120,7 @@ pub fn run(root: &Path, options: &Options) -> Result<bool> {
                 manifest
                     .provider(name)
                     .cloned()
-                    .with_context(|| format!("no document {name:?} in tests/corpus/corpus.toml"))
+                    .with_context(|| format!("no document {name:?} in {}", manifest_path.display()))
             })
             .collect::<Result<_>>()?
     };
@@ -121,9 +130,9 @@ pub fn run(root: &Path, options: &Options) -> Result<bool> {
     let workspace = dir.join("workspace");
     let crates = workspace.join("crates");
     let layout = Layout {
-        specs: PathBuf::from("tests/corpus"),
+        specs: set.clone(),
         crates: crates.clone(),
-        manifest: PathBuf::from("tests/corpus/corpus.toml"),
+        manifest: manifest_path.clone(),
         core_path: root.join("crates").join("core").to_string_lossy().into_owned(),
     };
     let mut outcomes = Vec::new();
@@ -166,7 +175,15 @@ pub fn run(root: &Path, options: &Options) -> Result<bool> {
         }
     }
     print!("{}", render(&outcomes, !options.no_check));
-    let ok = outcomes.iter().all(|o| o.error.is_none() && o.check.as_ref().is_none_or(|c| c.ok));
+    let complete = |o: &Outcome| {
+        !options.complete
+            || o.generated.as_ref().is_some_and(|g| g.skipped.is_empty() && g.untyped_schemas.is_empty())
+    };
+    let ok =
+        outcomes.iter().all(|o| o.error.is_none() && o.check.as_ref().is_none_or(|c| c.ok) && complete(o));
+    if !outcomes.iter().all(complete) {
+        eprintln!("--complete: an operation was skipped or a schema left untyped (listed above)");
+    }
     Ok(ok)
 }
 

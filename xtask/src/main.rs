@@ -106,6 +106,12 @@ enum Command {
         /// Scratch directory (default: the target directory's `corpus/`; kept between runs).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Another set of documents: a directory holding its `corpus.toml` (`tests/constructs`).
+        #[arg(long)]
+        set: Option<PathBuf>,
+        /// Fail when any operation is skipped or any schema left untyped.
+        #[arg(long)]
+        complete: bool,
     },
     /// Dials through one shared client on the multi-thread runtime against the loopback responder
     /// (`examples/throughput.rs`, release build): raw reqwest, provider crate and facade at each
@@ -496,7 +502,9 @@ fn main() -> ExitCode {
             bench_throughput(dials, &in_flight, &providers, runs).map(|()| true)
         }
         Command::BuildCost { single } => build_cost(&single).map(|()| true),
-        Command::Corpus { docs, no_check, dir } => corpus::run(&workspace_root(), &corpus::Options { docs, no_check, dir }),
+        Command::Corpus { docs, no_check, dir, set, complete } => {
+            corpus::run(&workspace_root(), &corpus::Options { docs, no_check, dir, set, complete })
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -37,7 +37,8 @@ pub use numbers::widen_single_precision_numbers;
 pub use openapi31::downgrade_openapi_31;
 pub use operation_ids::{disambiguate_operation_ids, synthesize_operation_ids};
 pub use parameters::{
-    WIRE_NAME_EXTENSION, complete_path_parameters, distinct_parameter_identifiers, non_nullable_parameters,
+    WIRE_NAME_EXTENSION, complete_path_parameters, distinct_parameter_identifiers,
+    drop_optional_cookie_parameters, flatten_deep_object_parameters, non_nullable_parameters,
     strip_auth_header_parameters,
 };
 pub use properties::{PROPERTY_WIRE_NAMES_EXTENSION, distinct_property_identifiers};
@@ -155,6 +156,16 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "strip_auth_header_parameters",
         strip_auth_header_parameters,
         "an `Authorization` header parameter would become a required argument of every method; auth comes from the security scheme instead",
+    ),
+    (
+        "drop_optional_cookie_parameters",
+        drop_optional_cookie_parameters,
+        "progenitor refuses cookie parameters and the operation was skipped; an optional one is removed (reported), so the operation is generated without it",
+    ),
+    (
+        "flatten_deep_object_parameters",
+        flatten_deep_object_parameters,
+        "progenitor refuses `style: deepObject` query parameters and the operation was skipped; an object with named properties is sent as deepObject serializes it, one `name[property]` query parameter per property",
     ),
     (
         "distinct_parameter_identifiers",

@@ -233,6 +233,137 @@ fn nullable_target(schemas: &Value, schema: &serde_json::Map<String, Value>) -> 
     None
 }
 
+/// A query parameter with `style: deepObject` (`filter[from]=a&filter[status]=b`).
+///
+/// progenitor refuses the style, so the whole operation was skipped. When the parameter's schema
+/// is an object with named properties, it is sent exactly as deepObject serializes it by one query
+/// parameter per property, named `name[property]` (nested objects recurse:
+/// `filter[created_at][gte]`), each with the property's schema; a property is required only when
+/// the parameter and every object above it require it. A deepObject without named properties (a
+/// free-form map) is left as published, and its operation stays skipped with the reason reported.
+pub fn flatten_deep_object_parameters(doc: &mut Value, report: &mut Report) -> Result<()> {
+    let snapshot = doc.clone();
+    let follow = |v: &Value| -> Value {
+        let mut v = v.clone();
+        for _ in 0..32 {
+            let Some(r) = v.get("$ref").and_then(Value::as_str) else { break };
+            let Some(t) = r.strip_prefix('#').and_then(|p| snapshot.pointer(p)) else { break };
+            v = t.clone();
+        }
+        v
+    };
+    fn leaves(
+        follow: &dyn Fn(&Value) -> Value,
+        name: &str,
+        schema: &Value,
+        required: bool,
+        depth: usize,
+        out: &mut Vec<(String, Value, bool)>,
+    ) -> bool {
+        let resolved = follow(schema);
+        let Some(props) = resolved.get("properties").and_then(Value::as_object).filter(|p| !p.is_empty())
+        else {
+            return false;
+        };
+        if depth > 8 || resolved.get("additionalProperties").is_some_and(|a| a != &Value::Bool(false)) {
+            return false;
+        }
+        let req: Vec<&str> = resolved
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for (prop, sub) in props {
+            let key = format!("{name}[{prop}]");
+            let sub_required = required && req.contains(&prop.as_str());
+            let sub_resolved = follow(sub);
+            if sub_resolved.get("properties").is_some() {
+                if !leaves(follow, &key, sub, sub_required, depth + 1, out) {
+                    return false;
+                }
+            } else {
+                out.push((key, sub.clone(), sub_required));
+            }
+        }
+        true
+    }
+    for_each_parameter_list(doc, &mut |ptr, params| {
+        let Some(list) = params.as_array_mut() else { return };
+        let mut flattened = Vec::with_capacity(list.len());
+        for (i, param) in std::mem::take(list).into_iter().enumerate() {
+            let resolved = follow(&param);
+            let deep = resolved.get("in").and_then(Value::as_str) == Some("query")
+                && resolved.get("style").and_then(Value::as_str) == Some("deepObject");
+            let (Some(name), Some(schema)) =
+                (resolved.get("name").and_then(Value::as_str), resolved.get("schema"))
+            else {
+                flattened.push(param);
+                continue;
+            };
+            let mut out = Vec::new();
+            let required = resolved.get("required") == Some(&Value::Bool(true));
+            if !deep || !leaves(&follow, name, schema, required, 0, &mut out) {
+                flattened.push(param);
+                continue;
+            }
+            let names: Vec<String> = out.iter().map(|(k, _, _)| format!("`{k}`")).collect();
+            report.record(
+                "flatten_deep_object_parameters",
+                format!("{ptr}/{i}"),
+                format!(
+                    "deepObject parameter `{name}` sent as {} query parameters: {}",
+                    out.len(),
+                    names.join(", ")
+                ),
+            );
+            for (key, sub, sub_required) in out {
+                let mut p = serde_json::Map::new();
+                p.insert("name".into(), Value::String(key));
+                p.insert("in".into(), Value::String("query".into()));
+                if let Some(d) = follow(&sub).get("description").or_else(|| resolved.get("description")) {
+                    p.insert("description".into(), d.clone());
+                }
+                if sub_required {
+                    p.insert("required".into(), Value::Bool(true));
+                }
+                p.insert("schema".into(), sub);
+                flattened.push(Value::Object(p));
+            }
+        }
+        *list = flattened;
+    })
+}
+
+/// An optional `in: cookie` parameter.
+///
+/// progenitor refuses cookie parameters, so the whole operation was skipped. An optional one is
+/// removed (the operation is generated and works without it; the report names what the client
+/// cannot send). A required cookie parameter is left as published: its operation stays skipped,
+/// with the reason reported, since no request without it is valid.
+pub fn drop_optional_cookie_parameters(doc: &mut Value, report: &mut Report) -> Result<()> {
+    let snapshot = doc.clone();
+    for_each_parameter_list(doc, &mut |ptr, params| {
+        let Some(list) = params.as_array_mut() else { return };
+        let mut i = 0;
+        list.retain(|param| {
+            let at = i;
+            i += 1;
+            let resolved = resolve(&snapshot, param);
+            let optional_cookie = resolved.get("in").and_then(Value::as_str) == Some("cookie")
+                && resolved.get("required") != Some(&Value::Bool(true));
+            if optional_cookie {
+                let name = resolved.get("name").and_then(Value::as_str).unwrap_or("?");
+                report.record(
+                    "drop_optional_cookie_parameters",
+                    format!("{ptr}/{at}"),
+                    format!("optional cookie parameter `{name}` not offered by the client (progenitor cannot send cookies)"),
+                );
+            }
+            !optional_cookie
+        });
+    })
+}
+
 /// Extension on a parameter renamed by [`distinct_parameter_identifiers`]: its name on the wire.
 pub const WIRE_NAME_EXTENSION: &str = "x-agentdial-wire-name";
 
@@ -462,6 +593,55 @@ mod tests {
         assert_eq!(changes.len(), 2);
         assert!(changes[0].contains("`Id` is nullable"), "{changes:?}");
         assert!(changes[1].contains("`Kind` is nullable"), "{changes:?}");
+    }
+
+    #[test]
+    fn deep_object_parameters_become_one_query_parameter_per_property() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\npaths:\n  /calls:\n    get:\n      parameters:\n        - {name: filter, in: query, style: deepObject, required: true, schema: {$ref: '#/components/schemas/F'}}\n        - {name: page, in: query, style: deepObject, schema: {type: object, properties: {size: {type: integer}}}}\n        - {name: map, in: query, style: deepObject, schema: {type: object, additionalProperties: {type: string}}}\n        - {name: plain, in: query, schema: {type: string}}\n      responses: {'200': {description: ok}}\ncomponents:\n  schemas:\n    F:\n      type: object\n      required: [status, created_at]\n      properties:\n        status: {type: string, description: s}\n        created_at:\n          type: object\n          required: [gte]\n          properties: {gte: {type: string, format: date-time}, lte: {type: string}}\n        ids: {type: array, items: {type: string}}\n",
+        );
+        let mut report = Report::default();
+        flatten_deep_object_parameters(&mut doc, &mut report).unwrap();
+        let params = doc["paths"]["/calls"]["get"]["parameters"].as_array().unwrap();
+        let names: Vec<(&str, bool)> = params
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap(), p.get("required") == Some(&json!(true))))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("filter[status]", true),
+                ("filter[created_at][gte]", true),
+                ("filter[created_at][lte]", false),
+                ("filter[ids]", false),
+                ("page[size]", false),
+                ("map", false),
+                ("plain", false),
+            ]
+        );
+        assert_eq!(params[0]["description"], "s");
+        assert_eq!(params[1]["schema"], json!({"type": "string", "format": "date-time"}));
+        assert_eq!(params[5]["style"], "deepObject", "a free-form map is left as published");
+        assert_eq!(report.entries.len(), 2);
+    }
+
+    #[test]
+    fn optional_cookie_parameters_are_dropped_required_ones_stay() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\npaths:\n  /a:\n    parameters: [{name: trace, in: cookie, schema: {type: string}}]\n    get:\n      parameters:\n        - {name: session, in: cookie, required: true, schema: {type: string}}\n        - {$ref: '#/components/parameters/Pref'}\n        - {name: q, in: query, schema: {type: string}}\n      responses: {'200': {description: ok}}\ncomponents:\n  parameters:\n    Pref: {name: pref, in: cookie, schema: {type: string}}\n",
+        );
+        let mut report = Report::default();
+        drop_optional_cookie_parameters(&mut doc, &mut report).unwrap();
+        assert_eq!(doc["paths"]["/a"]["parameters"], json!([]));
+        let names: Vec<&str> = doc["paths"]["/a"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["session", "q"]);
+        let at: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(at, ["/paths/~1a/parameters/0", "/paths/~1a/get/parameters/1"]);
     }
 
     #[test]
