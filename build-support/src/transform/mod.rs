@@ -43,7 +43,7 @@ pub use parameters::{
 };
 pub use properties::{PROPERTY_WIRE_NAMES_EXTENSION, distinct_property_identifiers};
 pub use refs::{inline_unfollowed_refs, wrap_ref_siblings};
-pub use required::drop_undefined_required;
+pub use required::{drop_undefined_required, relax_directional_required};
 pub use responses::{
     TYPED_RESPONSES_EXTENSION, TypedResponses, split_default_response, unify_response_bodies, variant_key,
 };
@@ -81,6 +81,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "drop_undefined_required",
         drop_undefined_required,
         "typify turns a required name without a property into a required `serde_json::Value`, so documented responses without it fail to parse",
+    ),
+    (
+        "relax_directional_required",
+        relax_directional_required,
+        "OpenAPI makes a required `readOnly` property required in responses only and a `writeOnly` one in requests only, but typify makes one type for both; where a schema is used the other way the property is optional, so responses without the write-only secret decode and requests need not invent the server's `id`",
     ),
     (
         "widen_contradicted_types",
