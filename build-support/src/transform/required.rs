@@ -48,10 +48,11 @@ fn refs_in(doc: &Value, v: &Value, schemas: &mut BTreeSet<String>, seen: &mut BT
             if let Some(r) = m.get("$ref").and_then(Value::as_str) {
                 if let Some(name) = r.strip_prefix("#/components/schemas/") {
                     schemas.insert(name.replace("~1", "/").replace("~0", "~"));
-                } else if r.starts_with("#/components/") && seen.insert(r.to_owned()) {
-                    if let Some(target) = r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                        refs_in(doc, target, schemas, seen);
-                    }
+                } else if r.starts_with("#/components/")
+                    && seen.insert(r.to_owned())
+                    && let Some(target) = r.strip_prefix('#').and_then(|p| doc.pointer(p))
+                {
+                    refs_in(doc, target, schemas, seen);
                 }
             }
             m.values().for_each(|c| refs_in(doc, c, schemas, seen));
