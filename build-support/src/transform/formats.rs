@@ -39,6 +39,54 @@ pub fn drop_misplaced_formats(doc: &mut Value, report: &mut Report) -> Result<()
     })
 }
 
+/// A `type` that is not one of JSON Schema's (`int`, `float`, `bool`, `file`, `text`, `any`).
+///
+/// typify panics on it (`not yet implemented: invalid type: int`), so every operation using the
+/// schema was skipped. A name that plainly means a JSON type becomes that type (`int`, `long`,
+/// `int32`, `int64` → `integer`; `float`, `double`, `decimal` → `number`; `bool` → `boolean`; `str`,
+/// `text` → `string`; `dict`, `map` → `object`; `list` → `array`; Swagger 2's `file` → `string`
+/// with `format: binary`); any other name is removed, so the schema accepts any JSON value and
+/// nothing the provider sends is refused. Each change is reported.
+pub fn normalize_type_names(doc: &mut Value, report: &mut Report) -> Result<()> {
+    const JSON_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object", "null"];
+    for_each_schema(doc, &mut |ptr, schema| {
+        let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+        let Some(Value::String(declared)) = obj.get("type") else { return Ok(()) };
+        if JSON_TYPES.contains(&declared.as_str()) {
+            return Ok(());
+        }
+        let declared = declared.clone();
+        let meant = match declared.trim().to_ascii_lowercase().as_str() {
+            t if JSON_TYPES.contains(&t) => Some(t.to_owned()),
+            "int" | "long" | "int32" | "int64" | "uint" | "short" => Some("integer".to_owned()),
+            "float" | "double" | "decimal" | "real" => Some("number".to_owned()),
+            "bool" => Some("boolean".to_owned()),
+            "str" | "text" => Some("string".to_owned()),
+            "dict" | "map" => Some("object".to_owned()),
+            "list" => Some("array".to_owned()),
+            "file" => Some("string".to_owned()),
+            _ => None,
+        };
+        let change = match &meant {
+            Some(t) => {
+                obj.insert("type".into(), Value::String(t.clone()));
+                if declared.eq_ignore_ascii_case("file") && !obj.contains_key("format") {
+                    obj.insert("format".into(), Value::String("binary".into()));
+                    format!("`type: {declared}` is not a JSON Schema type: `type: string, format: binary`")
+                } else {
+                    format!("`type: {declared}` is not a JSON Schema type: read as `{t}`")
+                }
+            }
+            None => {
+                obj.remove("type");
+                format!("`type: {declared}` is not a JSON Schema type: removed (any JSON value)")
+            }
+        };
+        report.record("normalize_type_names", format!("{ptr}/type"), change);
+        Ok(())
+    })
+}
+
 /// The string formats typify gives a Rust type of their own (anything else stays a `String`).
 const TYPED_STRING_FORMATS: &[&str] = &["uuid", "date", "date-time", "ip", "ipv4", "ipv6"];
 
@@ -240,6 +288,23 @@ mod tests {
     }
     use crate::transform::yaml;
     use serde_json::json;
+
+    #[test]
+    fn type_names_outside_json_schema_are_read_or_removed() {
+        let mut doc = yaml(
+            "openapi: 3.0.1\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        n: {type: int}\n        f: {type: Double}\n        b: {type: bool}\n        up: {type: file}\n        odd: {type: thing, description: d}\n        ok: {type: string}\n",
+        );
+        let mut report = Report::default();
+        normalize_type_names(&mut doc, &mut report).unwrap();
+        let p = &doc["components"]["schemas"]["A"]["properties"];
+        assert_eq!(p["n"], json!({"type": "integer"}));
+        assert_eq!(p["f"], json!({"type": "number"}));
+        assert_eq!(p["b"], json!({"type": "boolean"}));
+        assert_eq!(p["up"], json!({"type": "string", "format": "binary"}));
+        assert_eq!(p["odd"], json!({"description": "d"}));
+        assert_eq!(p["ok"], json!({"type": "string"}));
+        assert_eq!(report.entries.len(), 5);
+    }
 
     #[test]
     fn drops_formats_its_own_values_contradict() {

@@ -26,7 +26,7 @@ pub use enums::{deduplicate_enum_values, retype_contradicted_enums, widen_unname
 pub use examples::widen_contradicted_types;
 pub use formats::{
     drop_contradicted_formats, drop_misplaced_formats, drop_vacuous_bounds, merge_single_member_compositions,
-    split_combined_compositions,
+    normalize_type_names, split_combined_compositions,
 };
 pub use media_types::{
     BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION, RequestBodyEncoding,
@@ -43,7 +43,7 @@ pub use parameters::{
 };
 pub use properties::{PROPERTY_WIRE_NAMES_EXTENSION, distinct_property_identifiers};
 pub use refs::{inline_unfollowed_refs, wrap_ref_siblings};
-pub use required::{drop_undefined_required, relax_directional_required};
+pub use required::{drop_undefined_required, hoist_boolean_required, relax_directional_required};
 pub use responses::{
     TYPED_RESPONSES_EXTENSION, TypedResponses, split_default_response, unify_response_bodies, variant_key,
 };
@@ -68,6 +68,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "progenitor and openapiv3 accept only OpenAPI 3.0; 3.1 constructs (in any document) become their closest 3.0.3 meaning, annotations and what 3.0 cannot state are dropped with a report",
     ),
     (
+        "normalize_type_names",
+        normalize_type_names,
+        "typify panics on a `type` JSON Schema does not have (`int`, `bool`, `file`) and the operations using it were skipped; a name that plainly means a JSON type becomes it, any other is removed (any JSON value)",
+    ),
+    (
         "merge_single_member_compositions",
         merge_single_member_compositions,
         "a one-member `oneOf`/`anyOf` next to an `allOf` (`oneOf: [X], allOf: [X]`) makes typify merge X into itself, exponentially slowly; the members become one `allOf`",
@@ -76,6 +81,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "wrap_ref_siblings",
         wrap_ref_siblings,
         "openapiv3 drops keywords next to `$ref` (description, nullable); wrapping the reference in `allOf` keeps them",
+    ),
+    (
+        "hoist_boolean_required",
+        hoist_boolean_required,
+        "openapiv3 refuses `required: true` written on a property's schema (Swagger 2 style) and the operations using it were skipped; the name moves to the object's `required` list, as the document means",
     ),
     (
         "drop_undefined_required",

@@ -40,6 +40,58 @@ pub fn drop_undefined_required(doc: &mut Value, report: &mut Report) -> Result<(
     })
 }
 
+/// `required: true` written on a property's own schema (Swagger 2 and hand-written documents:
+/// `phone_number: {type: string, required: true}`), where OpenAPI wants a list of names on the
+/// object.
+///
+/// openapiv3 refuses the boolean, so the operations that use the schema were skipped. The property
+/// becomes required the way the document means it: its name is added to the object's `required`
+/// list (`required: false` is simply removed). A boolean `required` on a schema that is not a
+/// property says nothing and is removed.
+pub fn hoist_boolean_required(doc: &mut Value, report: &mut Report) -> Result<()> {
+    for_each_schema(doc, &mut |ptr, schema| {
+        let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+        if obj.get("required").is_some_and(Value::is_boolean) {
+            obj.remove("required");
+            report.record(
+                "hoist_boolean_required",
+                format!("{ptr}/required"),
+                "boolean `required` on a schema that is not a property: removed",
+            );
+        }
+        let mut hoisted = Vec::new();
+        if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+            for (name, property) in props.iter_mut() {
+                let Some(p) = property.as_object_mut() else { continue };
+                if let Some(Value::Bool(flag)) = p.get("required").cloned() {
+                    p.remove("required");
+                    hoisted.push((name.clone(), flag));
+                }
+            }
+        }
+        for (name, flag) in hoisted {
+            if flag {
+                let list = obj.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+                if let Some(list) = list.as_array_mut()
+                    && !list.iter().any(|r| r.as_str() == Some(name.as_str()))
+                {
+                    list.push(Value::String(name.clone()));
+                }
+            }
+            report.record(
+                "hoist_boolean_required",
+                format!("{}/required", join(&join(ptr, "properties"), &name)),
+                if flag {
+                    format!("`required: true` on the property: `{name}` added to the object's `required`")
+                } else {
+                    "`required: false` on the property: removed (it is optional)".to_owned()
+                },
+            );
+        }
+        Ok(())
+    })
+}
+
 /// Every `$ref` inside `v`, following references to `components` other than schemas (request
 /// bodies, parameters, responses) into what they name.
 fn refs_in(doc: &Value, v: &Value, schemas: &mut BTreeSet<String>, seen: &mut BTreeSet<String>) {
@@ -263,5 +315,20 @@ mod tests {
             &doc["paths"]["/users"]["post"]["responses"]["201"]["content"]["application/json"]["schema"];
         assert_eq!(inline["required"], json!(["token"]));
         assert_eq!(report.entries.len(), 5);
+    }
+
+    #[test]
+    fn boolean_required_on_properties_moves_to_the_object() {
+        let mut doc = yaml(
+            "openapi: 3.0.1\ncomponents:\n  schemas:\n    Call:\n      type: object\n      required: [voice]\n      properties:\n        phone_number: {type: string, required: true}\n        voice: {type: string, required: true}\n        task: {type: string, required: false}\n        plain: {type: string}\n    Loose: {type: string, required: true}\n",
+        );
+        let mut report = Report::default();
+        hoist_boolean_required(&mut doc, &mut report).unwrap();
+        let call = &doc["components"]["schemas"]["Call"];
+        assert_eq!(call["required"], json!(["voice", "phone_number"]));
+        assert_eq!(call["properties"]["phone_number"], json!({"type": "string"}));
+        assert_eq!(call["properties"]["task"], json!({"type": "string"}));
+        assert_eq!(doc["components"]["schemas"]["Loose"], json!({"type": "string"}));
+        assert_eq!(report.entries.len(), 4);
     }
 }
