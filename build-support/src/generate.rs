@@ -569,6 +569,7 @@ fn reasons() -> Vec<(&'static str, &'static str)> {
         (crate::non_exhaustive::NAME, crate::non_exhaustive::WHY),
         (crate::box_large_fields::NAME, crate::box_large_fields::WHY),
         (crate::path_encoding::NAME, crate::path_encoding::WHY),
+        (crate::operation_servers::NAME, crate::operation_servers::WHY),
         (crate::pagination::NAME, crate::pagination::WHY),
         (crate::unused_defaults::NAME, crate::unused_defaults::WHY),
         (crate::api_version::NAME, crate::api_version::WHY),
@@ -693,6 +694,13 @@ fn generate_code(
         );
     }
     crate::request_bodies::encode_request_bodies(&mut file, document)?;
+    for (operation, server) in crate::operation_servers::route_operation_servers(&mut file, document)? {
+        report.record(
+            crate::operation_servers::NAME,
+            "/paths",
+            format!("{operation} sent to its own server `{server}` (unless the client has another base URL)"),
+        );
+    }
     phases.lap("request_bodies", &mut clock);
     if crate::path_encoding::encode_path_parameters(&mut file)? {
         for (pointer, names) in crate::path_encoding::operations_with_path_parameters(document) {

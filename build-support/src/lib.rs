@@ -17,6 +17,7 @@ pub mod load;
 pub mod manifest;
 pub mod non_exhaustive;
 pub mod open_enums;
+pub mod operation_servers;
 pub mod pagination;
 pub mod path_encoding;
 pub mod report;
