@@ -435,7 +435,14 @@ fn spec_module_tokens(
         .and_then(Value::as_array)
         .map(|s| s.iter().filter_map(|s| s.get("url").and_then(Value::as_str).map(str::to_owned)).collect())
         .unwrap_or_default();
-    let default_base_url = servers.first().cloned().unwrap_or_default();
+    let default_base_url = crate::operation_servers::default_base_url(document);
+    let default_doc = if servers.is_empty() && !default_base_url.is_empty() {
+        " The document has no top-level server: the first server of its operations, which each go to their own (`agentdial_core::servers`)."
+    } else {
+        ""
+    };
+    let default_doc =
+        format!(" The first server: where a client sends requests unless told otherwise.{default_doc}");
     let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or_default();
     let version = document.pointer("/info/version").and_then(Value::as_str).unwrap_or_default();
     let file = origin;
@@ -459,7 +466,7 @@ fn spec_module_tokens(
             pub const VERSION: &str = #version;
             /// Every `servers[].url`, in document order.
             pub const SERVERS: &[&str] = &[#(#servers),*];
-            /// The first server: where a client sends requests unless told otherwise.
+            #[doc = #default_doc]
             pub const DEFAULT_BASE_URL: &str = #default_base_url;
             #[doc = #auth_doc]
             pub const AUTH: ::agentdial_core::AuthScheme = #auth;

@@ -7,7 +7,8 @@
 //! `agentdial_core::servers::operation_base_url(&client.baseurl, <document default>, <its server>)`
 //! instead: its own server, unless the client was given another base URL than the document's
 //! default (a mock, a proxy), which then takes every operation. Server variables take their
-//! `default`; a relative server URL is left to the client's base URL.
+//! `default`; a relative server URL is left to the client's base URL. A document without a
+//! top-level server gets the first operation server as its default base URL (`default_base_url`).
 
 use anyhow::{Result, bail};
 use proc_macro2::{TokenStream, TokenTree};
@@ -31,16 +32,17 @@ fn first_url(servers: Option<&Value>) -> Option<String> {
     Some(url)
 }
 
-/// The document's default base URL as the generated `spec::DEFAULT_BASE_URL` spells it.
-fn document_default(document: &Value) -> String {
-    document
-        .get("servers")
-        .and_then(Value::as_array)
-        .and_then(|s| s.first())
-        .and_then(|s| s.get("url"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
+/// The generated `spec::DEFAULT_BASE_URL`: the first top-level server's URL, its variables replaced
+/// by their defaults (`https://{region}.example.com` → `https://us.example.com`); a document
+/// without one whose operations have servers of their own gets the first of those (so a client
+/// builds without a base URL of its own and every such operation goes to its server).
+pub fn default_base_url(document: &Value) -> String {
+    match first_url(document.get("servers")) {
+        Some(url) => url,
+        None => {
+            operations_with_servers(document).into_iter().next().map(|(_, _, url)| url).unwrap_or_default()
+        }
+    }
 }
 
 /// `(METHOD, path, server)` for every operation whose own (or path item's) first server differs
@@ -118,7 +120,7 @@ pub fn route_operation_servers(file: &mut syn::File, document: &Value) -> Result
     if operations.is_empty() {
         return Ok(Vec::new());
     }
-    let default = document_default(document);
+    let default = default_base_url(document);
     let Some(builder) = file.items.iter_mut().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
         _ => None,
@@ -200,6 +202,17 @@ mod tests {
                 ("POST".to_owned(), "/messages".to_owned(), "https://messaging.example.com".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn without_a_top_level_server_the_first_operation_server_is_the_default() {
+        assert_eq!(default_base_url(&document()), "https://api.example.com/v1");
+        let mut doc = document();
+        doc.as_object_mut().unwrap().remove("servers");
+        assert_eq!(default_base_url(&doc), "https://us.voice.example.com/v2");
+        assert_eq!(default_base_url(&json!({"paths": {}})), "");
+        let with_variables = json!({"servers": [{"url": "https://{region}.example.com/{v}", "variables": {"region": {"default": "eu"}, "v": {"default": "v2"}}}]});
+        assert_eq!(default_base_url(&with_variables), "https://eu.example.com/v2");
     }
 
     #[test]
