@@ -87,6 +87,77 @@ pub fn normalize_type_names(doc: &mut Value, report: &mut Report) -> Result<()> 
     })
 }
 
+/// A `pattern` the generated code cannot use as written: a JavaScript regular-expression literal
+/// (Vapi: `/^[a-zA-Z0-9_-]{1,40}$/`, `/^\p{L}[\p{L}\d]*$/u`) or a pattern ECMAScript regular
+/// expressions (`regress`, what typify's validation compiles) do not accept (Python's
+/// `(?P<name>…)`, inline `(?i)`).
+///
+/// typify compiles the pattern when a value is first checked, with `Regex::new(pattern).unwrap()`:
+/// a literal's slashes are matched as characters, so every documented value (`end_call`) is
+/// refused, and a pattern regress rejects panics. A literal whose body is anchored (`^…` or `…$`)
+/// and whose flags change nothing the body says (`u`, `g`, `y`, `d`) becomes its body; a pattern
+/// that still does not compile (or a literal with `i`, `m`, `s` or `v`, which typify cannot apply)
+/// is removed, so the string is accepted as sent. Each change is reported.
+pub fn repair_patterns(doc: &mut Value, report: &mut Report) -> Result<()> {
+    for_each_schema(doc, &mut |ptr, schema| {
+        let Some(obj) = schema.as_object_mut() else { return Ok(()) };
+        let Some(pattern) = obj.get("pattern").and_then(Value::as_str).map(str::to_owned) else {
+            return Ok(());
+        };
+        let literal = pattern.strip_prefix('/').and_then(|rest| {
+            let end = rest.rfind('/')?;
+            let (body, flags) = (&rest[..end], &rest[end + 1..]);
+            let anchored = body.starts_with('^') || body.ends_with('$');
+            (anchored && flags.chars().all(|f| "dgimsuvy".contains(f)))
+                .then(|| (body.to_owned(), flags.to_owned()))
+        });
+        let at = format!("{ptr}/pattern");
+        let (candidate, untranslatable) = match &literal {
+            Some((body, flags)) => {
+                (body.clone(), flags.chars().find(|f| "imsv".contains(*f)).map(|f| format!("flag `{f}`")))
+            }
+            None => (pattern.clone(), None),
+        };
+        // Unicode escapes mean something only in regress's unicode mode, which typify's
+        // `Regex::new` does not turn on: there `\p{L}` is the letters `p{L}`, and letters are refused.
+        let untranslatable = untranslatable.or_else(|| {
+            ["\\p{", "\\P{", "\\u{"]
+                .iter()
+                .find(|e| candidate.contains(*e))
+                .map(|e| format!("the unicode escape `{e}…}}`"))
+        });
+        let compiled = regress::Regex::new(&candidate).map(|_| ()).map_err(|e| e.to_string());
+        match (literal.is_some(), untranslatable, compiled) {
+            (_, Some(what), _) => {
+                obj.remove("pattern");
+                report.record(
+                    "repair_patterns",
+                    at,
+                    format!("`{pattern}` needs {what}, which the generated check (non-unicode, no flags) cannot apply: removed, the string is accepted as sent"),
+                );
+            }
+            (_, None, Err(e)) => {
+                obj.remove("pattern");
+                report.record(
+                    "repair_patterns",
+                    at,
+                    format!("`{candidate}` is not an ECMAScript regular expression ({e}): removed, the string is accepted as sent"),
+                );
+            }
+            (true, None, Ok(())) => {
+                obj.insert("pattern".into(), Value::String(candidate.clone()));
+                report.record(
+                    "repair_patterns",
+                    at,
+                    format!("`{pattern}` is a JavaScript literal: its body `{candidate}` is the pattern"),
+                );
+            }
+            (false, None, Ok(())) => {}
+        }
+        Ok(())
+    })
+}
+
 /// The string formats typify gives a Rust type of their own (anything else stays a `String`).
 const TYPED_STRING_FORMATS: &[&str] = &["uuid", "date", "date-time", "ip", "ipv4", "ipv6"];
 
@@ -304,6 +375,31 @@ mod tests {
         assert_eq!(p["odd"], json!({"description": "d"}));
         assert_eq!(p["ok"], json!({"type": "string"}));
         assert_eq!(report.entries.len(), 5);
+    }
+
+    #[test]
+    fn patterns_are_made_usable_or_removed() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        name: {type: string, pattern: '/^[a-zA-Z0-9_-]{1,40}$/'}\n        word: {type: string, pattern: '/^\\p{L}+$/u'}\n        loose: {type: string, pattern: '/^[a-z]+$/i'}\n        py: {type: string, pattern: '^(?P<area>\\d{3})$'}\n        path: {type: string, pattern: '/api/'}\n        fine: {type: string, pattern: '^\\+[1-9]\\d{1,14}$'}\n",
+        );
+        let mut report = Report::default();
+        repair_patterns(&mut doc, &mut report).unwrap();
+        let p = &doc["components"]["schemas"]["A"]["properties"];
+        assert_eq!(p["name"]["pattern"], "^[a-zA-Z0-9_-]{1,40}$");
+        assert_eq!(p["loose"].get("pattern"), None, "case-insensitive: cannot be applied");
+        assert_eq!(p["py"].get("pattern"), None, "Python's named group is not ECMAScript");
+        assert_eq!(p["path"]["pattern"], "/api/", "not anchored: not read as a literal");
+        assert_eq!(p["fine"]["pattern"], "^\\+[1-9]\\d{1,14}$");
+        // `\p{L}` outside unicode mode is the letters `p{L}` (regress, as typify compiles it), so
+        // the pattern would refuse every word: removed.
+        assert!(regress::Regex::new("^\\p{L}+$").unwrap().find("hello").is_none());
+        assert_eq!(p["word"].get("pattern"), None);
+        for schema in p.as_object().unwrap().values() {
+            if let Some(kept) = schema.get("pattern").and_then(Value::as_str) {
+                assert!(regress::Regex::new(kept).is_ok(), "{kept}");
+            }
+        }
+        assert!(report.entries.len() >= 3, "{:?}", report.entries);
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub use enums::{deduplicate_enum_values, retype_contradicted_enums, widen_unname
 pub use examples::widen_contradicted_types;
 pub use formats::{
     drop_contradicted_formats, drop_misplaced_formats, drop_vacuous_bounds, merge_single_member_compositions,
-    normalize_type_names, split_combined_compositions,
+    normalize_type_names, repair_patterns, split_combined_compositions,
 };
 pub use media_types::{
     BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION, RequestBodyEncoding,
@@ -116,6 +116,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "drop_contradicted_formats",
         drop_contradicted_formats,
         "typify gives `uuid`, `date`, `date-time` and `ip*` strings Rust types of their own, so a field whose own example or default is not such a value (`format: uuid`, example `CON-f972836a-…`) could not decode what the provider documents; the format is dropped and the field stays a string",
+    ),
+    (
+        "repair_patterns",
+        repair_patterns,
+        "typify checks `pattern` with `regress::Regex::new(pattern).unwrap()`: a JavaScript literal (`/^…$/u`) refuses every real value and a non-ECMAScript pattern panics; a literal becomes its body, a pattern that does not compile is removed",
     ),
     (
         "drop_vacuous_bounds",
