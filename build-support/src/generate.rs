@@ -217,22 +217,79 @@ fn generate_degrading(
 /// Reads the security scheme the document applies (top-level `security` first, else the only scheme).
 fn auth_scheme_tokens(document: &Value) -> Result<(TokenStream, String)> {
     let schemes = document.pointer("/components/securitySchemes").and_then(Value::as_object);
-    let chosen = document
+    // Every scheme the requirements name, in order (`security: [{}]` names none), then the only
+    // scheme when the document defines one and requires none.
+    let mut named: Vec<String> = document
         .get("security")
         .and_then(Value::as_array)
-        .and_then(|reqs| reqs.iter().find_map(|r| r.as_object().and_then(|o| o.keys().next().cloned())))
-        .or_else(|| schemes.filter(|s| s.len() == 1).and_then(|s| s.keys().next().cloned()));
-    let Some(name) = chosen else { return Ok((quote!(::agentdial_core::AuthScheme::None), "none".into())) };
-    let Some(scheme) = schemes.and_then(|s| s.get(&name)) else {
-        bail!("`security` names the scheme {name:?}, which `components.securitySchemes` does not define");
-    };
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|r| r.keys().cloned())
+        .collect();
+    if named.is_empty()
+        && let Some(only) = schemes.filter(|s| s.len() == 1).and_then(|s| s.keys().next())
+    {
+        named.push(only.clone());
+    }
+    if named.is_empty() {
+        return Ok((quote!(::agentdial_core::AuthScheme::None), "none".into()));
+    }
+    // The first scheme that is defined and that the client can send; what was passed over is said.
+    let mut passed_over = Vec::new();
+    for name in &named {
+        let Some(scheme) = schemes.and_then(|s| s.get(name)) else {
+            passed_over.push(format!("`{name}` (not defined in `components.securitySchemes`)"));
+            continue;
+        };
+        match auth_scheme(name, scheme) {
+            Some((tokens, doc)) => {
+                let doc = if passed_over.is_empty() {
+                    doc
+                } else {
+                    format!("{doc} (passed over: {})", passed_over.join(", "))
+                };
+                return Ok((tokens, doc));
+            }
+            None => {
+                let field = |k: &str| scheme.get(k).and_then(Value::as_str).unwrap_or_default();
+                passed_over.push(format!(
+                    "`{name}` (type {:?}, scheme {:?}, in {:?}: not supported)",
+                    field("type"),
+                    field("scheme"),
+                    field("in")
+                ));
+            }
+        }
+    }
+    bail!("no security scheme the document requires can be sent: {}", passed_over.join(", "))
+}
+
+/// How the client sends the key for one security scheme, or `None` if it cannot.
+fn auth_scheme(name: &str, scheme: &Value) -> Option<(TokenStream, String)> {
     let field = |k: &str| scheme.get(k).and_then(Value::as_str).unwrap_or_default();
-    Ok(match (field("type"), field("scheme").to_ascii_lowercase().as_str(), field("in")) {
+    Some(match (field("type"), field("scheme").to_ascii_lowercase().as_str(), field("in")) {
         ("http", "bearer", _) | ("oauth2", _, _) | ("openIdConnect", _, _) => {
             (quote!(::agentdial_core::AuthScheme::Bearer), format!("`{name}`: `Authorization: Bearer KEY`"))
         }
         ("http", "basic", _) => {
             (quote!(::agentdial_core::AuthScheme::Basic), format!("`{name}`: HTTP basic"))
+        }
+        // Digest and the like answer a challenge; a key cannot be sent up front.
+        (
+            "http",
+            "digest" | "hoba" | "mutual" | "negotiate" | "vapid" | "scram-sha-1" | "scram-sha-256",
+            _,
+        ) => {
+            return None;
+        }
+        // Any other HTTP scheme (`Token`, `Key`): `Authorization: <scheme> KEY` (RFC 7235).
+        ("http", s, _) if !s.is_empty() => {
+            let prefix = format!("{} ", field("scheme"));
+            (
+                quote!(::agentdial_core::AuthScheme::Header { name: "Authorization", prefix: #prefix }),
+                format!("`{name}`: `Authorization: {prefix}KEY`"),
+            )
         }
         ("apiKey", _, "header") => {
             let header = field("name");
@@ -249,7 +306,15 @@ fn auth_scheme_tokens(document: &Value) -> Result<(TokenStream, String)> {
                 format!("`{name}`: query parameter `{param}`"),
             )
         }
-        (t, s, i) => bail!("security scheme {name:?} (type {t:?}, scheme {s:?}, in {i:?}) is not supported"),
+        // A key in a cookie is the header `Cookie: <name>=KEY`.
+        ("apiKey", _, "cookie") if !field("name").is_empty() => {
+            let prefix = format!("{}=", field("name"));
+            (
+                quote!(::agentdial_core::AuthScheme::Header { name: "Cookie", prefix: #prefix }),
+                format!("`{name}`: cookie `{prefix}KEY` (header `Cookie`)"),
+            )
+        }
+        _ => return None,
     })
 }
 
@@ -878,7 +943,52 @@ pub use reqwest;
 
 #[cfg(test)]
 mod tests {
-    use super::{Kind, defined_types};
+    use super::{Kind, auth_scheme_tokens, defined_types};
+    use serde_json::json;
+
+    fn auth(document: serde_json::Value) -> String {
+        let (tokens, doc) = auth_scheme_tokens(&document).unwrap();
+        format!("{} | {doc}", tokens.to_string().replace(' ', ""))
+    }
+
+    #[test]
+    fn every_security_scheme_a_key_can_satisfy_is_sent_as_the_document_says() {
+        let schemes = |s: serde_json::Value| json!({"components": {"securitySchemes": s}});
+        assert!(
+            auth(schemes(json!({"b": {"type": "http", "scheme": "Bearer"}})))
+                .starts_with("::agentdial_core::AuthScheme::Bearer")
+        );
+        assert!(
+            auth(schemes(json!({"t": {"type": "http", "scheme": "Token"}})))
+                .contains(r#"Header{name:"Authorization",prefix:"Token"}"#)
+        );
+        assert!(
+            auth(schemes(json!({"c": {"type": "apiKey", "in": "cookie", "name": "session"}})))
+                .contains(r#"Header{name:"Cookie",prefix:"session="}"#)
+        );
+        assert!(
+            auth(schemes(json!({"q": {"type": "apiKey", "in": "query", "name": "api_key"}})))
+                .contains(r#"Query{name:"api_key"}"#)
+        );
+        // Required, undefined or unsupported schemes are passed over for the next one, and said.
+        let mut doc = schemes(
+            json!({"d": {"type": "http", "scheme": "digest"}, "k": {"type": "apiKey", "in": "header", "name": "X-Key"}}),
+        );
+        doc["security"] = json!([{}, {"missing": []}, {"d": []}, {"k": []}]);
+        let text = auth(doc);
+        assert!(text.contains(r#"Header{name:"X-Key",prefix:""}"#), "{text}");
+        assert!(
+            text.contains("`missing` (not defined") && text.contains("`d` (type \"http\", scheme \"digest\""),
+            "{text}"
+        );
+        // Nothing sendable: a clear error naming what was required.
+        let mut doc = schemes(json!({"d": {"type": "http", "scheme": "digest"}}));
+        doc["security"] = json!([{"d": []}]);
+        let err = auth_scheme_tokens(&doc).unwrap_err().to_string();
+        assert!(err.contains("`d`"), "{err}");
+        // No security at all.
+        assert!(auth(json!({})).starts_with("::agentdial_core::AuthScheme::None"));
+    }
 
     #[test]
     fn defined_types_finds_definitions_in_one_pass() {
