@@ -121,35 +121,16 @@ pub fn route_operation_servers(file: &mut syn::File, document: &Value) -> Result
         return Ok(Vec::new());
     }
     let default = default_base_url(document);
-    let Some(builder) = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(builder) = crate::request_bodies::builder_module(file) else {
         bail!("{NAME}: the generated code has no `builder` module");
     };
     let mut routed = Vec::new();
     for (method, path, url) in operations {
-        let doc = format!("Sends a `{method}` request to `{path}`");
-        let mut sends: Vec<&mut syn::ImplItemFn> = builder
-            .iter_mut()
-            .filter_map(|item| match item {
-                syn::Item::Impl(i) => Some(i),
-                _ => None,
-            })
-            .flat_map(|i| i.items.iter_mut())
-            .filter_map(|item| match item {
-                syn::ImplItem::Fn(f)
-                    if f.sig.ident == "send" && crate::surface::doc_text(&f.attrs).trim() == doc =>
-                {
-                    Some(f)
-                }
-                _ => None,
-            })
-            .collect();
+        let mut sends = crate::request_bodies::sends_of(builder, &method, &path);
         // An operation the generator skipped has no `send()` (it is reported as skipped).
         let Some(send) = sends.pop() else { continue };
         if !sends.is_empty() {
-            bail!("{NAME}: more than one builder `send()` documented \"{doc}\"");
+            bail!("{NAME}: more than one builder `send()` for {method} {path}");
         }
         let replacement = quote! {
             ::agentdial_core::servers::operation_base_url(&client.baseurl, #default, #url)

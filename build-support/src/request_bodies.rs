@@ -29,26 +29,12 @@ pub fn encode_request_bodies(file: &mut syn::File, document: &Value) -> Result<(
     if encodings.is_empty() {
         return Ok(());
     }
-    let Some(builder) = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(builder) = builder_module(file) else {
         bail!("encode_request_bodies: the generated code has no `builder` module");
     };
     for (method, path, encoding) in &encodings {
         let doc = format!("Sends a `{method}` request to `{path}`");
-        let mut sends: Vec<&mut syn::ImplItemFn> = builder
-            .iter_mut()
-            .filter_map(|item| match item {
-                syn::Item::Impl(i) => Some(i),
-                _ => None,
-            })
-            .flat_map(|i| i.items.iter_mut())
-            .filter_map(|item| match item {
-                syn::ImplItem::Fn(f) if f.sig.ident == "send" && doc_text(&f.attrs) == doc => Some(f),
-                _ => None,
-            })
-            .collect();
+        let mut sends = sends_of(builder, method, path);
         if sends.len() != 1 {
             bail!(
                 "encode_request_bodies: expected one builder `send()` documented \"{doc}\", found {}",
@@ -79,8 +65,38 @@ pub fn encode_request_bodies(file: &mut syn::File, document: &Value) -> Result<(
     Ok(())
 }
 
-fn doc_text(attrs: &[syn::Attribute]) -> String {
-    crate::surface::doc_text(attrs).trim().to_owned()
+/// The items of progenitor's `builder` module.
+pub(crate) fn builder_module(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// The builder `send()` methods of one operation, found by the doc line progenitor writes on them
+/// (``Sends a `POST` request to `/calls` ``): one, or none when the generator skipped the operation.
+pub(crate) fn sends_of<'a>(
+    builder: &'a mut [syn::Item],
+    method: &str,
+    path: &str,
+) -> Vec<&'a mut syn::ImplItemFn> {
+    let doc = format!("Sends a `{method}` request to `{path}`");
+    builder
+        .iter_mut()
+        .filter_map(|item| match item {
+            syn::Item::Impl(i) => Some(i),
+            _ => None,
+        })
+        .flat_map(|i| i.items.iter_mut())
+        .filter_map(|item| match item {
+            syn::ImplItem::Fn(f)
+                if f.sig.ident == "send" && crate::surface::doc_text(&f.attrs).trim() == doc =>
+            {
+                Some(f)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 struct Edit<'a> {
