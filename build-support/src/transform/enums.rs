@@ -68,12 +68,19 @@ pub fn retype_contradicted_enums(doc: &mut Value, report: &mut Report) -> Result
 /// typify 0.8's Pascal-case name for a string (`typify_impl::util::sanitize`): how it names types
 /// after titles and component keys, and enum variants after values.
 pub(crate) fn typify_pascal(value: &str) -> String {
+    typify_sanitize(value, |s| s.to_pascal_case())
+}
+
+/// typify 0.8's `sanitize` in the case `to_case` gives (Pascal for types and variants, snake for
+/// fields): `'` dropped, other non-identifier characters are word breaks, `+1`/`-1` spelled out,
+/// and a name that cannot start an identifier prefixed with `x` in that case.
+pub(crate) fn typify_sanitize(value: &str, to_case: fn(&str) -> String) -> String {
     let out = match value {
         "+1" => "plus1".to_owned(),
         "-1" => "minus1".to_owned(),
-        _ => value.replace('\'', "").replace(|c: char| !is_xid_continue(c), "-").to_pascal_case(),
+        _ => to_case(&value.replace('\'', "").replace(|c: char| !is_xid_continue(c), "-")),
     };
-    let prefix = "x".to_pascal_case();
+    let prefix = to_case("x");
     match out.chars().next() {
         None => prefix,
         Some(c) if is_xid_start(c) => out,

@@ -7,7 +7,6 @@ use anyhow::Result;
 use heck::ToSnakeCase;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
-use unicode_ident::{is_xid_continue, is_xid_start};
 
 /// Extension on an object schema whose properties were renamed by
 /// [`distinct_property_identifiers`]: renamed key → the property's name on the wire.
@@ -16,16 +15,7 @@ pub const PROPERTY_WIRE_NAMES_EXTENSION: &str = "x-agentdial-property-wire-names
 /// typify 0.8's field name for a property (`typify_impl::util::sanitize` in snake case, then
 /// `accept_as_ident`'s trailing underscore for keywords).
 pub(crate) fn typify_field(name: &str) -> String {
-    let out = match name {
-        "+1" => "plus1".to_owned(),
-        "-1" => "minus1".to_owned(),
-        _ => name.replace('\'', "").replace(|c: char| !is_xid_continue(c), "-").to_snake_case(),
-    };
-    let out = match out.chars().next() {
-        None => "x".to_owned(),
-        Some(c) if is_xid_start(c) => out,
-        Some(_) => format!("x{out}"),
-    };
+    let out = super::enums::typify_sanitize(name, |s| s.to_snake_case());
     const KEYWORDS: &[&str] = &[
         "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
         "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
