@@ -14,6 +14,7 @@ mod numbers;
 mod openapi31;
 mod operation_ids;
 mod parameters;
+mod paths;
 mod properties;
 mod refs;
 mod required;
@@ -39,8 +40,9 @@ pub use operation_ids::{disambiguate_operation_ids, synthesize_operation_ids};
 pub use parameters::{
     WIRE_NAME_EXTENSION, complete_path_parameters, distinct_parameter_identifiers,
     drop_optional_cookie_parameters, flatten_deep_object_parameters, non_nullable_parameters,
-    strip_auth_header_parameters,
+    schema_for_bare_parameters, strip_auth_header_parameters,
 };
+pub use paths::{complete_operation_responses, complete_path_slashes};
 pub use properties::{PROPERTY_WIRE_NAMES_EXTENSION, distinct_property_identifiers};
 pub use refs::{inline_unfollowed_refs, wrap_ref_siblings};
 pub use required::{drop_undefined_required, hoist_boolean_required, relax_directional_required};
@@ -66,6 +68,21 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "downgrade_openapi_31",
         downgrade_openapi_31,
         "progenitor and openapiv3 accept only OpenAPI 3.0; 3.1 constructs (in any document) become their closest 3.0.3 meaning, annotations and what 3.0 cannot state are dropped with a report",
+    ),
+    (
+        "complete_path_slashes",
+        complete_path_slashes,
+        "progenitor silently leaves out an operation whose path lacks its leading `/` (`calls/{id}`); the `/` is added",
+    ),
+    (
+        "schema_for_bare_parameters",
+        schema_for_bare_parameters,
+        "openapiv3 refuses a parameter whose type is on the parameter itself (Swagger 2 style, no `schema`) and the operation was skipped; those keywords move into its `schema`",
+    ),
+    (
+        "complete_operation_responses",
+        complete_operation_responses,
+        "openapiv3 refuses an operation without `responses`, and progenitor makes every status of `responses: {}` an error; such an operation gets `2XX` with any content (the body as bytes)",
     ),
     (
         "normalize_type_names",

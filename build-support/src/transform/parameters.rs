@@ -72,6 +72,69 @@ fn placeholders(path: &str) -> Vec<String> {
     out
 }
 
+/// A parameter whose type is written on the parameter itself (`{name: id, in: path, type: string}`,
+/// Swagger 2 style) instead of in its `schema`.
+///
+/// openapiv3 refuses a parameter with neither `schema` nor `content`, so the operation was skipped.
+/// The schema keywords found on the parameter (`type`, `format`, `enum`, `items`, `default`,
+/// bounds, `pattern`, …) move into a `schema`; a parameter with none gets `schema: {}` (any value,
+/// sent as written).
+pub fn schema_for_bare_parameters(doc: &mut Value, report: &mut Report) -> Result<()> {
+    const SCHEMA_KEYS: &[&str] = &[
+        "type",
+        "format",
+        "enum",
+        "items",
+        "default",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "multipleOf",
+        "nullable",
+    ];
+    let fix = |ptr: &str, param: &mut Value, report: &mut Report| {
+        let Some(obj) = param.as_object_mut() else { return };
+        if obj.contains_key("$ref") || obj.contains_key("schema") || obj.contains_key("content") {
+            return;
+        }
+        let mut schema = serde_json::Map::new();
+        for key in SCHEMA_KEYS {
+            if let Some(v) = obj.remove(*key) {
+                schema.insert((*key).to_owned(), v);
+            }
+        }
+        let moved: Vec<String> = schema.keys().map(|k| format!("`{k}`")).collect();
+        obj.insert("schema".into(), Value::Object(schema));
+        report.record(
+            "schema_for_bare_parameters",
+            ptr,
+            if moved.is_empty() {
+                "a parameter without `schema`: `schema: {}` (any value)".to_owned()
+            } else {
+                format!("{} moved from the parameter into its `schema`", moved.join(", "))
+            },
+        );
+    };
+    for_each_parameter_list(doc, &mut |ptr, params| {
+        for (i, param) in params.as_array_mut().into_iter().flatten().enumerate() {
+            fix(&format!("{ptr}/{i}"), param, report);
+        }
+    })?;
+    if let Some(components) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
+        for (name, param) in components.iter_mut() {
+            fix(&join("/components/parameters", name), param, report);
+        }
+    }
+    Ok(())
+}
+
 /// Path parameters as OpenAPI requires them: every `{name}` of the path declared (Vapi's
 /// `DELETE /call/{id}` declares none: progenitor panics `missing path name mapping id`) and every path
 /// parameter `required: true` (progenitor asserts it).
@@ -642,6 +705,24 @@ mod tests {
         assert_eq!(names, ["session", "q"]);
         let at: Vec<&str> = report.entries.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(at, ["/paths/~1a/parameters/0", "/paths/~1a/get/parameters/1"]);
+    }
+
+    #[test]
+    fn bare_parameter_types_move_into_a_schema() {
+        let mut doc = yaml(
+            "openapi: 3.0.0\npaths:\n  /a/{id}:\n    get:\n      parameters:\n        - {name: id, in: path, required: true, type: string, description: d}\n        - {name: tags, in: query, type: array, items: {type: string}}\n        - {name: q, in: query}\n        - {name: ok, in: query, schema: {type: integer}}\n      responses: {'200': {description: ok}}\n",
+        );
+        let mut report = Report::default();
+        schema_for_bare_parameters(&mut doc, &mut report).unwrap();
+        let params = &doc["paths"]["/a/{id}"]["get"]["parameters"];
+        assert_eq!(
+            params[0],
+            json!({"name": "id", "in": "path", "required": true, "description": "d", "schema": {"type": "string"}})
+        );
+        assert_eq!(params[1]["schema"], json!({"type": "array", "items": {"type": "string"}}));
+        assert_eq!(params[2]["schema"], json!({}));
+        assert_eq!(params[3]["schema"], json!({"type": "integer"}));
+        assert_eq!(report.entries.len(), 3);
     }
 
     #[test]
