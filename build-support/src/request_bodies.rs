@@ -65,6 +65,62 @@ pub fn encode_request_bodies(file: &mut syn::File, document: &Value) -> Result<(
     Ok(())
 }
 
+/// The `Accept` header of every operation whose success response is documented only as a `+json`
+/// media type (`json_suffix_responses` records it): progenitor asks for `application/json`, the
+/// request asks for the documented type instead.
+pub fn accept_documented_json(file: &mut syn::File, document: &Value) -> Result<usize> {
+    let mut wanted = Vec::new();
+    for (path, item) in document.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if let Some(accept) = op.get(crate::transform::ACCEPT_EXTENSION).and_then(Value::as_str) {
+                wanted.push((method.to_ascii_uppercase(), path.clone(), accept.to_owned()));
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let Some(builder) = builder_module(file) else {
+        bail!("accept_documented_json: the generated code has no `builder` module");
+    };
+    let mut done = 0;
+    for (method, path, accept) in wanted {
+        let mut sends = sends_of(builder, &method, &path);
+        let Some(send) = sends.pop() else { continue };
+        let mut edit = Accept { media_type: &accept, replaced: 0 };
+        edit.visit_block_mut(&mut send.block);
+        if edit.replaced != 1 {
+            bail!(
+                "accept_documented_json: {method} {path}: expected one `Accept: application/json` in `send()`, found {}",
+                edit.replaced
+            );
+        }
+        done += 1;
+    }
+    Ok(done)
+}
+
+struct Accept<'a> {
+    media_type: &'a str,
+    replaced: usize,
+}
+
+impl VisitMut for Accept<'_> {
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        let is_accept = call.method == "header"
+            && matches!(call.args.first(), Some(syn::Expr::Path(p)) if p.path.segments.last().is_some_and(|s| s.ident == "ACCEPT"));
+        if is_accept
+            && let Some(syn::Expr::Call(value)) = call.args.iter_mut().nth(1)
+            && let Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) = value.args.first_mut()
+            && s.value() == "application/json"
+        {
+            *s = syn::LitStr::new(self.media_type, s.span());
+            self.replaced += 1;
+        }
+        syn::visit_mut::visit_expr_method_call_mut(self, call);
+    }
+}
+
 /// The items of progenitor's `builder` module.
 pub(crate) fn builder_module(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
     file.items.iter_mut().find_map(|item| match item {
@@ -279,6 +335,34 @@ mod tests {
         let doc = json!({ "paths": { "/nowhere": { "get": { "x-agentdial-request-body": { "encoding": "form" } } } } });
         let err = encode_request_bodies(&mut file, &doc).unwrap_err().to_string();
         assert!(err.contains("Sends a `GET` request to `/nowhere`"), "{err}");
+    }
+
+    #[test]
+    fn a_documented_json_media_type_is_asked_for() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> GetDoc<'a> {
+                    ///Sends a `GET` request to `/docs`
+                    pub async fn send(self) -> Result<(), ()> {
+                        let request = client
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static("application/json"),
+                            )
+                            .build()?;
+                        Ok(())
+                    }
+                }
+            }
+        };
+        let document =
+            json!({"paths": {"/docs": {"get": {"x-agentdial-accept": "application/vnd.api+json"}}}});
+        assert_eq!(accept_documented_json(&mut file, &document).unwrap(), 1);
+        let text: String = prettyplease::unparse(&file).chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains(r#"from_static("application/vnd.api+json",)"#), "{text}");
+        assert!(!text.contains(r#""application/json""#), "{text}");
     }
 
     #[test]

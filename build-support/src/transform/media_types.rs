@@ -576,6 +576,65 @@ pub fn untyped_json_responses(doc: &mut Value, report: &mut Report) -> Result<()
     })
 }
 
+/// Extension on an operation whose success response is documented only as a `+json` media type:
+/// that media type, which the request's `Accept` header asks for (`accept_documented_json`).
+pub const ACCEPT_EXTENSION: &str = "x-agentdial-accept";
+
+/// A response documented only as a `+json` media type (`application/problem+json`,
+/// `application/vnd.api+json`).
+///
+/// progenitor types only `application/json` responses; any other media type is handed back as
+/// bytes, so a typed error body (RFC 9457 problem details) or a JSON:API document was not decoded.
+/// Such a response's `+json` content is typed as JSON (its key becomes `application/json`, reported);
+/// when it is a success response the operation records the documented media type, and the request
+/// asks for it in `Accept` instead of progenitor's `application/json`, which a strict server would
+/// refuse.
+pub fn json_suffix_responses(doc: &mut Value, report: &mut Report) -> Result<()> {
+    fn suffixed(response: &Value) -> Option<String> {
+        let content = response.get("content")?.as_object()?;
+        if content.keys().any(|k| is_plain_json(k)) {
+            return None;
+        }
+        content.iter().find(|(k, m)| is_json(k) && m.get("schema").is_some()).map(|(k, _)| k.clone())
+    }
+    fn rekey(ptr: &str, response: &mut Value, report: &mut Report) {
+        let Some(key) = suffixed(response) else { return };
+        let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else { return };
+        let rebuilt: serde_json::Map<String, Value> = std::mem::take(content)
+            .into_iter()
+            .map(|(k, v)| if k == key { ("application/json".to_owned(), v) } else { (k, v) })
+            .collect();
+        *content = rebuilt;
+        report.record(
+            "json_suffix_responses",
+            join(&join(ptr, "content"), &key),
+            format!("`{key}` is JSON: decoded as the documented schema"),
+        );
+    }
+    let snapshot = doc.clone();
+    if let Some(responses) = doc.pointer_mut("/components/responses").and_then(Value::as_object_mut) {
+        for (name, response) in responses.iter_mut() {
+            rekey(&join("/components/responses", name), response, report);
+        }
+    }
+    for_each_operation(doc, &mut |ptr, _, _, op| {
+        let mut accept = None;
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            for (status, response) in responses.iter_mut() {
+                let success = status.starts_with('2');
+                if success && accept.is_none() {
+                    accept = suffixed(resolve(&snapshot, response)).map(|k| essence(&k));
+                }
+                rekey(&join(&join(ptr, "responses"), status), response, report);
+            }
+        }
+        if let Some(media_type) = accept {
+            op.insert(ACCEPT_EXTENSION.into(), Value::String(media_type));
+        }
+        Ok(())
+    })
+}
+
 /// The encodings recorded by the transformations above: `(METHOD, path, encoding)` per operation.
 pub fn recorded_encodings(doc: &Value) -> Result<Vec<(String, String, RequestBodyEncoding)>> {
     let mut out = Vec::new();
@@ -592,6 +651,29 @@ pub fn recorded_encodings(doc: &Value) -> Result<Vec<(String, String, RequestBod
 mod tests {
     use super::*;
     use crate::transform::yaml;
+
+    #[test]
+    fn json_suffix_responses_are_json_and_a_suffixed_success_is_asked_for() {
+        let (doc, report) = run(
+            json_suffix_responses,
+            "openapi: 3.0.3\npaths:\n  /docs:\n    get:\n      responses:\n        '200': {description: ok, content: {application/vnd.api+json: {schema: {type: object}}}}\n        '404': {$ref: '#/components/responses/Problem'}\n  /calls:\n    post:\n      responses:\n        '201': {description: ok, content: {application/json: {schema: {type: object}}, application/hal+json: {schema: {type: object}}}}\n        '400': {description: bad, content: {application/problem+json: {schema: {type: object}}}}\ncomponents:\n  responses:\n    Problem: {description: p, content: {application/problem+json: {schema: {type: object}}}}\n",
+        );
+        let docs = &doc["paths"]["/docs"]["get"];
+        assert_eq!(
+            docs["responses"]["200"]["content"],
+            json!({"application/json": {"schema": {"type": "object"}}})
+        );
+        assert_eq!(docs[ACCEPT_EXTENSION], "application/vnd.api+json");
+        let calls = &doc["paths"]["/calls"]["post"];
+        assert!(calls.get(ACCEPT_EXTENSION).is_none(), "its success is plain JSON already");
+        assert!(
+            calls["responses"]["201"]["content"].get("application/hal+json").is_some(),
+            "a plain JSON key is there: untouched"
+        );
+        assert!(calls["responses"]["400"]["content"].get("application/json").is_some());
+        assert!(doc["components"]["responses"]["Problem"]["content"].get("application/json").is_some());
+        assert_eq!(report.entries.len(), 3);
+    }
 
     fn run(f: fn(&mut Value, &mut Report) -> Result<()>, text: &str) -> (Value, Report) {
         let mut doc = yaml(text);

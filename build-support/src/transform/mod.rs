@@ -30,9 +30,9 @@ pub use formats::{
     normalize_type_names, repair_patterns, split_combined_compositions,
 };
 pub use media_types::{
-    BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION, RequestBodyEncoding,
-    choose_request_media_type, form_request_bodies, multipart_request_bodies, other_request_media_types,
-    recorded_encodings, untyped_json_responses,
+    ACCEPT_EXTENSION, BodyEncoding, FILE_PART_CRATE, FILE_PART_TYPE, REQUEST_BODY_EXTENSION,
+    RequestBodyEncoding, choose_request_media_type, form_request_bodies, json_suffix_responses,
+    multipart_request_bodies, other_request_media_types, recorded_encodings, untyped_json_responses,
 };
 pub use numbers::widen_single_precision_numbers;
 pub use openapi31::downgrade_openapi_31;
@@ -238,6 +238,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "other_request_media_types",
         other_request_media_types,
         "progenitor refuses other request media types (`audio/*`, `application/xml`, `+json`, no schema); raw content becomes bytes sent with its documented `Content-Type`",
+    ),
+    (
+        "json_suffix_responses",
+        json_suffix_responses,
+        "progenitor types only `application/json` responses; one documented only as `application/problem+json` or another `+json` type was bytes. It is decoded as its schema, and a request whose success is such a type asks for it in `Accept`",
     ),
     (
         "untyped_json_responses",
