@@ -121,7 +121,119 @@ pub fn discriminators(document: &Value) -> Vec<Discriminator> {
     }
     let mut out = Vec::new();
     walk(document, "", &mut out);
+    implicit_discriminators(document, &mut out);
     out
+}
+
+/// A `discriminator` without a `mapping` whose members carry no constant for its property
+/// (Java-style inheritance: `Cat` and `Dog` extend `Pet` with `allOf`, `petType` a plain string).
+///
+/// OpenAPI: without a mapping, the value is the member's schema name; a mapping on a base schema
+/// the member extends (`allOf: [$ref: Pet]`) names its values too. Both count, so
+/// `{"petType": "dog"}` and `{"petType": "Dog"}` decode as `Dog` and nothing else. When any
+/// member has a constant for the property, the constants decide (what documents that omit the
+/// mapping mean in practice: Cartesia's and Vapi's `type` tags), as before.
+fn implicit_discriminators(document: &Value, out: &mut Vec<Discriminator>) {
+    fn component<'a>(document: &'a Value, reference: &str) -> Option<(&'a str, &'a Value)> {
+        let name = reference.strip_prefix("#/components/schemas/")?;
+        let (key, schema) = document.pointer("/components/schemas")?.as_object()?.get_key_value(name)?;
+        Some((key.as_str(), schema))
+    }
+    fn has_constant(document: &Value, schema: &Value, property: &str, depth: usize) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let own = schema
+            .pointer(&format!("/properties/{}", property.replace('~', "~0").replace('/', "~1")))
+            .map(|p| match p.get("$ref").and_then(Value::as_str).and_then(|r| component(document, r)) {
+                Some((_, target)) => target,
+                None => p,
+            })
+            .is_some_and(|p| {
+                p.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() == 1)
+                    || p.get("const").is_some()
+            });
+        own || schema.get("allOf").and_then(Value::as_array).into_iter().flatten().any(|m| {
+            match m.get("$ref").and_then(Value::as_str).and_then(|r| component(document, r)) {
+                Some((_, base)) => has_constant(document, base, property, depth + 1),
+                None => has_constant(document, m, property, depth + 1),
+            }
+        })
+    }
+    fn walk(document: &Value, v: &Value, at: &str, out: &mut Vec<Discriminator>) {
+        match v {
+            Value::Object(m) => {
+                let members = ["oneOf", "anyOf"].iter().find_map(|k| m.get(*k).and_then(Value::as_array));
+                let property = v.pointer("/discriminator/propertyName").and_then(Value::as_str);
+                let mapped = v.pointer("/discriminator/mapping").is_some();
+                if let (Some(members), Some(property), false) = (members, property, mapped) {
+                    let resolved: Option<Vec<(&str, &Value)>> = members
+                        .iter()
+                        .map(|s| s.get("$ref").and_then(Value::as_str).and_then(|r| component(document, r)))
+                        .collect();
+                    if let Some(resolved) = resolved
+                        && !resolved.is_empty()
+                        && !resolved.iter().any(|(_, schema)| has_constant(document, schema, property, 0))
+                    {
+                        let mut values = Vec::new();
+                        for (name, schema) in &resolved {
+                            let member = name.to_upper_camel_case();
+                            // Values a base schema's mapping gives this member.
+                            for base in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+                                let Some((_, base)) = base
+                                    .get("$ref")
+                                    .and_then(Value::as_str)
+                                    .and_then(|r| component(document, r))
+                                else {
+                                    continue;
+                                };
+                                if base.pointer("/discriminator/propertyName").and_then(Value::as_str)
+                                    != Some(property)
+                                {
+                                    continue;
+                                }
+                                for (value, target) in base
+                                    .pointer("/discriminator/mapping")
+                                    .and_then(Value::as_object)
+                                    .into_iter()
+                                    .flatten()
+                                {
+                                    let target = target.as_str().unwrap_or_default();
+                                    if target.rsplit('/').next() == Some(name) {
+                                        values.push((value.clone(), member.clone()));
+                                    }
+                                }
+                            }
+                            // The schema name itself.
+                            if !values.iter().any(|(v, _)| v == name) {
+                                values.push(((*name).to_owned(), member.clone()));
+                            }
+                        }
+                        let union_name = at
+                            .strip_prefix("/components/schemas/")
+                            .filter(|k| !k.contains('/'))
+                            .map(|k| k.replace("~1", "/").replace("~0", "~").to_upper_camel_case());
+                        out.push(Discriminator {
+                            union_name,
+                            members: resolved.iter().map(|(n, _)| Some(n.to_upper_camel_case())).collect(),
+                            property: property.to_owned(),
+                            values,
+                        });
+                    }
+                }
+                for (k, child) in m {
+                    walk(document, child, &crate::visit::join(at, k), out);
+                }
+            }
+            Value::Array(list) => {
+                for (i, child) in list.iter().enumerate() {
+                    walk(document, child, &format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(document, document, "", out);
 }
 
 fn serde_attr_text(attrs: &[syn::Attribute]) -> String {
@@ -597,6 +709,32 @@ mod tests {
         let inline = found.iter().find(|u| u.name == "Inline").unwrap();
         assert_eq!(inline.serde_tagged.as_deref(), Some("kind"));
         assert!(describe(inline).contains("unknown `kind` fails"));
+    }
+
+    #[test]
+    fn a_discriminator_without_mapping_or_constants_uses_schema_names_and_base_mappings() {
+        let doc = serde_json::json!({"components": {"schemas": {
+            "Pet": {"type": "object", "required": ["petType"], "properties": {"petType": {"type": "string"}},
+                    "discriminator": {"propertyName": "petType", "mapping": {"cat": "#/components/schemas/Cat", "dog": "#/components/schemas/Dog"}}},
+            "Cat": {"allOf": [{"$ref": "#/components/schemas/Pet"}, {"type": "object", "properties": {"lazy": {"type": "boolean"}}}]},
+            "Dog": {"allOf": [{"$ref": "#/components/schemas/Pet"}, {"type": "object", "properties": {"packSize": {"type": "integer"}}}]},
+            "AnyPet": {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}], "discriminator": {"propertyName": "petType"}},
+            "Connected": {"type": "object", "properties": {"type": {"type": "string", "enum": ["connected"]}}},
+            "Done": {"type": "object", "properties": {"type": {"type": "string", "enum": ["done"]}}},
+            "Event": {"oneOf": [{"$ref": "#/components/schemas/Connected"}, {"$ref": "#/components/schemas/Done"}], "discriminator": {"propertyName": "type"}}
+        }}});
+        let found = discriminators(&doc);
+        let pets = found.iter().find(|d| d.union_name.as_deref() == Some("AnyPet")).unwrap();
+        assert_eq!(pets.property, "petType");
+        let mut values = pets.values.clone();
+        values.sort();
+        assert_eq!(
+            values,
+            [("Cat", "Cat"), ("Dog", "Dog"), ("cat", "Cat"), ("dog", "Dog")]
+                .map(|(v, t)| (v.to_owned(), t.to_owned()))
+        );
+        // Members with constants: the constants decide, as before (no discriminator entry).
+        assert!(found.iter().all(|d| d.union_name.as_deref() != Some("Event")));
     }
 
     #[test]
