@@ -18,6 +18,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Parses YAML or JSON text (JSON is YAML, but JSON errors read better when the text is JSON).
 pub fn parse_document(text: &str, origin: &str) -> Result<Value> {
+    // A byte-order mark is not part of the document (JSON parsers refuse it).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
     let value: Value = if trimmed.starts_with('{') {
         serde_json::from_str(text)
@@ -31,8 +33,15 @@ pub fn parse_document(text: &str, origin: &str) -> Result<Value> {
     let Some(obj) = value.as_object() else {
         bail!("{origin}: an OpenAPI document must be a mapping at the top level")
     };
-    match obj.get("openapi").and_then(Value::as_str) {
-        Some(v) if v.starts_with("3.0.") || v.starts_with("3.1.") => {}
+    // `openapi: 3.0` unquoted is a YAML number; `"3.1"` a version without its patch number:
+    // both are read (`normalize_openapi_version` writes the full version).
+    let version = match obj.get("openapi") {
+        Some(Value::String(v)) => Some(v.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    match version.as_deref() {
+        Some(v) if v == "3.0" || v == "3.1" || v.starts_with("3.0.") || v.starts_with("3.1.") => {}
         Some(v) => bail!("{origin}: unsupported OpenAPI version {v:?} (3.0.x and 3.1.x are supported)"),
         None if obj.contains_key("swagger") => {
             bail!("{origin}: Swagger 2.0 documents are not supported; convert to OpenAPI 3 first")
@@ -58,4 +67,21 @@ pub fn load_spec(path: &Path, expected_sha256: Option<&str>) -> Result<LoadedSpe
     let text = std::str::from_utf8(&bytes).with_context(|| format!("{}: not UTF-8", path.display()))?;
     let document = parse_document(text, &path.display().to_string())?;
     Ok(LoadedSpec { sha256, document })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_document;
+
+    #[test]
+    fn a_byte_order_mark_and_a_short_version_are_read() {
+        let json = "\u{feff}{\"openapi\": \"3.0.3\", \"paths\": {}}";
+        assert_eq!(parse_document(json, "t").unwrap()["openapi"], "3.0.3");
+        assert!(parse_document("openapi: 3.0\npaths: {}\n", "t").is_ok());
+        assert!(parse_document("openapi: '3.1'\npaths: {}\n", "t").is_ok());
+        let err = parse_document("openapi: 2.5\n", "t").unwrap_err().to_string();
+        assert!(err.contains("unsupported OpenAPI version"), "{err}");
+        let err = parse_document("swagger: '2.0'\n", "t").unwrap_err().to_string();
+        assert!(err.contains("Swagger 2.0"), "{err}");
+    }
 }

@@ -35,7 +35,7 @@ pub use media_types::{
     multipart_request_bodies, other_request_media_types, recorded_encodings, untyped_json_responses,
 };
 pub use numbers::widen_single_precision_numbers;
-pub use openapi31::downgrade_openapi_31;
+pub use openapi31::{downgrade_openapi_31, normalize_openapi_version};
 pub use operation_ids::{disambiguate_operation_ids, synthesize_operation_ids};
 pub use parameters::{
     WIRE_NAME_EXTENSION, complete_path_parameters, distinct_parameter_identifiers,
@@ -59,6 +59,11 @@ pub type Transformation = fn(&mut Value, &mut Report) -> Result<()>;
 
 /// The general transformations in the order they run, with the reason each exists.
 pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
+    (
+        "normalize_openapi_version",
+        normalize_openapi_version,
+        "openapiv3 wants `openapi` as a full version string; `3.0`, `3.1` or an unquoted YAML number becomes `3.0.3` or `3.1.0`",
+    ),
     (
         "inline_unfollowed_refs",
         inline_unfollowed_refs,

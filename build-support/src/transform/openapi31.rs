@@ -299,6 +299,24 @@ fn downgrade_schema(ptr: &str, schema: &mut Value, full: bool, report: &mut Repo
     Ok(())
 }
 
+/// An `openapi` version written short (`3.0`, `3.1`) or as a YAML number (`openapi: 3.0`).
+///
+/// openapiv3 wants the field as a string and the rules below read it as one; it becomes `3.0.3` or
+/// `3.1.0`, reported. The loader refuses any other major or minor version.
+pub fn normalize_openapi_version(doc: &mut Value, report: &mut Report) -> Result<()> {
+    let Some(root) = doc.as_object_mut() else { return Ok(()) };
+    let written = match root.get("openapi") {
+        Some(Value::String(v)) if v.matches('.').count() >= 2 => return Ok(()),
+        Some(Value::String(v)) => v.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Ok(()),
+    };
+    let full = if written.starts_with("3.1") { "3.1.0" } else { "3.0.3" };
+    root.insert("openapi".into(), Value::String(full.into()));
+    report.record("normalize_openapi_version", "/openapi", format!("`{written}` → `{full}`"));
+    Ok(())
+}
+
 /// OpenAPI 3.1 documents (Alta, and 3.1 constructs in documents that declare 3.0): progenitor
 /// refuses any version but 3.0.x and openapiv3 cannot parse JSON Schema 2020-12 constructs.
 ///
@@ -326,7 +344,7 @@ pub fn downgrade_openapi_31(doc: &mut Value, report: &mut Report) -> Result<()> 
 }
 
 fn downgrade_document(doc: &mut Value, version: &str, report: &mut Report) {
-    let root = doc.as_object_mut().expect("checked by the loader");
+    let Some(root) = doc.as_object_mut() else { return };
     root.insert("openapi".into(), "3.0.3".into());
     report.record("downgrade_openapi_31", "/openapi", format!("`{version}` → `3.0.3`"));
     if let Some(webhooks) = root.remove("webhooks") {
@@ -376,6 +394,22 @@ mod tests {
         let mut report = Report::default();
         downgrade_openapi_31(&mut doc, &mut report).unwrap();
         (doc, report)
+    }
+
+    #[test]
+    fn a_short_or_numeric_version_is_written_in_full() {
+        for (written, full) in [(json!(3.0), "3.0.3"), (json!("3.1"), "3.1.0"), (json!("3.0"), "3.0.3")] {
+            let mut doc = json!({"openapi": written, "paths": {}});
+            let mut report = Report::default();
+            normalize_openapi_version(&mut doc, &mut report).unwrap();
+            assert_eq!(doc["openapi"], full);
+            assert_eq!(report.entries.len(), 1);
+        }
+        let mut doc = json!({"openapi": "3.0.1"});
+        let mut report = Report::default();
+        normalize_openapi_version(&mut doc, &mut report).unwrap();
+        assert_eq!(doc["openapi"], "3.0.1");
+        assert!(report.entries.is_empty());
     }
 
     #[test]
