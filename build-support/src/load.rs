@@ -43,8 +43,10 @@ pub fn parse_document(text: &str, origin: &str) -> Result<Value> {
     match version.as_deref() {
         Some(v) if v == "3.0" || v == "3.1" || v.starts_with("3.0.") || v.starts_with("3.1.") => {}
         Some(v) => bail!("{origin}: unsupported OpenAPI version {v:?} (3.0.x and 3.1.x are supported)"),
+        // Read as OpenAPI 3.0 by the first transformation (`convert_swagger_2`).
+        None if obj.get("swagger").and_then(Value::as_str) == Some("2.0") => {}
         None if obj.contains_key("swagger") => {
-            bail!("{origin}: Swagger 2.0 documents are not supported; convert to OpenAPI 3 first")
+            bail!("{origin}: only Swagger 2.0 and OpenAPI 3.0.x/3.1.x documents are supported")
         }
         None => bail!("{origin}: not an OpenAPI document (no `openapi` version field)"),
     }
@@ -81,7 +83,8 @@ mod tests {
         assert!(parse_document("openapi: '3.1'\npaths: {}\n", "t").is_ok());
         let err = parse_document("openapi: 2.5\n", "t").unwrap_err().to_string();
         assert!(err.contains("unsupported OpenAPI version"), "{err}");
-        let err = parse_document("swagger: '2.0'\n", "t").unwrap_err().to_string();
+        assert!(parse_document("swagger: '2.0'\npaths: {}\n", "t").is_ok());
+        let err = parse_document("swagger: '1.2'\n", "t").unwrap_err().to_string();
         assert!(err.contains("Swagger 2.0"), "{err}");
     }
 }

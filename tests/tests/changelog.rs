@@ -231,8 +231,8 @@ fn vendor_refuses_invalid_files_and_changes_nothing() {
         ("fluents.yaml", "title: a list of calls\ncalls: [1, 2]\n", "not an OpenAPI document"),
         (
             "fluents.yaml",
-            "swagger: '2.0'\ninfo:\n  title: Old\n  version: '1'\npaths: {}\n",
-            "Swagger 2.0 documents are not supported",
+            "swagger: '1.2'\ninfo:\n  title: Old\n  version: '1'\npaths: {}\n",
+            "only Swagger 2.0 and OpenAPI 3.0.x/3.1.x documents are supported",
         ),
         (
             "fluents.yaml",

@@ -80,7 +80,11 @@ fn count_operations(document: &Value) -> usize {
 }
 
 fn count_schemas(document: &Value) -> usize {
-    document.pointer("/components/schemas").and_then(Value::as_object).map_or(0, |s| s.len())
+    // Swagger 2.0 keeps them in `definitions`.
+    ["/components/schemas", "/definitions"]
+        .iter()
+        .find_map(|p| document.pointer(p).and_then(Value::as_object))
+        .map_or(0, |s| s.len())
 }
 
 fn summarize(generated: &GeneratedProvider, report: &Report) -> Generated {

@@ -19,6 +19,7 @@ mod properties;
 mod refs;
 mod required;
 mod responses;
+mod swagger2;
 mod titles;
 
 pub use defaults::drop_nonconforming_defaults;
@@ -49,6 +50,7 @@ pub use required::{drop_undefined_required, hoist_boolean_required, relax_direct
 pub use responses::{
     TYPED_RESPONSES_EXTENSION, TypedResponses, split_default_response, unify_response_bodies, variant_key,
 };
+pub use swagger2::convert_swagger_2;
 pub use titles::qualify_colliding_titles;
 
 use crate::report::Report;
@@ -59,6 +61,11 @@ pub type Transformation = fn(&mut Value, &mut Report) -> Result<()>;
 
 /// The general transformations in the order they run, with the reason each exists.
 pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
+    (
+        "convert_swagger_2",
+        convert_swagger_2,
+        "progenitor and openapiv3 read only OpenAPI 3; a Swagger 2.0 document is read as the OpenAPI 3.0 document it describes (servers, components, request bodies, response content), construct by construct",
+    ),
     (
         "normalize_openapi_version",
         normalize_openapi_version,
