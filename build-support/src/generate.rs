@@ -767,6 +767,7 @@ fn generate_code(
     }
     crate::request_bodies::encode_request_bodies(&mut file, document)?;
     crate::request_bodies::accept_documented_json(&mut file, document)?;
+    crate::request_bodies::delimit_query_arrays(&mut file, document)?;
     for (operation, server) in crate::operation_servers::route_operation_servers(&mut file, document)? {
         report.record(
             crate::operation_servers::NAME,

@@ -121,6 +121,57 @@ impl VisitMut for Accept<'_> {
     }
 }
 
+/// The second half of `delimited_query_arrays`: in each such operation's `send()`, the
+/// parameter's `QueryParam::new("<key>", &value)` sends `Delimited::new(&value, "<delimiter>")`.
+pub fn delimit_query_arrays(file: &mut syn::File, document: &Value) -> Result<usize> {
+    let wanted = crate::transform::delimited_query_parameters(document);
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let Some(builder) = builder_module(file) else {
+        bail!("delimit_query_arrays: the generated code has no `builder` module");
+    };
+    let mut done = 0;
+    for (method, path, key, delimiter) in wanted {
+        let mut sends = sends_of(builder, &method, &path);
+        let Some(send) = sends.pop() else { continue };
+        let mut edit = Delimit { key: &key, delimiter: &delimiter, replaced: 0 };
+        edit.visit_block_mut(&mut send.block);
+        if edit.replaced != 1 {
+            bail!(
+                "delimit_query_arrays: {method} {path}: expected one `QueryParam::new({key:?}, …)` in `send()`, found {}",
+                edit.replaced
+            );
+        }
+        done += 1;
+    }
+    Ok(done)
+}
+
+struct Delimit<'a> {
+    key: &'a str,
+    delimiter: &'a str,
+    replaced: usize,
+}
+
+impl VisitMut for Delimit<'_> {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        let is_query_param = matches!(&*call.func, syn::Expr::Path(p)
+            if p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().ends_with(&["QueryParam".to_owned(), "new".to_owned()]));
+        let key_matches = matches!(call.args.first(), Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) if s.value() == self.key);
+        if is_query_param
+            && key_matches
+            && let Some(value) = call.args.iter_mut().nth(1)
+        {
+            let delimiter = self.delimiter;
+            let original = value.clone();
+            *value = syn::parse_quote!(&::agentdial_core::query::Delimited::new(#original, #delimiter));
+            self.replaced += 1;
+        }
+        syn::visit_mut::visit_expr_call_mut(self, call);
+    }
+}
+
 /// The items of progenitor's `builder` module.
 pub(crate) fn builder_module(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
     file.items.iter_mut().find_map(|item| match item {
@@ -363,6 +414,37 @@ mod tests {
         let text: String = prettyplease::unparse(&file).chars().filter(|c| !c.is_whitespace()).collect();
         assert!(text.contains(r#"from_static("application/vnd.api+json",)"#), "{text}");
         assert!(!text.contains(r#""application/json""#), "{text}");
+    }
+
+    #[test]
+    fn a_delimited_query_array_is_sent_joined() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> ListCalls<'a> {
+                    ///Sends a `GET` request to `/calls`
+                    pub async fn send(self) -> Result<(), ()> {
+                        let request = client
+                            .client
+                            .get(url)
+                            .query(&progenitor_client::QueryParam::new("ids", &ids))
+                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                            .build()?;
+                        Ok(())
+                    }
+                }
+            }
+        };
+        let document = json!({"paths": {"/calls": {"get": {"parameters": [
+            {"name": "ids", "in": "query", "style": "form", "x-agentdial-delimiter": ","},
+            {"name": "limit", "in": "query"}
+        ]}}}});
+        assert_eq!(delimit_query_arrays(&mut file, &document).unwrap(), 1);
+        let text: String = prettyplease::unparse(&file).chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(
+            text.contains(r#"QueryParam::new("ids",&::agentdial_core::query::Delimited::new(&ids,","),)"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"QueryParam::new("limit",&limit)"#), "{text}");
     }
 
     #[test]

@@ -39,9 +39,10 @@ pub use numbers::widen_single_precision_numbers;
 pub use openapi31::{downgrade_openapi_31, normalize_openapi_version};
 pub use operation_ids::{disambiguate_operation_ids, synthesize_operation_ids};
 pub use parameters::{
-    WIRE_NAME_EXTENSION, complete_path_parameters, distinct_parameter_identifiers,
-    drop_optional_cookie_parameters, flatten_deep_object_parameters, non_nullable_parameters,
-    schema_for_bare_parameters, strip_auth_header_parameters,
+    DELIMITER_EXTENSION, WIRE_NAME_EXTENSION, complete_path_parameters, delimited_query_arrays,
+    delimited_query_parameters, distinct_parameter_identifiers, drop_optional_cookie_parameters,
+    flatten_deep_object_parameters, non_nullable_parameters, schema_for_bare_parameters,
+    strip_auth_header_parameters,
 };
 pub use paths::{complete_operation_responses, complete_path_slashes};
 pub use properties::{PROPERTY_WIRE_NAMES_EXTENSION, distinct_property_identifiers};
@@ -215,6 +216,11 @@ pub const TRANSFORMATIONS: &[(&str, Transformation, &str)] = &[
         "flatten_deep_object_parameters",
         flatten_deep_object_parameters,
         "progenitor refuses `style: deepObject` query parameters and the operation was skipped; an object with named properties is sent as deepObject serializes it, one `name[property]` query parameter per property",
+    ),
+    (
+        "delimited_query_arrays",
+        delimited_query_arrays,
+        "progenitor repeats the key of every query array and refuses `spaceDelimited`/`pipeDelimited`; an array the document sends as one value (`explode: false`, those styles, Swagger 2.0's `csv`) is sent joined by its delimiter",
     ),
     (
         "distinct_parameter_identifiers",

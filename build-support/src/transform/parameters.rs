@@ -427,6 +427,90 @@ pub fn drop_optional_cookie_parameters(doc: &mut Value, report: &mut Report) -> 
     })
 }
 
+/// Extension on a query parameter whose array is sent as one delimited value: the delimiter.
+pub const DELIMITER_EXTENSION: &str = "x-agentdial-delimiter";
+
+/// A query array sent as one delimited value: `style: form, explode: false` (`ids=a,b`),
+/// `spaceDelimited`, `pipeDelimited` (and Swagger 2.0's default `csv`, which `convert_swagger_2`
+/// writes as the first).
+///
+/// progenitor ignores `explode` and always repeats the key (`ids=a&ids=b`), and refuses the other
+/// two styles (the operation was skipped). The parameter becomes `style: form` for progenitor and
+/// records its delimiter; `delimited_query_arrays` (after generation) sends it through
+/// `agentdial_core::query::Delimited`, so the server receives what the document says.
+pub fn delimited_query_arrays(doc: &mut Value, report: &mut Report) -> Result<()> {
+    let snapshot = doc.clone();
+    let is_array = |schema: Option<&Value>| -> bool {
+        let mut schema = schema.cloned().unwrap_or(Value::Null);
+        for _ in 0..32 {
+            let Some(r) = schema.get("$ref").and_then(Value::as_str) else { break };
+            let Some(t) = r.strip_prefix('#').and_then(|p| snapshot.pointer(p)) else { break };
+            schema = t.clone();
+        }
+        schema.get("type").and_then(Value::as_str) == Some("array")
+    };
+    let fix = |ptr: &str, param: &mut Value, report: &mut Report| {
+        let Some(p) = param.as_object_mut() else { return };
+        if p.get("in").and_then(Value::as_str) != Some("query") || !is_array(p.get("schema")) {
+            return;
+        }
+        let style = p.get("style").and_then(Value::as_str).unwrap_or("form").to_owned();
+        let explode = p.get("explode").and_then(Value::as_bool);
+        let delimiter = match (style.as_str(), explode) {
+            ("form", Some(false)) => ",",
+            ("spaceDelimited", _) => " ",
+            ("pipeDelimited", _) => "|",
+            _ => return,
+        };
+        p.insert("style".into(), "form".into());
+        p.remove("explode");
+        p.insert(DELIMITER_EXTENSION.into(), delimiter.into());
+        let name = p.get("name").and_then(Value::as_str).unwrap_or("?").to_owned();
+        report.record(
+            "delimited_query_arrays",
+            ptr,
+            format!("`{name}` (`{style}`, not exploded): sent as one value joined by {delimiter:?}"),
+        );
+    };
+    for_each_parameter_list(doc, &mut |ptr, params| {
+        for (i, param) in params.as_array_mut().into_iter().flatten().enumerate() {
+            fix(&format!("{ptr}/{i}"), param, report);
+        }
+    })?;
+    if let Some(components) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
+        for (name, param) in components.iter_mut() {
+            fix(&join("/components/parameters", name), param, report);
+        }
+    }
+    Ok(())
+}
+
+/// `(METHOD, path, key sent, delimiter)` for every delimited query array of every operation.
+pub fn delimited_query_parameters(doc: &Value) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        let shared: Vec<&Value> =
+            item.get("parameters").and_then(Value::as_array).into_iter().flatten().collect();
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let own = op.get("parameters").and_then(Value::as_array).into_iter().flatten();
+            for param in shared.iter().copied().chain(own) {
+                let p = resolve(doc, param);
+                let (Some(delimiter), Some(name)) = (
+                    p.get(DELIMITER_EXTENSION).and_then(Value::as_str),
+                    p.get(WIRE_NAME_EXTENSION).or_else(|| p.get("name")).and_then(Value::as_str),
+                ) else {
+                    continue;
+                };
+                out.push((method.to_ascii_uppercase(), path.clone(), name.to_owned(), delimiter.to_owned()));
+            }
+        }
+    }
+    out
+}
+
 /// Extension on a parameter renamed by [`distinct_parameter_identifiers`]: its name on the wire.
 pub const WIRE_NAME_EXTENSION: &str = "x-agentdial-wire-name";
 
@@ -723,6 +807,24 @@ mod tests {
         assert_eq!(params[2]["schema"], json!({}));
         assert_eq!(params[3]["schema"], json!({"type": "integer"}));
         assert_eq!(report.entries.len(), 3);
+    }
+
+    #[test]
+    fn unexploded_query_arrays_record_their_delimiter() {
+        let mut doc = yaml(
+            "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: ids, in: query, explode: false, schema: {type: array, items: {type: string}}}\n        - {name: tags, in: query, style: pipeDelimited, schema: {type: array, items: {type: string}}}\n        - {name: words, in: query, style: spaceDelimited, explode: false, schema: {$ref: '#/components/schemas/L'}}\n        - {name: many, in: query, schema: {type: array, items: {type: string}}}\n        - {name: one, in: query, explode: false, schema: {type: string}}\n        - {$ref: '#/components/parameters/F'}\n      responses: {'200': {description: ok}}\ncomponents:\n  parameters:\n    F: {name: fields, in: query, explode: false, schema: {type: array, items: {type: string}}}\n  schemas:\n    L: {type: array, items: {type: string}}\n",
+        );
+        let mut report = Report::default();
+        delimited_query_arrays(&mut doc, &mut report).unwrap();
+        let found = delimited_query_parameters(&doc);
+        let keys: Vec<(&str, &str)> = found.iter().map(|(_, _, n, d)| (n.as_str(), d.as_str())).collect();
+        assert_eq!(keys, [("ids", ","), ("tags", "|"), ("words", " "), ("fields", ",")]);
+        let params = &doc["paths"]["/a"]["get"]["parameters"];
+        assert_eq!(params[1]["style"], "form");
+        assert!(params[0].get("explode").is_none());
+        assert!(params[3].get(DELIMITER_EXTENSION).is_none(), "exploded: repeated keys, as progenitor sends");
+        assert!(params[4].get(DELIMITER_EXTENSION).is_none(), "not an array");
+        assert_eq!(report.entries.len(), 4);
     }
 
     #[test]

@@ -98,6 +98,12 @@ fn convert_parameter(p: &mut Map<String, Value>) {
             Some("multi") => ("form", true),
             Some("ssv") => ("spaceDelimited", false),
             Some("pipes") => ("pipeDelimited", false),
+            // OpenAPI 3 has no style for tabs: the delimiter is recorded for
+            // `delimited_query_arrays` directly.
+            Some("tsv") => {
+                p.insert(crate::transform::DELIMITER_EXTENSION.into(), "\t".into());
+                ("form", true)
+            }
             _ => ("form", false),
         };
         p.insert("style".into(), style.into());

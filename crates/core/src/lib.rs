@@ -39,6 +39,7 @@
 pub mod form;
 pub mod multipart;
 pub mod pagination;
+pub mod query;
 pub mod servers;
 
 use secrecy::{ExposeSecret, SecretString};
