@@ -126,9 +126,9 @@ pub fn repair_patterns(doc: &mut Value, report: &mut Report) -> Result<()> {
                 .find(|e| candidate.contains(*e))
                 .map(|e| format!("the unicode escape `{e}…}}`"))
         });
-        let compiled = regress::Regex::new(&candidate).map(|_| ()).map_err(|e| e.to_string());
-        match (literal.is_some(), untranslatable, compiled) {
-            (_, Some(what), _) => {
+        let compiled = regress::Regex::new(&candidate).map_err(|e| e.to_string());
+        match (untranslatable, compiled) {
+            (Some(what), _) => {
                 obj.remove("pattern");
                 report.record(
                     "repair_patterns",
@@ -136,7 +136,7 @@ pub fn repair_patterns(doc: &mut Value, report: &mut Report) -> Result<()> {
                     format!("`{pattern}` needs {what}, which the generated check (non-unicode, no flags) cannot apply: removed, the string is accepted as sent"),
                 );
             }
-            (_, None, Err(e)) => {
+            (None, Err(e)) => {
                 obj.remove("pattern");
                 report.record(
                     "repair_patterns",
@@ -144,18 +144,48 @@ pub fn repair_patterns(doc: &mut Value, report: &mut Report) -> Result<()> {
                     format!("`{candidate}` is not an ECMAScript regular expression ({e}): removed, the string is accepted as sent"),
                 );
             }
-            (true, None, Ok(())) => {
-                obj.insert("pattern".into(), Value::String(candidate.clone()));
-                report.record(
-                    "repair_patterns",
-                    at,
-                    format!("`{pattern}` is a JavaScript literal: its body `{candidate}` is the pattern"),
-                );
+            (None, Ok(re)) => {
+                if let Some(bad) = own_strings(obj).into_iter().find(|v| re.find(v).is_none()) {
+                    obj.remove("pattern");
+                    report.record(
+                        "repair_patterns",
+                        at,
+                        format!("`{candidate}` refuses the schema's own value {bad:?}: removed, the string is accepted as sent"),
+                    );
+                } else if literal.is_some() {
+                    obj.insert("pattern".into(), Value::String(candidate.clone()));
+                    report.record(
+                        "repair_patterns",
+                        at,
+                        format!("`{pattern}` is a JavaScript literal: its body `{candidate}` is the pattern"),
+                    );
+                }
             }
-            (false, None, Ok(())) => {}
         }
         Ok(())
     })
+}
+
+/// The string values a schema documents for itself: `example`, `examples`, `default`, `enum`, and
+/// the `enum` values of its `oneOf`/`anyOf`/`allOf` members (a pattern next to them applies to
+/// them too).
+fn own_strings(obj: &serde_json::Map<String, Value>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut take = |v: &Value| out.extend(v.as_str().map(str::to_owned));
+    for key in ["example", "default"] {
+        if let Some(v) = obj.get(key) {
+            take(v);
+        }
+    }
+    for key in ["examples", "enum"] {
+        obj.get(key).and_then(Value::as_array).into_iter().flatten().for_each(&mut take);
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        for member in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
+            member.get("enum").and_then(Value::as_array).into_iter().flatten().for_each(&mut take);
+        }
+    }
+    out
 }
 
 /// The string formats typify gives a Rust type of their own (anything else stays a `String`).
@@ -400,6 +430,21 @@ mod tests {
             }
         }
         assert!(report.entries.len() >= 3, "{:?}", report.entries);
+
+        // A pattern its own values do not match (Vapi: a placeholder name as the pattern of a role
+        // whose members list `admin`, `editor`, `viewer`) would refuse every one of them.
+        let mut doc = yaml(
+            "openapi: 3.0.3\ncomponents:\n  schemas:\n    Role: {pattern: ROLE_PATTERN, oneOf: [{type: string, enum: [admin, viewer]}, {type: string, pattern: '^org-'}]}\n    Code: {type: string, pattern: '^[A-Z]{2}$', example: us}\n    Ok: {type: string, pattern: '^[a-z]+$', example: fine, enum: [fine, good]}\n",
+        );
+        let mut report = Report::default();
+        repair_patterns(&mut doc, &mut report).unwrap();
+        let s = &doc["components"]["schemas"];
+        assert_eq!(s["Role"].get("pattern"), None);
+        assert_eq!(s["Role"]["oneOf"][1]["pattern"], "^org-", "a member's own pattern stands");
+        assert_eq!(s["Code"].get("pattern"), None);
+        assert_eq!(s["Ok"]["pattern"], "^[a-z]+$");
+        assert_eq!(report.entries.len(), 2);
+        assert!(report.entries[0].change.contains("\"admin\""), "{:?}", report.entries);
     }
 
     #[test]
