@@ -80,22 +80,20 @@ pub fn accept_documented_json(file: &mut syn::File, document: &Value) -> Result<
     if wanted.is_empty() {
         return Ok(0);
     }
-    let Some(builder) = builder_module(file) else {
-        bail!("accept_documented_json: the generated code has no `builder` module");
-    };
     let mut done = 0;
     for (method, path, accept) in wanted {
-        let mut sends = sends_of(builder, &method, &path);
-        let Some(send) = sends.pop() else { continue };
-        let mut edit = Accept { media_type: &accept, replaced: 0 };
-        edit.visit_block_mut(&mut send.block);
-        if edit.replaced != 1 {
-            bail!(
-                "accept_documented_json: {method} {path}: expected one `Accept: application/json` in `send()`, found {}",
+        done += edit_send(
+            file,
+            "accept_documented_json",
+            &method,
+            &path,
+            "`Accept: application/json`",
+            &mut |block| {
+                let mut edit = Accept { media_type: &accept, replaced: 0 };
+                edit.visit_block_mut(block);
                 edit.replaced
-            );
-        }
-        done += 1;
+            },
+        )?;
     }
     Ok(done)
 }
@@ -128,22 +126,14 @@ pub fn delimit_query_arrays(file: &mut syn::File, document: &Value) -> Result<us
     if wanted.is_empty() {
         return Ok(0);
     }
-    let Some(builder) = builder_module(file) else {
-        bail!("delimit_query_arrays: the generated code has no `builder` module");
-    };
     let mut done = 0;
     for (method, path, key, delimiter) in wanted {
-        let mut sends = sends_of(builder, &method, &path);
-        let Some(send) = sends.pop() else { continue };
-        let mut edit = Delimit { key: &key, delimiter: &delimiter, replaced: 0 };
-        edit.visit_block_mut(&mut send.block);
-        if edit.replaced != 1 {
-            bail!(
-                "delimit_query_arrays: {method} {path}: expected one `QueryParam::new({key:?}, …)` in `send()`, found {}",
-                edit.replaced
-            );
-        }
-        done += 1;
+        let target = format!("`QueryParam::new({key:?}, …)`");
+        done += edit_send(file, "delimit_query_arrays", &method, &path, &target, &mut |block| {
+            let mut edit = Delimit { key: &key, delimiter: &delimiter, replaced: 0 };
+            edit.visit_block_mut(block);
+            edit.replaced
+        })?;
     }
     Ok(done)
 }
@@ -170,6 +160,27 @@ impl VisitMut for Delimit<'_> {
         }
         syn::visit_mut::visit_expr_call_mut(self, call);
     }
+}
+
+/// Runs `edit` on the body of one operation's builder `send()`, which must make exactly one
+/// replacement (`target` names it in the error); 0 when the generator skipped the operation.
+fn edit_send(
+    file: &mut syn::File,
+    pass: &str,
+    method: &str,
+    path: &str,
+    target: &str,
+    edit: &mut dyn FnMut(&mut syn::Block) -> usize,
+) -> Result<usize> {
+    let Some(builder) = builder_module(file) else {
+        bail!("{pass}: the generated code has no `builder` module");
+    };
+    let Some(send) = sends_of(builder, method, path).pop() else { return Ok(0) };
+    let replaced = edit(&mut send.block);
+    if replaced != 1 {
+        bail!("{pass}: {method} {path}: expected one {target} in `send()`, found {replaced}");
+    }
+    Ok(1)
 }
 
 /// The items of progenitor's `builder` module.

@@ -53,6 +53,22 @@ fn for_each_parameter_list(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value))
     })
 }
 
+/// Calls `f` with every parameter object of the document and its pointer: those of every
+/// `parameters` list, then those of `components.parameters`.
+fn for_each_parameter(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Value)) -> Result<()> {
+    for_each_parameter_list(doc, &mut |ptr, params| {
+        for (i, param) in params.as_array_mut().into_iter().flatten().enumerate() {
+            f(&format!("{ptr}/{i}"), param);
+        }
+    })?;
+    if let Some(components) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
+        for (name, param) in components.iter_mut() {
+            f(&join("/components/parameters", name), param);
+        }
+    }
+    Ok(())
+}
+
 fn resolve<'a>(doc: &'a Value, param: &'a Value) -> &'a Value {
     match param.get("$ref").and_then(Value::as_str) {
         Some(r) => r.strip_prefix('#').and_then(|p| doc.pointer(p)).unwrap_or(param),
@@ -122,17 +138,7 @@ pub fn schema_for_bare_parameters(doc: &mut Value, report: &mut Report) -> Resul
             },
         );
     };
-    for_each_parameter_list(doc, &mut |ptr, params| {
-        for (i, param) in params.as_array_mut().into_iter().flatten().enumerate() {
-            fix(&format!("{ptr}/{i}"), param, report);
-        }
-    })?;
-    if let Some(components) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
-        for (name, param) in components.iter_mut() {
-            fix(&join("/components/parameters", name), param, report);
-        }
-    }
-    Ok(())
+    for_each_parameter(doc, &mut |ptr, param| fix(ptr, param, report))
 }
 
 /// Path parameters as OpenAPI requires them: every `{name}` of the path declared (Vapi's
@@ -472,17 +478,7 @@ pub fn delimited_query_arrays(doc: &mut Value, report: &mut Report) -> Result<()
             format!("`{name}` (`{style}`, not exploded): sent as one value joined by {delimiter:?}"),
         );
     };
-    for_each_parameter_list(doc, &mut |ptr, params| {
-        for (i, param) in params.as_array_mut().into_iter().flatten().enumerate() {
-            fix(&format!("{ptr}/{i}"), param, report);
-        }
-    })?;
-    if let Some(components) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
-        for (name, param) in components.iter_mut() {
-            fix(&join("/components/parameters", name), param, report);
-        }
-    }
-    Ok(())
+    for_each_parameter(doc, &mut |ptr, param| fix(ptr, param, report))
 }
 
 /// `(METHOD, path, key sent, delimiter)` for every delimited query array of every operation.
