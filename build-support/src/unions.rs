@@ -77,63 +77,70 @@ impl Discriminator {
     }
 }
 
-/// Every discriminator with a `mapping` in the document (members without a mapping are told apart by
-/// their constant properties instead, which is what documents that omit it mean in practice).
+/// Every discriminator of the document in generated-type terms: its `mapping`, or without one the
+/// values OpenAPI implies (`implicit_values`); members with constant properties and no mapping are
+/// told apart by those constants instead, which is what documents that omit it mean in practice.
 pub fn discriminators(document: &Value) -> Vec<Discriminator> {
     fn type_name(reference: &str) -> String {
         reference.rsplit('/').next().unwrap_or(reference).to_upper_camel_case()
     }
-    fn walk(v: &Value, at: &str, out: &mut Vec<Discriminator>) {
+    fn walk(document: &Value, v: &Value, at: &str, out: &mut Vec<Discriminator>) {
         match v {
             Value::Object(m) => {
                 let members = ["oneOf", "anyOf"].iter().find_map(|k| m.get(*k).and_then(Value::as_array));
                 let property = v.pointer("/discriminator/propertyName").and_then(Value::as_str);
                 let mapping = v.pointer("/discriminator/mapping").and_then(Value::as_object);
-                if let (Some(members), Some(property), Some(mapping)) = (members, property, mapping) {
-                    let union_name = at
-                        .strip_prefix("/components/schemas/")
-                        .filter(|k| !k.contains('/'))
-                        .map(|k| k.replace("~1", "/").replace("~0", "~").to_upper_camel_case());
+                let values = match (members, property, mapping) {
+                    (Some(_), Some(_), Some(mapping)) => Some(
+                        mapping
+                            .iter()
+                            .filter_map(|(k, t)| t.as_str().map(|t| (k.clone(), type_name(t))))
+                            .collect(),
+                    ),
+                    (Some(members), Some(property), None) => implicit_values(document, members, property),
+                    _ => None,
+                };
+                if let (Some(members), Some(property), Some(values)) = (members, property, values) {
                     out.push(Discriminator {
-                        union_name,
+                        union_name: at
+                            .strip_prefix("/components/schemas/")
+                            .filter(|k| !k.contains('/'))
+                            .map(|k| k.replace("~1", "/").replace("~0", "~").to_upper_camel_case()),
                         members: members
                             .iter()
                             .map(|s| s.get("$ref").and_then(Value::as_str).map(type_name))
                             .collect(),
                         property: property.to_owned(),
-                        values: mapping
-                            .iter()
-                            .filter_map(|(k, t)| t.as_str().map(|t| (k.clone(), type_name(t))))
-                            .collect(),
+                        values,
                     });
                 }
                 for (k, child) in m {
-                    walk(child, &crate::visit::join(at, k), out);
+                    walk(document, child, &crate::visit::join(at, k), out);
                 }
             }
             Value::Array(list) => {
                 for (i, child) in list.iter().enumerate() {
-                    walk(child, &format!("{at}/{i}"), out);
+                    walk(document, child, &format!("{at}/{i}"), out);
                 }
             }
             _ => {}
         }
     }
     let mut out = Vec::new();
-    walk(document, "", &mut out);
-    implicit_discriminators(document, &mut out);
+    walk(document, document, "", &mut out);
     out
 }
 
-/// A `discriminator` without a `mapping` whose members carry no constant for its property
-/// (Java-style inheritance: `Cat` and `Dog` extend `Pet` with `allOf`, `petType` a plain string).
+/// The values of a `discriminator` without a `mapping` whose members (all `$ref`s) carry no
+/// constant for its property (Java-style inheritance: `Cat` and `Dog` extend `Pet` with `allOf`,
+/// `petType` a plain string); `None` otherwise.
 ///
 /// OpenAPI: without a mapping, the value is the member's schema name; a mapping on a base schema
 /// the member extends (`allOf: [$ref: Pet]`) names its values too. Both count, so
 /// `{"petType": "dog"}` and `{"petType": "Dog"}` decode as `Dog` and nothing else. When any
 /// member has a constant for the property, the constants decide (what documents that omit the
 /// mapping mean in practice: Cartesia's and Vapi's `type` tags), as before.
-fn implicit_discriminators(document: &Value, out: &mut Vec<Discriminator>) {
+fn implicit_values(document: &Value, members: &[Value], property: &str) -> Option<Vec<(String, String)>> {
     fn component<'a>(document: &'a Value, reference: &str) -> Option<(&'a str, &'a Value)> {
         let name = reference.strip_prefix("#/components/schemas/")?;
         let (key, schema) = document.pointer("/components/schemas")?.as_object()?.get_key_value(name)?;
@@ -160,80 +167,40 @@ fn implicit_discriminators(document: &Value, out: &mut Vec<Discriminator>) {
             }
         })
     }
-    fn walk(document: &Value, v: &Value, at: &str, out: &mut Vec<Discriminator>) {
-        match v {
-            Value::Object(m) => {
-                let members = ["oneOf", "anyOf"].iter().find_map(|k| m.get(*k).and_then(Value::as_array));
-                let property = v.pointer("/discriminator/propertyName").and_then(Value::as_str);
-                let mapped = v.pointer("/discriminator/mapping").is_some();
-                if let (Some(members), Some(property), false) = (members, property, mapped) {
-                    let resolved: Option<Vec<(&str, &Value)>> = members
-                        .iter()
-                        .map(|s| s.get("$ref").and_then(Value::as_str).and_then(|r| component(document, r)))
-                        .collect();
-                    if let Some(resolved) = resolved
-                        && !resolved.is_empty()
-                        && !resolved.iter().any(|(_, schema)| has_constant(document, schema, property, 0))
-                    {
-                        let mut values = Vec::new();
-                        for (name, schema) in &resolved {
-                            let member = name.to_upper_camel_case();
-                            // Values a base schema's mapping gives this member.
-                            for base in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-                                let Some((_, base)) = base
-                                    .get("$ref")
-                                    .and_then(Value::as_str)
-                                    .and_then(|r| component(document, r))
-                                else {
-                                    continue;
-                                };
-                                if base.pointer("/discriminator/propertyName").and_then(Value::as_str)
-                                    != Some(property)
-                                {
-                                    continue;
-                                }
-                                for (value, target) in base
-                                    .pointer("/discriminator/mapping")
-                                    .and_then(Value::as_object)
-                                    .into_iter()
-                                    .flatten()
-                                {
-                                    let target = target.as_str().unwrap_or_default();
-                                    if target.rsplit('/').next() == Some(name) {
-                                        values.push((value.clone(), member.clone()));
-                                    }
-                                }
-                            }
-                            // The schema name itself.
-                            if !values.iter().any(|(v, _)| v == name) {
-                                values.push(((*name).to_owned(), member.clone()));
-                            }
-                        }
-                        let union_name = at
-                            .strip_prefix("/components/schemas/")
-                            .filter(|k| !k.contains('/'))
-                            .map(|k| k.replace("~1", "/").replace("~0", "~").to_upper_camel_case());
-                        out.push(Discriminator {
-                            union_name,
-                            members: resolved.iter().map(|(n, _)| Some(n.to_upper_camel_case())).collect(),
-                            property: property.to_owned(),
-                            values,
-                        });
-                    }
-                }
-                for (k, child) in m {
-                    walk(document, child, &crate::visit::join(at, k), out);
+    let resolved: Vec<(&str, &Value)> = members
+        .iter()
+        .map(|s| s.get("$ref").and_then(Value::as_str).and_then(|r| component(document, r)))
+        .collect::<Option<_>>()?;
+    if resolved.is_empty() || resolved.iter().any(|(_, schema)| has_constant(document, schema, property, 0)) {
+        return None;
+    }
+    let mut values = Vec::new();
+    for (name, schema) in &resolved {
+        let member = name.to_upper_camel_case();
+        // Values a base schema's mapping gives this member.
+        for base in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+            let Some((_, base)) =
+                base.get("$ref").and_then(Value::as_str).and_then(|r| component(document, r))
+            else {
+                continue;
+            };
+            if base.pointer("/discriminator/propertyName").and_then(Value::as_str) != Some(property) {
+                continue;
+            }
+            for (value, target) in
+                base.pointer("/discriminator/mapping").and_then(Value::as_object).into_iter().flatten()
+            {
+                if target.as_str().and_then(|t| t.rsplit('/').next()) == Some(name) {
+                    values.push((value.clone(), member.clone()));
                 }
             }
-            Value::Array(list) => {
-                for (i, child) in list.iter().enumerate() {
-                    walk(document, child, &format!("{at}/{i}"), out);
-                }
-            }
-            _ => {}
+        }
+        // The schema name itself.
+        if !values.iter().any(|(v, _)| v == name) {
+            values.push(((*name).to_owned(), member));
         }
     }
-    walk(document, document, "", out);
+    Some(values)
 }
 
 fn serde_attr_text(attrs: &[syn::Attribute]) -> String {
