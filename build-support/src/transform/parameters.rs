@@ -88,6 +88,35 @@ fn placeholders(path: &str) -> Vec<String> {
     out
 }
 
+/// Keywords written on a parameter (Swagger 2.0 style) that describe its value: in OpenAPI 3 they
+/// belong in its `schema`.
+const VALUE_KEYS: &[&str] = &[
+    "type",
+    "format",
+    "enum",
+    "items",
+    "default",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "multipleOf",
+    "nullable",
+];
+
+/// Removes the [`VALUE_KEYS`] from a parameter (or header) and returns them as its schema.
+pub(crate) fn value_keys_into_schema(
+    param: &mut serde_json::Map<String, Value>,
+) -> serde_json::Map<String, Value> {
+    VALUE_KEYS.iter().filter_map(|k| param.remove(*k).map(|v| ((*k).to_owned(), v))).collect()
+}
+
 /// A parameter whose type is written on the parameter itself (`{name: id, in: path, type: string}`,
 /// Swagger 2 style) instead of in its `schema`.
 ///
@@ -96,36 +125,12 @@ fn placeholders(path: &str) -> Vec<String> {
 /// bounds, `pattern`, …) move into a `schema`; a parameter with none gets `schema: {}` (any value,
 /// sent as written).
 pub fn schema_for_bare_parameters(doc: &mut Value, report: &mut Report) -> Result<()> {
-    const SCHEMA_KEYS: &[&str] = &[
-        "type",
-        "format",
-        "enum",
-        "items",
-        "default",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "multipleOf",
-        "nullable",
-    ];
     let fix = |ptr: &str, param: &mut Value, report: &mut Report| {
         let Some(obj) = param.as_object_mut() else { return };
         if obj.contains_key("$ref") || obj.contains_key("schema") || obj.contains_key("content") {
             return;
         }
-        let mut schema = serde_json::Map::new();
-        for key in SCHEMA_KEYS {
-            if let Some(v) = obj.remove(*key) {
-                schema.insert((*key).to_owned(), v);
-            }
-        }
+        let schema = value_keys_into_schema(obj);
         let moved: Vec<String> = schema.keys().map(|k| format!("`{k}`")).collect();
         obj.insert("schema".into(), Value::Object(schema));
         report.record(

@@ -5,28 +5,6 @@ use crate::visit::join;
 use anyhow::Result;
 use serde_json::{Map, Value, json};
 
-/// Keywords of a Swagger 2.0 non-body parameter (and header) that describe its value: in OpenAPI 3
-/// they live in its `schema`.
-const VALUE_KEYS: &[&str] = &[
-    "type",
-    "format",
-    "items",
-    "default",
-    "maximum",
-    "exclusiveMaximum",
-    "minimum",
-    "exclusiveMinimum",
-    "maxLength",
-    "minLength",
-    "pattern",
-    "maxItems",
-    "minItems",
-    "uniqueItems",
-    "enum",
-    "multipleOf",
-    "x-nullable",
-];
-
 fn strings(v: Option<Value>) -> Option<Vec<String>> {
     let list: Vec<String> = v?.as_array()?.iter().filter_map(Value::as_str).map(str::to_owned).collect();
     (!list.is_empty()).then_some(list)
@@ -81,12 +59,10 @@ fn convert_parameter(p: &mut Map<String, Value>) {
     if p.contains_key("$ref") || p.contains_key("schema") {
         return;
     }
-    let mut schema = Map::new();
-    for key in VALUE_KEYS {
-        if let Some(v) = p.remove(*key) {
-            schema.insert(if *key == "x-nullable" { "nullable".into() } else { (*key).to_owned() }, v);
-        }
+    if let Some(nullable) = p.remove("x-nullable") {
+        p.insert("nullable".into(), nullable);
     }
+    let mut schema = super::parameters::value_keys_into_schema(p);
     let format = p.remove("collectionFormat").and_then(|f| f.as_str().map(str::to_owned));
     if let Some(items) = schema.get_mut("items").and_then(Value::as_object_mut) {
         items.remove("collectionFormat");
@@ -310,7 +286,7 @@ pub fn convert_swagger_2(doc: &mut Value, report: &mut Report) -> Result<()> {
 
     let mut operations = 0;
     if let Some(paths) = root.get_mut("paths").and_then(Value::as_object_mut) {
-        for (path, item) in paths.iter_mut() {
+        for item in paths.values_mut() {
             let Some(item) = item.as_object_mut() else { continue };
             let shared = item.remove("parameters").and_then(|p| p.as_array().cloned()).unwrap_or_default();
             let mut kept_shared = Vec::new();
@@ -379,7 +355,6 @@ pub fn convert_swagger_2(doc: &mut Value, report: &mut Report) -> Result<()> {
                     }
                 }
             }
-            let _ = path;
         }
     }
     if !components.is_empty() {
